@@ -1,0 +1,155 @@
+# smsim — build, test, run, bench.
+#
+#   make            optimised build/smsim (OpenMP on)
+#   make debug      build-debug/smsim with ASan + UBSan
+#   make MPI=1      build with mpicc (distributed runs)
+#   make run        install what is missing, build, run scenarios/default.cfg, write the report
+#   make test       install what is missing, build, run every test (C, integration, Python)
+#   make bench      benchmarks; table in results/bench.txt
+#   make clean
+#
+# `make run` and `make test` install missing Debian packages themselves
+# (apt-get as root; otherwise they print the exact command to run).
+
+SHELL      := /bin/bash
+PYTHON     ?= /usr/bin/python3
+MPI        ?= 0
+DEBUG      ?= 0
+
+ifeq ($(MPI),1)
+  CC       := mpicc
+  BUILD    ?= build-mpi
+  MPIFLAGS := -DSMSIM_MPI=1
+else
+  CC       ?= cc
+  ifeq ($(DEBUG),1)
+    BUILD  ?= build-debug
+  else
+    BUILD  ?= build
+  endif
+endif
+ifeq ($(origin CC),default)
+  CC := cc
+endif
+
+PKGS       := gsl hdf5 libconfig
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The HDF5 high-level library (dimension scales) sits beside libhdf5 but is not in its .pc file.
+HDF5_LIBDIR := $(shell pkg-config --variable=libdir hdf5 2>/dev/null)
+HL_LIBS    := $(if $(HDF5_LIBDIR),-L$(HDF5_LIBDIR)) -lhdf5_hl
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+  WARN     += -Werror
+endif
+ifeq ($(DEBUG),1)
+  OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -DSIM_DEBUG=1
+  LDOPT    := -fsanitize=address,undefined
+else
+  OPT      := -O3 -g -march=x86-64-v2 -DNDEBUG
+  LDOPT    :=
+endif
+VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CFLAGS     += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -MMD -MP \
+              -Isim -Imodels $(PKG_CFLAGS) $(MPIFLAGS) -DSMSIM_VERSION='"$(VERSION)"'
+LDLIBS     += $(PKG_LIBS) $(HL_LIBS) -lm
+LDFLAGS    += -fopenmp $(LDOPT)
+
+SIM_SRC    := $(wildcard sim/*.c)
+MDL_SRC    := $(wildcard models/*.c)
+LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC) $(MDL_SRC))
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+BENCH_SRC  := $(wildcard tests/bench/*.c)
+BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all debug clean deps run test test-c test-integration test-python bench check-deps
+all: $(BUILD)/smsim
+
+debug:
+	$(MAKE) DEBUG=1
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsmsim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/smsim: $(BUILD)/smsim.o $(BUILD)/libsmsim.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libsmsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libsmsim.a $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS) -o $@
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libsmsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(BUILD)/libsmsim.a $(LDFLAGS) $(LDLIBS) -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- set-up: Debian packages -------------------------------------------------
+DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-dev hdf5-tools \
+            python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-pandas \
+            python3-h5netcdf python3-netcdf4 python3-pytest python3-nbclient python3-nbformat \
+            python3-ipykernel
+ifeq ($(MPI),1)
+  DEB_PKGS += libopenmpi-dev openmpi-bin
+endif
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "smsim: installing Debian packages:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "smsim: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# ---- the two commands ------------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p results
+	$(BUILD)/smsim run scenarios/default.cfg -o results/default.h5
+	@if [ -f analysis/report.py ]; then \
+	  $(PYTHON) -m analysis.report results/default.h5 -o results/default-report && \
+	  echo "report: results/default-report/index.html"; fi
+
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory test-c test-integration test-python
+
+tests: $(TEST_BIN) $(BENCH_BIN)
+
+test-c: $(TEST_BIN)
+	@fail=0; pass=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; if ( cd . && $$t ); then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "C test programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+test-integration: $(BUILD)/smsim
+	@fail=0; pass=0; for t in tests/integration/*.sh; do \
+	  [ -f "$$t" ] || continue; echo "== $$t"; \
+	  if SMSIM=$(BUILD)/smsim bash $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "integration: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+test-python: $(BUILD)/smsim
+	@if ls tests/python/test_*.py >/dev/null 2>&1; then \
+	  SMSIM=$(BUILD)/smsim $(PYTHON) -m pytest -q tests/python; fi
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@mkdir -p results
+	BUILD=$(BUILD) bash tests/bench/run.sh | tee results/bench.txt
+
+clean:
+	rm -rf build build-debug build-mpi

@@ -1,0 +1,71 @@
+/*
+ * mdl_dcc.h — the DCC and the traffic the fleet sends it.
+ *
+ * Two halves:
+ *  - the outbox, filled by rollout handlers inside a window (one per shard,
+ *    no locks): hubs that join the scheduled-read fleet, and install /
+ *    commissioning messages with their time;
+ *  - the DCC day, run by the driver between windows: it takes the outboxes
+ *    in shard order, updates the fleet, generates the day's traffic per
+ *    service and region and runs it through the DSP and CSP queues, at
+ *    aggregate (per-minute fluid) resolution on ordinary days and request by
+ *    request on detail days, then appends the day's metrics to /dcc.
+ */
+#ifndef MDL_DCC_H
+#define MDL_DCC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdl_common.h"
+#include "sim_err.h"
+#include "sim_h5.h"
+#include "sim_time.h"
+
+/* Install-related messages the rollout sends (see the services table in
+ * mdl_dcc.c for the whole catalogue). */
+enum mdl_dcc_install_msg {
+    MDL_DCC_MSG_PRENOTIFY,      /* seed 1.5: pre-defined data sent before the visit */
+    MDL_DCC_MSG_COMMISSION,     /* seed 3.6/3.8: join, commission, record in the inventory */
+    MDL_DCC_MSG_CONFIGURE,      /* seed 3.4: tariff and read schedule (DCC schedule create) */
+    MDL_DCC_MSG_HUB_STATUS,     /* 8.14.1 / 8.14.2 comms hub status after install */
+    MDL_DCC_N_INSTALL_MSGS
+};
+
+/* Fleet-join flags. */
+#define MDL_DCC_FLAG_GAS     1u   /* the hub serves a gas meter as well */
+#define MDL_DCC_FLAG_PREPAY  2u   /* prepayment mode */
+
+typedef struct mdl_dcc mdl_dcc;
+typedef struct mdl_dcc_outbox mdl_dcc_outbox;
+struct mdl_scenario;
+
+/* ---- inside a window, from rollout handlers (own shard's outbox only) ---- */
+/* A hub is commissioned through the DCC (or a SMETS1 hub migrated onto it):
+ * from the next day it sends scheduled reads.  The DCC draws its read time
+ * of day and other per-hub traits from the household's own stream. */
+void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags);
+/* One install-related message at time t (within the current window). */
+void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t);
+
+/* ---- the driver ---------------------------------------------------------- */
+mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_err *err);
+void mdl_dcc_free(mdl_dcc *d);                        /* NULL is a no-op */
+mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard);
+/* After the window of day `day` (0 = the start date): merge outboxes in
+ * shard order, simulate the day, append its metrics. */
+int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err);
+/* Flush buffered output. */
+int mdl_dcc_finish(mdl_dcc *d, sim_err *err);
+
+typedef struct mdl_dcc_totals {
+    uint64_t fleet_hubs;          /* hubs in the scheduled-read fleet at the end */
+    uint64_t requests;            /* all requests, all days */
+    uint64_t failures;            /* requests that failed (1.75 notifications) */
+    uint64_t detail_days;         /* days simulated request by request */
+    uint64_t detail_requests;     /* requests simulated individually */
+    double peak_minute_load;      /* most requests arriving in one minute, any day */
+} mdl_dcc_totals;
+void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out);
+
+#endif

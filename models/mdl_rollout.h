@@ -1,0 +1,48 @@
+/*
+ * mdl_rollout.h — the rollout model: households, suppliers and installers,
+ * the dumb-to-smart replacement process step by step (seed 1.x pre-site
+ * visit, 3.x install, commission and configure), revisits and the metrics
+ * /rollout publishes.
+ */
+#ifndef MDL_ROLLOUT_H
+#define MDL_ROLLOUT_H
+
+#include <stdint.h>
+
+#include "mdl_dcc.h"
+#include "mdl_scenario.h"
+#include "sim_engine.h"
+#include "sim_h5.h"
+
+typedef struct mdl_rollout mdl_rollout;
+
+/* The handler table the engine runs. */
+const sim_model *mdl_rollout_model(void);
+
+/* Generate the population into the engine's shards (in parallel, each
+ * shard from its households' own streams), give each shard its slice of
+ * the workforce, seed the first events, and (if h5 is not NULL) create the
+ * /rollout datasets. */
+mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc,
+                               sim_h5_file *h5, int n_threads, sim_err *err);
+void mdl_rollout_free(mdl_rollout *r);   /* NULL is a no-op */
+
+/* After the window of day `day` (0 = start date): reduce the shards'
+ * counters in shard order into the day's row and append it (buffered). */
+int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err);
+/* Flush buffered rows. */
+int mdl_rollout_finish(mdl_rollout *r, sim_err *err);
+
+typedef struct mdl_rollout_totals {
+    uint64_t households;
+    uint64_t contacts;
+    uint64_t visits;
+    uint64_t failed_visits;       /* visits that did not end in an install */
+    uint64_t meters_installed;    /* electricity + gas */
+    uint64_t smart;               /* households commissioned in smart mode at the end */
+    uint64_t traditional;         /* households with smart meters in traditional mode at the end */
+    uint64_t revisits;
+} mdl_rollout_totals;
+void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * sim_rng.h — counter-based random streams, one per (seed, entity, purpose).
+ *
+ * Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
+ * SC'11): the n-th 128-bit block of a stream is a pure function of
+ * (key = seed, counter = entity, purpose, n), so a stream needs no stored
+ * state between events, any shard/thread/rank can recreate it, and output is
+ * independent of how entities are spread over threads.
+ *
+ * A stream is a 48-byte value on the stack; sim_rng_gsl_wrap() lets every
+ * gsl_ran_* distribution draw from it with no allocation.
+ *
+ * Purposes are small model-defined integers; a model that needs a fresh
+ * stream per attempt folds the attempt number into the purpose
+ * (e.g. purpose | attempt << 8).
+ */
+#ifndef SIM_RNG_H
+#define SIM_RNG_H
+
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+typedef struct sim_rng_stream {
+    uint32_t key[2];     /* seed */
+    uint32_t ctr[4];     /* ctr[0] = block index, ctr[1] = purpose, ctr[2..3] = entity */
+    uint32_t buf[4];     /* the current output block */
+    uint32_t used;       /* words of buf already consumed (4 = empty) */
+    uint32_t pad_;
+} sim_rng_stream;
+
+/* One Philox4x32-10 block. */
+void sim_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+/* Position a stream at the start of (seed, entity, purpose). */
+void sim_rng_stream_init(sim_rng_stream *s, uint64_t seed, uint64_t entity, uint32_t purpose);
+
+uint32_t sim_rng_u32(sim_rng_stream *s);
+uint64_t sim_rng_u64(sim_rng_stream *s);
+/* Uniform on the open interval (0, 1), 53-bit resolution. */
+double sim_rng_uniform(sim_rng_stream *s);
+/* Uniform integer in [0, n), n > 0, without modulo bias. */
+uint64_t sim_rng_below(sim_rng_stream *s, uint64_t n);
+
+/* The GSL face: a gsl_rng_type whose state is a sim_rng_stream.
+ * gsl_rng_alloc(sim_rng_philox) works (gsl_rng_set(r, seed) keys entity 0,
+ * purpose 0); sim_rng_gsl_wrap() makes a gsl_rng view of a stream on the
+ * stack so gsl_ran_* draws advance that stream. */
+extern const gsl_rng_type *sim_rng_philox;
+void sim_rng_gsl_wrap(gsl_rng *r, sim_rng_stream *s);
+/* Re-key a gsl_rng allocated with sim_rng_philox. */
+void sim_rng_gsl_set_stream(gsl_rng *r, uint64_t seed, uint64_t entity, uint32_t purpose);
+
+#endif
