@@ -39,7 +39,15 @@ void sim_err_prefix(sim_err *err, const char *fmt, ...)
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     memcpy(tail, err->msg, sizeof tail);
-    snprintf(err->msg, sizeof err->msg, "%s%s", head, tail);
+    size_t h = strlen(head), room = sizeof err->msg - 1;
+    if (h > room)
+        h = room;
+    memcpy(err->msg, head, h);
+    size_t t = strnlen(tail, sizeof tail);
+    if (t > room - h)
+        t = room - h;
+    memcpy(err->msg + h, tail, t);
+    err->msg[h + t] = '\0';
 }
 
 void sim_err_clear(sim_err *err)

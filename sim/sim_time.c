@@ -69,5 +69,17 @@ void sim_format_date(int64_t days, char *buf)
 {
     int y, m, d;
     sim_civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+    /* Digits by hand: y is in [0, 9999] for every date smsim accepts. */
+    unsigned uy = (unsigned)(y < 0 ? 0 : y % 10000), um = (unsigned)m, ud = (unsigned)d;
+    buf[0] = (char)('0' + uy / 1000);
+    buf[1] = (char)('0' + uy / 100 % 10);
+    buf[2] = (char)('0' + uy / 10 % 10);
+    buf[3] = (char)('0' + uy % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + um / 10 % 10);
+    buf[6] = (char)('0' + um % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + ud / 10 % 10);
+    buf[9] = (char)('0' + ud % 10);
+    buf[10] = '\0';
 }
