@@ -65,7 +65,7 @@ TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all debug clean deps run test test-c test-integration test-python bench check-deps
+.PHONY: all debug clean deps run test tests test-c test-integration test-python bench docs
 all: $(BUILD)/smsim
 
 debug:
@@ -153,3 +153,9 @@ bench: deps
 
 clean:
 	rm -rf build build-debug build-mpi
+
+# Regenerate the key reference in scenarios/README.md from the schema tables.
+docs: $(BUILD)/smsim
+	@$(BUILD)/smsim keys > $(BUILD)/keys.md
+	@awk -v keys=$(BUILD)/keys.md '/<!-- BEGIN KEYS -->/{print; while((getline l < keys)>0) print l; skip=1; next} /<!-- END KEYS -->/{skip=0} !skip' scenarios/README.md > $(BUILD)/README.new
+	@mv $(BUILD)/README.new scenarios/README.md && echo "scenarios/README.md: key reference regenerated"
