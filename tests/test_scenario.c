@@ -1,0 +1,173 @@
+/*
+ * test_scenario.c — the real scenario schema (mdl_scenario.c with the
+ * rollout and DCC tables): a minimal valid file, the run group's defaults
+ * and checks, misspelt and out-of-range keys with their line, --set, and
+ * the effective-text round trip over every real key.
+ * Not for: the engine's corner cases (test_config.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_scenario.h"
+#include "sim_time.h"
+
+#define RUN_OK "run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 12345;\n};\n"
+
+static void expect_fail(const char *text, const char *const *ov, size_t n, const char *frag1,
+                        const char *frag2)
+{
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    sim_err_clear(&err);
+    int rc = mdl_scenario_load_string(sc, "s.cfg", text, ov, n, NULL, &err);
+    if (rc != SIM_EINPUT || !strstr(err.msg, frag1) || (frag2 && !strstr(err.msg, frag2)))
+        print_error("rc %d, message: %s\nwanted: %s / %s\n", rc, err.msg, frag1, frag2 ? frag2 : "");
+    assert_int_equal(rc, SIM_EINPUT);
+    assert_int_equal(err.code, SIM_EINPUT);
+    assert_non_null(strstr(err.msg, frag1));
+    if (frag2)
+        assert_non_null(strstr(err.msg, frag2));
+    free(sc);
+}
+
+static void test_minimal(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    int rc = mdl_scenario_load_string(sc, "s.cfg", RUN_OK, NULL, 0, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(sc->run.start_day, sim_days_from_civil(2020, 4, 1));
+    assert_int_equal(sc->run.end_day, sim_days_from_civil(2021, 3, 31));
+    assert_int_equal(mdl_scenario_days(sc), 365);
+    assert_int_equal(sc->run.households, 12345);
+    assert_int_equal(sc->run.seed, 1);
+    assert_int_equal(sc->run.shards, 64);
+    assert_int_equal(sc->run.queue_capacity, 4096);
+    /* The same from a file. */
+    rc = mdl_scenario_load(sc, "tests/scenarios/minimal.cfg", NULL, 0, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(sc->run.households, 2500);
+    assert_int_equal(mdl_scenario_days(sc), 91);
+    free(sc);
+}
+
+static void test_bad_run(void **state)
+{
+    (void)state;
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  housholds = 12345;\n};\n", NULL, 0,
+                "s.cfg:4: run.housholds: unknown key", "did you mean \"households\"?");
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = -5;\n};\n", NULL, 0,
+                "s.cfg:4: run.households: -5 is out of range", "allowed: integer 1 .. 40000000");
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 40000001;\n};\n", NULL, 0,
+                "s.cfg:4: run.households: 40000001 is out of range", NULL);
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2020-03-31\";\n  households = 5;\n};\n", NULL, 0,
+                "s.cfg:1: run.end: 2020-03-31 is not after start (2020-04-01)", NULL);
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2020-04-01\";\n  households = 5;\n};\n", NULL, 0,
+                "s.cfg:1: run.end: 2020-04-01 is not after start", NULL);
+    expect_fail("\nrun = {\n  start = \"2020-04-01\";\n  end = \"2080-04-02\";\n  households = 5;\n};\n", NULL, 0,
+                "s.cfg:2: run.end: 2080-04-02 is more than 60 years after start", "at most 2080-04-01");
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  households = 5;\n};\n", NULL, 0,
+                "s.cfg:1: run.end: missing required key", NULL);
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 5;\n  shards = 0;\n};\n",
+                NULL, 0, "s.cfg:5: run.shards: 0 is out of range; allowed: integer 1 .. 4096", NULL);
+    expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 5;\n  seed = -1;\n};\n",
+                NULL, 0, "s.cfg:5: run.seed: -1 is out of range", NULL);
+    expect_fail("# nothing\n", NULL, 0, "s.cfg: run: missing required key", NULL);
+    expect_fail(RUN_OK "rolout = {};\n", NULL, 0, "s.cfg:6: rolout: unknown key", "did you mean \"rollout\"?");
+
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    assert_int_equal(mdl_scenario_load(sc, "tests/scenarios/bad_misspelt.cfg", NULL, 0, NULL, &err), SIM_EINPUT);
+    if (!strstr(err.msg, "tests/scenarios/bad_misspelt.cfg:5: run.housholds: unknown key (did you mean \"households\"?)"))
+        print_error("%s\n", err.msg);
+    assert_non_null(strstr(err.msg, "tests/scenarios/bad_misspelt.cfg:5: run.housholds: unknown key "
+                                    "(did you mean \"households\"?)"));
+    assert_int_equal(mdl_scenario_load(sc, "tests/scenarios/no_such_file.cfg", NULL, 0, NULL, &err), SIM_EINPUT);
+    free(sc);
+}
+
+static void test_overrides(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    const char *ov[] = {"run.seed=42", "run.end=2022-03-31", "run.shards = 8"};
+    int rc = mdl_scenario_load_string(sc, "s.cfg", RUN_OK, ov, 3, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(sc->run.seed, 42);
+    assert_int_equal(sc->run.shards, 8);
+    assert_int_equal(sc->run.end_day, sim_days_from_civil(2022, 3, 31));
+    free(sc);
+    const char *typo[] = {"run.housholds=3"};
+    expect_fail(RUN_OK, typo, 1, "--set run.housholds: unknown key (did you mean \"households\"?)", NULL);
+    const char *neg[] = {"run.households=-3"};
+    expect_fail(RUN_OK, neg, 1, "--set run.households: -3 is out of range", NULL);
+    const char *early[] = {"run.end=2019-01-01"};
+    expect_fail(RUN_OK, early, 1, "s.cfg:1: run.end: 2019-01-01 is not after start", NULL);
+}
+
+static void test_round_trip_and_reference(void **state)
+{
+    (void)state;
+    mdl_scenario *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    sim_err err;
+    char *text = NULL, *text2 = NULL;
+    assert_non_null(a);
+    assert_non_null(b);
+    const char *ov[] = {"run.seed=8000000000L"};
+    int rc = mdl_scenario_load_string(a, "s.cfg", RUN_OK, ov, 1, &text, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_non_null(strstr(text, "households = 12345;"));
+    rc = mdl_scenario_load_string(b, "effective", text, NULL, 0, &text2, &err);
+    if (rc)
+        print_error("%s\n--- text:\n%s\n", err.msg, text);
+    assert_int_equal(rc, SIM_OK);
+    assert_memory_equal(a, b, sizeof *a);
+    assert_string_equal(text, text2);
+    free(text);
+    free(text2);
+    free(a);
+    free(b);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    assert_int_equal(mdl_cfg_write_markdown(&mdl_scenario_schema, out), SIM_OK);
+    fclose(out);
+    const char *must[] = {"`run.start`", "`run.end`", "`run.seed`", "`run.households`", "`run.shards`",
+                          "`run.queue_capacity`", "### `run`", "### `rollout`", "### `dcc`"};
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        assert_non_null(strstr(buf, must[i]));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_bad_run),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_round_trip_and_reference),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
