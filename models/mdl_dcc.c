@@ -1,0 +1,689 @@
+/*
+ * mdl_dcc.c — the DCC model's driver: outboxes, the fleet, the day, /dcc.
+ *
+ * The fleet is never a list of hubs: it is a histogram of scheduled reads
+ * by (kind, region, read minute) plus per-region counts (hubs, meters,
+ * generating and prepayment hubs), updated from the outboxes' joins.  A
+ * join costs a few counter increments; a day costs O(services * regions *
+ * minutes) to build its offered traffic whatever the fleet size.  Each
+ * hub's read minute and generation flag are drawn at join from the
+ * household's own stream (MDL_RNG_DCC_FLEET), so they do not depend on
+ * shards or threads.
+ *
+ * mdl_dcc_day(d) runs day d with the fleet as it stood at the end of day
+ * d-1 plus day d's install messages, then adds day d's joins: a hub that
+ * joins on day d sends its first scheduled read on day d+1.
+ * Not for: queue mechanics (mdl_dcc_fluid.c, mdl_dcc_detail.c).
+ */
+#include "mdl_dcc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_dcc_internal.h"
+#include "mdl_scenario.h"
+#include "sim_rng.h"
+
+#define FLEET_KINDS 3   /* scheduled reads of: daily-data meters, half-hourly meters, generation */
+#define ROWS_BUFFERED 64
+
+struct mdl_dcc_outbox {
+    const mdl_dcc *dcc;
+    uint32_t msgs[MDL_N_REGIONS][MDL_DCC_N_INSTALL_MSGS][MDL_DCC_MINUTES];
+    uint32_t *joins;                 /* packed join records (see pack_join) */
+    size_t n_joins, cap_joins;
+    uint64_t bad;                    /* calls with a region or message out of range */
+    int oom;
+} __attribute__((aligned(64)));
+
+/* A buffered per-day series: rows kept until ROWS_BUFFERED, then appended. */
+typedef struct dseries {
+    sim_h5_series *s;
+    size_t row_bytes;
+    unsigned char *buf;
+    size_t n;
+} dseries;
+
+enum {
+    DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA,
+    DS_MSG_PER_METER, DS_PEAK, DS_PEAK_TOTAL, DS_FLEET_HUBS, DS_FLEET_METERS, DS_UTIL, DS_MAX_QUEUE,
+    DS_RESOLUTION, DS_N
+};
+enum {
+    XS_DAY, XS_ARR, XS_COMP, XS_FAIL, XS_SLA, XS_P50, XS_P95, XS_P99, XS_MAX, XS_ARR_R, XS_COMP_R, XS_FAIL_R,
+    XS_QUEUE, XS_UTIL, XS_HIST, XS_N
+};
+
+struct mdl_dcc {
+    const mdl_dcc_params *p;
+    uint64_t seed;
+    int64_t start_day, n_days, next_day;
+    int64_t window_day;              /* the day the outboxes are being filled for */
+    int64_t hh_from;                 /* half_hourly_from as a run day */
+    size_t n_shards;
+    mdl_dcc_outbox *ob;
+    double read_cdf[MDL_DCC_PROFILE_HOURS + 1];
+    double minute_w[3][MDL_DCC_MINUTES];   /* per-minute share of a day: read times, on demand, flat */
+    uint32_t sched[FLEET_KINDS][MDL_N_REGIONS][MDL_DCC_MINUTES];
+    uint64_t hubs[MDL_N_REGIONS], meters[MDL_N_REGIONS], gen[MDL_N_REGIONS], prepay[MDL_N_REGIONS];
+    mdl_dcc_offer *offer;
+    mdl_dcc_dayres *res;
+    mdl_dcc_fluid *fluid;
+    mdl_dcc_detail *detail;
+    mdl_dcc_detailres dres;
+    int have_dres;
+    mdl_dcc_totals tot;
+    sim_h5_file *h5;
+    dseries ds[DS_N];
+    sim_h5_series *xs[XS_N];
+};
+
+/* ---- outbox ------------------------------------------------------------------------ */
+/* Join record: minute (11 bits) | region << 11 | half-hourly << 13 | gas << 14 | generation << 15 | prepay << 16 */
+static uint32_t pack_join(int minute, int region, int hh, int gas, int gen, int prepay)
+{
+    return (uint32_t)minute | (uint32_t)region << 11 | (uint32_t)hh << 13 | (uint32_t)gas << 14 |
+           (uint32_t)gen << 15 | (uint32_t)prepay << 16;
+}
+
+static int draw_read_minute(const mdl_dcc *d, double u_hour, uint32_t w_min)
+{
+    int h = 0;
+    while (h < MDL_DCC_PROFILE_HOURS - 1 && u_hour >= d->read_cdf[h + 1])
+        h++;
+    return h * 60 + (int)(((uint64_t)w_min * 60u) >> 32);
+}
+
+void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags)
+{
+    if (region < 0 || region >= MDL_N_REGIONS) {
+        o->bad++;
+        return;
+    }
+    const mdl_dcc *d = o->dcc;
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, d->seed, household, MDL_RNG_DCC_FLEET);
+    double u_hour = sim_rng_uniform(&s);
+    uint32_t w_min = sim_rng_u32(&s);
+    int gen = sim_rng_uniform(&s) < d->p->generation_share;
+    int hh = d->window_day >= d->hh_from;
+    if (o->n_joins == o->cap_joins) {
+        size_t cap = o->cap_joins ? o->cap_joins * 2 : 4096;
+        uint32_t *v = realloc(o->joins, cap * sizeof *v);
+        if (!v) {
+            o->oom = 1;
+            return;
+        }
+        o->joins = v;
+        o->cap_joins = cap;
+    }
+    o->joins[o->n_joins++] = pack_join(draw_read_minute(d, u_hour, w_min), region, hh,
+                                       (flags & MDL_DCC_FLAG_GAS) != 0, gen, (flags & MDL_DCC_FLAG_PREPAY) != 0);
+}
+
+void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t)
+{
+    if (region < 0 || region >= MDL_N_REGIONS || msg < 0 || msg >= MDL_DCC_N_INSTALL_MSGS) {
+        o->bad++;
+        return;
+    }
+    int64_t minute = sim_time_of_day(t) / SIM_US_PER_MIN;
+    o->msgs[region][msg][minute]++;
+}
+
+mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard)
+{
+    return shard < d->n_shards ? &d->ob[shard] : NULL;
+}
+
+/* ---- fleet ---------------------------------------------------------------------------- */
+static void fleet_add(mdl_dcc *d, uint32_t j)
+{
+    int m = (int)(j & 2047u), r = (int)(j >> 11 & 3u);
+    int hh = (int)(j >> 13 & 1u), gas = (int)(j >> 14 & 1u), gen = (int)(j >> 15 & 1u), pre = (int)(j >> 16 & 1u);
+    d->sched[hh][r][m] += 1u + (uint32_t)gas;
+    d->sched[2][r][m] += (uint32_t)gen;
+    d->hubs[r]++;
+    d->meters[r] += 1u + (uint64_t)gas;
+    d->gen[r] += (uint64_t)gen;
+    d->prepay[r] += (uint64_t)pre;
+}
+
+/* Spread n items over k cells with weights w (sum 1) by cumulative rounding:
+ * deterministic, and the parts add up to n exactly. */
+static void apportion(uint64_t n, const double *w, size_t k, uint64_t *out)
+{
+    double cum = 0;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < k; i++) {
+        cum += w[i];
+        uint64_t upto = i + 1 == k ? n : (uint64_t)floor((double)n * cum + 0.5);
+        if (upto > n)
+            upto = n;
+        if (upto < prev)
+            upto = prev;
+        out[i] = upto - prev;
+        prev = upto;
+    }
+}
+
+/* The initial fleet, spread by expected shares (no draws: a scenario's
+ * starting fleet is an input, not a sample). */
+static void fleet_initial(mdl_dcc *d)
+{
+    const mdl_dcc_fleet_params *f = &d->p->initial_fleet;
+    uint64_t per_r[MDL_N_REGIONS];
+    apportion((uint64_t)f->hubs, f->region_share, MDL_N_REGIONS, per_r);
+    uint64_t *cells = malloc(MDL_DCC_MINUTES * sizeof *cells);
+    if (!cells)
+        return;   /* caller checks d->hubs against the key */
+    for (int r = 0; r < MDL_N_REGIONS; r++) {
+        uint64_t H = per_r[r];
+        /* (half-hourly, gas) combinations, independent shares. */
+        double w4[4] = {(1 - f->half_hourly_share) * (1 - f->gas_share), (1 - f->half_hourly_share) * f->gas_share,
+                        f->half_hourly_share * (1 - f->gas_share), f->half_hourly_share * f->gas_share};
+        uint64_t c4[4];
+        apportion(H, w4, 4, c4);
+        for (int c = 0; c < 4; c++) {
+            int hh = c >> 1, gas = c & 1;
+            apportion(c4[c], d->minute_w[0], MDL_DCC_MINUTES, cells);
+            for (int m = 0; m < MDL_DCC_MINUTES; m++)
+                d->sched[hh][r][m] += (uint32_t)(cells[m] * (1u + (unsigned)gas));
+            d->meters[r] += c4[c] * (1u + (unsigned)gas);
+        }
+        uint64_t G = (uint64_t)floor((double)H * d->p->generation_share + 0.5);
+        apportion(G, d->minute_w[0], MDL_DCC_MINUTES, cells);
+        for (int m = 0; m < MDL_DCC_MINUTES; m++)
+            d->sched[2][r][m] += (uint32_t)cells[m];
+        d->hubs[r] += H;
+        d->gen[r] += G;
+        d->prepay[r] += (uint64_t)floor((double)H * f->prepay_share + 0.5);
+    }
+    free(cells);
+}
+
+/* ---- output set-up ---------------------------------------------------------------------- */
+static int ds_make(mdl_dcc *d, int i, const char *group, const char *name, sim_h5_type type, int rank,
+                   const char *const *dims, size_t row_elems, const char *units, const char *long_name,
+                   sim_err *err)
+{
+    size_t esz = type == SIM_H5_U8 ? 1 : (type == SIM_H5_I32 || type == SIM_H5_F32) ? 4 : 8;
+    dseries *s = &d->ds[i];
+    s->s = i == DS_DAY ? sim_h5_dim_unlimited(d->h5, group, name, type, units, long_name, err)
+                       : sim_h5_series_create(d->h5, group, name, type, rank, dims, ROWS_BUFFERED, units,
+                                              long_name, err);
+    if (!s->s)
+        return err->code ? err->code : SIM_ERUNTIME;
+    s->row_bytes = row_elems * esz;
+    s->buf = malloc(s->row_bytes * ROWS_BUFFERED);
+    if (!s->buf)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (/dcc row buffers)");
+    return SIM_OK;
+}
+
+static int setup_output(mdl_dcc *d, sim_err *err)
+{
+    sim_h5_file *h = d->h5;
+    const char *G = "/dcc", *X = "/dcc/detail";
+    char units[64], start[16];
+    sim_format_date(d->start_day, start);
+    snprintf(units, sizeof units, "days since %s", start);
+    const char *svc_labels[MDL_DCC_N_SERVICES];
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        svc_labels[s] = mdl_dcc_services[s].label;
+    const size_t S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
+    int rc;
+    if ((rc = sim_h5_group(h, G, err)) ||
+        (rc = sim_h5_attr_str(h, G, "description",
+                              "DCC traffic per day: fluid (expected) counts on ordinary days, realised counts on "
+                              "request-level days (resolution = 1); see models/README-dcc.md", err)) ||
+        (rc = sim_h5_dim_labels(h, G, "service", S, svc_labels, "DCC service", err)) ||
+        (rc = sim_h5_dim_labels(h, G, "region", R, mdl_region_names, "DCC region (CSP)", err)) ||
+        (rc = sim_h5_dim_labels(h, G, "failure_class", F, mdl_dcc_failure_names,
+                                "failure to obtain a reading: E20 unreachable, E21 no response, E30 timed out",
+                                err)) ||
+        (rc = sim_h5_dim_labels(h, G, "stage", T, mdl_dcc_stage_names, "DCC queue stage", err)))
+        return rc;
+    const char *dsr[] = {"day", "service", "region"}, *dsrf[] = {"day", "service", "region", "failure_class"};
+    const char *dr[] = {"day", "region"}, *dd[] = {"day"}, *dst[] = {"day", "stage"}, *ds_[] = {"day", "service"};
+    if ((rc = ds_make(d, DS_DAY, G, "day", SIM_H5_I32, 1, dd, 1, units, "simulated day", err)) ||
+        (rc = ds_make(d, DS_REQUESTS, G, "requests", SIM_H5_F64, 3, dsr, S * R, "1",
+                      "requests created (first attempts)", err)) ||
+        (rc = ds_make(d, DS_COMPLETED, G, "completed", SIM_H5_F64, 3, dsr, S * R, "1",
+                      "requests completed successfully (the day's requests, whenever they finish)", err)) ||
+        (rc = ds_make(d, DS_FAILURES, G, "failures", SIM_H5_F64, 4, dsrf, S * R * F, "1",
+                      "requests failed after all retries (each produces a 1.75 notice), by class", err)) ||
+        (rc = ds_make(d, DS_RETRIES, G, "retries", SIM_H5_F64, 3, dsr, S * R, "1",
+                      "retry attempts", err)) ||
+        (rc = ds_make(d, DS_IN_FLIGHT, G, "in_flight_at_midnight", SIM_H5_F64, 3, dsr, S * R, "1",
+                      "requests created before 24:00 and not resolved by 24:00", err)) ||
+        (rc = ds_make(d, DS_UNRESOLVED, G, "unresolved", SIM_H5_F64, 3, dsr, S * R, "1",
+                      "requests still open 2 days after the day (overload)", err)) ||
+        (rc = ds_make(d, DS_SLA, G, "sla_breaches", SIM_H5_F64, 2, ds_, S, "1",
+                      "completed requests slower than the service's target (request-level days; NaN on "
+                      "fluid days)", err)) ||
+        (rc = ds_make(d, DS_MSG_PER_METER, G, "messages_per_meter", SIM_H5_F64, 2, dr, R, "1/day",
+                      "attempts of all services per commissioned meter", err)) ||
+        (rc = ds_make(d, DS_PEAK, G, "peak_minute_load", SIM_H5_F64, 2, dr, R, "1/min",
+                      "most attempts arriving at the DCC in one minute", err)) ||
+        (rc = ds_make(d, DS_PEAK_TOTAL, G, "peak_minute_load_total", SIM_H5_F64, 1, dd, 1, "1/min",
+                      "most attempts arriving in one minute, all regions", err)) ||
+        (rc = ds_make(d, DS_FLEET_HUBS, G, "fleet_hubs", SIM_H5_I64, 2, dr, R, "1",
+                      "commissioned hubs in the scheduled-read fleet at the end of the day", err)) ||
+        (rc = ds_make(d, DS_FLEET_METERS, G, "fleet_meters", SIM_H5_I64, 2, dr, R, "1",
+                      "commissioned meters (electricity + gas) at the end of the day", err)) ||
+        (rc = ds_make(d, DS_UTIL, G, "utilisation", SIM_H5_F64, 2, dst, T, "1",
+                      "mean server utilisation over the day", err)) ||
+        (rc = ds_make(d, DS_MAX_QUEUE, G, "max_queue", SIM_H5_F64, 2, dst, T, "1",
+                      "largest number of requests waiting at a minute's end", err)) ||
+        (rc = ds_make(d, DS_RESOLUTION, G, "resolution", SIM_H5_U8, 1, dd, 1, "1",
+                      "0 = fluid (aggregate) day, 1 = request-level day", err)))
+        return rc;
+
+    if (!d->have_dres)
+        return SIM_OK;
+    size_t nb = d->dres.n_bins;
+    double *mins = malloc(nb * sizeof *mins);
+    double lo[MDL_DCC_HIST_BINS], hi[MDL_DCC_HIST_BINS];
+    if (!mins)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    for (size_t b = 0; b < nb; b++)
+        mins[b] = (double)(b * (size_t)d->dres.bin_minutes);
+    for (int b = 0; b < MDL_DCC_HIST_BINS; b++) {
+        lo[b] = mdl_dcc_hist_lower_s(b);
+        hi[b] = mdl_dcc_hist_upper_s(b);
+    }
+    const char *lb[] = {"latency_bin"};
+    rc = sim_h5_group(h, X, err);
+    if (!rc)
+        rc = sim_h5_attr_str(h, X, "description", "request-level (detail) days: per-bin series, bins of "
+                             "bin_minutes (see the minute coordinate), latency percentiles from the "
+                             "log-linear latency histogram", err);
+    if (!rc)
+        rc = sim_h5_dim_values(h, X, "minute", nb, mins, "min",
+                               "start of the time bin, minutes after 00:00", err);
+    free(mins);
+    if (rc || (rc = sim_h5_dim_labels(h, X, "service", S, svc_labels, "DCC service", err)) ||
+        (rc = sim_h5_dim_labels(h, X, "region", R, mdl_region_names, "DCC region (CSP)", err)) ||
+        (rc = sim_h5_dim_labels(h, X, "stage", T, mdl_dcc_stage_names, "DCC queue stage", err)) ||
+        (rc = sim_h5_dim_values(h, X, "latency_bin", MDL_DCC_HIST_BINS, lo, "s",
+                                "lower edge of the latency bin", err)) ||
+        (rc = sim_h5_write_array(h, X, "latency_bin_upper", SIM_H5_F64, 1, lb, hi, "s",
+                                 "upper edge of the latency bin (inf for the overflow bin)", err)))
+        return rc;
+    d->xs[XS_DAY] = sim_h5_dim_unlimited(h, X, "detail_day", SIM_H5_I32, units, "request-level day", err);
+    if (!d->xs[XS_DAY])
+        return err->code;
+    static const struct { int i; const char *name; sim_h5_type type; int dim; const char *units, *ln; } v[] = {
+        {XS_ARR, "arrivals", SIM_H5_I32, 0, "1", "requests created in the bin"},
+        {XS_COMP, "completions", SIM_H5_I32, 0, "1", "requests completed in the bin"},
+        {XS_FAIL, "failures", SIM_H5_I32, 0, "1", "requests failed (after retries) in the bin"},
+        {XS_SLA, "sla_breaches", SIM_H5_I32, 0, "1", "requests created in the bin that completed later than target"},
+        {XS_P50, "latency_p50", SIM_H5_F32, 0, "s", "median latency of requests created in the bin"},
+        {XS_P95, "latency_p95", SIM_H5_F32, 0, "s", "95th percentile latency of requests created in the bin"},
+        {XS_P99, "latency_p99", SIM_H5_F32, 0, "s", "99th percentile latency of requests created in the bin"},
+        {XS_MAX, "latency_max", SIM_H5_F32, 0, "s", "largest latency of requests created in the bin"},
+        {XS_ARR_R, "arrivals_by_region", SIM_H5_I32, 1, "1", "requests created in the bin"},
+        {XS_COMP_R, "completions_by_region", SIM_H5_I32, 1, "1", "requests completed in the bin"},
+        {XS_FAIL_R, "failures_by_region", SIM_H5_I32, 1, "1", "requests failed in the bin"},
+        {XS_QUEUE, "queue_length", SIM_H5_F32, 2, "1", "requests waiting at the end of the bin"},
+        {XS_UTIL, "utilisation", SIM_H5_F32, 2, "1", "busy server time / capacity in the bin"},
+        {XS_HIST, "latency_histogram", SIM_H5_I64, 3, "1", "completed requests per latency bin over the day"},
+    };
+    const char *dims[4][3] = {{"detail_day", "minute", "service"}, {"detail_day", "minute", "region"},
+                              {"detail_day", "minute", "stage"}, {"detail_day", "service", "latency_bin"}};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        d->xs[v[k].i] = sim_h5_series_create(h, X, v[k].name, v[k].type, 3, dims[v[k].dim], 1, v[k].units,
+                                             v[k].ln, err);
+        if (!d->xs[v[k].i])
+            return err->code;
+    }
+    return SIM_OK;
+}
+
+/* ---- alloc / free ------------------------------------------------------------------------- */
+static void profile_minutes(const double *hourly, double *out)
+{
+    double s = 0;
+    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++)
+        s += hourly[h];
+    for (int m = 0; m < MDL_DCC_MINUTES; m++)
+        out[m] = hourly[m / 60] / s / 60.0;
+}
+
+static int is_detail_day(const mdl_dcc *d, int64_t day)
+{
+    const mdl_dcc_detail_params *x = &d->p->detail;
+    if (x->all)
+        return 1;
+    if (x->every_n_days > 0 && day % x->every_n_days == 0)
+        return 1;
+    for (size_t i = 0; i < x->n_dates; i++)
+        if (x->dates[i] == d->start_day + day)
+            return 1;
+    return 0;
+}
+
+mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_err *err)
+{
+    if (n_shards == 0 || n_shards > (1u << 20)) {
+        SIM_FAIL(err, SIM_EINPUT, "DCC: %zu shards; allowed: 1 .. 1048576", n_shards);
+        return NULL;
+    }
+    mdl_dcc *d = calloc(1, sizeof *d);
+    if (!d) {
+        SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC model)");
+        return NULL;
+    }
+    d->p = &sc->dcc;
+    d->seed = (uint64_t)sc->run.seed;
+    d->start_day = sc->run.start_day;
+    d->n_days = mdl_scenario_days(sc);
+    d->hh_from = sc->dcc.half_hourly_from - sc->run.start_day;
+    d->n_shards = n_shards;
+    d->h5 = h5;
+    profile_minutes(d->p->read_time_profile, d->minute_w[0]);
+    profile_minutes(d->p->on_demand_profile, d->minute_w[1]);
+    for (int m = 0; m < MDL_DCC_MINUTES; m++)
+        d->minute_w[2][m] = 1.0 / MDL_DCC_MINUTES;
+    double s = 0, c = 0;
+    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++)
+        s += d->p->read_time_profile[h];
+    d->read_cdf[0] = 0;
+    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++) {
+        c += d->p->read_time_profile[h];
+        d->read_cdf[h + 1] = c / s;
+    }
+    d->ob = aligned_alloc(64, n_shards * sizeof *d->ob);
+    d->offer = malloc(sizeof *d->offer);
+    d->res = malloc(sizeof *d->res);
+    if (!d->ob || !d->offer || !d->res) {
+        free(d->ob);
+        d->ob = NULL;
+        SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC outboxes for %zu shards)", n_shards);
+        mdl_dcc_free(d);
+        return NULL;
+    }
+    memset(d->ob, 0, n_shards * sizeof *d->ob);
+    for (size_t i = 0; i < n_shards; i++)
+        d->ob[i].dcc = d;
+    d->fluid = mdl_dcc_fluid_alloc(d->p, err);
+    if (!d->fluid)
+        goto fail;
+    int any_detail = d->p->detail.all || d->p->detail.every_n_days > 0;
+    for (size_t i = 0; i < d->p->detail.n_dates; i++)
+        any_detail |= d->p->detail.dates[i] >= d->start_day && d->p->detail.dates[i] < d->start_day + d->n_days;
+    if (any_detail) {
+        d->detail = mdl_dcc_detail_alloc(d->p, d->seed, err);
+        if (!d->detail || mdl_dcc_detailres_init(&d->dres, d->p->detail.bin_minutes, err))
+            goto fail;
+        d->have_dres = 1;
+    }
+    fleet_initial(d);
+    if (h5 && setup_output(d, err))
+        goto fail;
+    return d;
+fail:
+    mdl_dcc_free(d);
+    return NULL;
+}
+
+void mdl_dcc_free(mdl_dcc *d)
+{
+    if (!d)
+        return;
+    if (d->ob)
+        for (size_t i = 0; i < d->n_shards; i++)
+            free(d->ob[i].joins);
+    free(d->ob);
+    free(d->offer);
+    free(d->res);
+    mdl_dcc_fluid_free(d->fluid);
+    mdl_dcc_detail_free(d->detail);
+    if (d->have_dres)
+        mdl_dcc_detailres_destroy(&d->dres);
+    for (int i = 0; i < DS_N; i++)
+        free(d->ds[i].buf);
+    free(d);
+}
+
+/* ---- the day ------------------------------------------------------------------------------ */
+static void build_offer(mdl_dcc *d)
+{
+    mdl_dcc_offer *o = d->offer;
+    memset(o->a, 0, sizeof o->a);
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
+        int src = mdl_dcc_services[s].source;
+        o->exact[s] = src != MDL_DCC_SRC_RATE;
+        for (int r = 0; r < MDL_N_REGIONS; r++) {
+            double *a = mdl_dcc_offer_lane(o, s, r);
+            if (src == MDL_DCC_SRC_SCHEDULE) {
+                int kind = s == MDL_DCC_SVC_READ_DAILY ? 0 : s == MDL_DCC_SVC_READ_HH ? 1 : 2;
+                for (int m = 0; m < MDL_DCC_MINUTES; m++)
+                    a[m] = d->sched[kind][r][m];
+            } else if (src == MDL_DCC_SRC_RATE) {
+                const double *w = d->minute_w[s == MDL_DCC_SVC_ALERT ? 2 : 1];
+                double day = d->p->svc[s].rate * (double)d->hubs[r];
+                for (int m = 0; m < MDL_DCC_MINUTES; m++)
+                    a[m] = day * w[m];
+            } else if (src == MDL_DCC_SRC_INSTALL) {
+                int msg = s - MDL_DCC_SVC_PRENOTIFY;
+                for (size_t i = 0; i < d->n_shards; i++) {
+                    uint32_t *c = d->ob[i].msgs[r][msg];
+                    for (int m = 0; m < MDL_DCC_MINUTES; m++)
+                        a[m] += c[m];
+                    memset(c, 0, MDL_DCC_MINUTES * sizeof *c);
+                }
+            }
+        }
+    }
+}
+
+static void *row(dseries *s)
+{
+    return s->buf + s->n * s->row_bytes;
+}
+
+static int flush_rows(mdl_dcc *d, sim_err *err)
+{
+    for (int i = 0; i < DS_N; i++) {
+        dseries *s = &d->ds[i];
+        if (s->s && s->n) {
+            int rc = sim_h5_series_append(s->s, s->n, s->buf, err);
+            if (rc)
+                return rc;
+        }
+        s->n = 0;
+    }
+    return SIM_OK;
+}
+
+static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
+{
+    const mdl_dcc_dayres *x = d->res;
+    const int S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
+    *(int32_t *)row(&d->ds[DS_DAY]) = (int32_t)day;
+    double *rq = row(&d->ds[DS_REQUESTS]), *cp = row(&d->ds[DS_COMPLETED]), *fl = row(&d->ds[DS_FAILURES]);
+    double *rt = row(&d->ds[DS_RETRIES]), *inf = row(&d->ds[DS_IN_FLIGHT]), *un = row(&d->ds[DS_UNRESOLVED]);
+    double *sla = row(&d->ds[DS_SLA]);
+    double att_r[MDL_N_REGIONS] = {0};
+    for (int s = 0; s < S; s++) {
+        sla[s] = detail ? 0.0 : NAN;
+        for (int r = 0; r < R; r++) {
+            int i = s * R + r;
+            rq[i] = x->requests[s][r];
+            cp[i] = x->completed[s][r];
+            for (int f = 0; f < F; f++)
+                fl[i * F + f] = x->failed[s][r][f];
+            rt[i] = x->attempts[s][r] - x->requests[s][r];
+            inf[i] = x->requests_by_midnight[s][r] - x->resolved_by_midnight[s][r];
+            un[i] = x->unresolved[s][r];
+            att_r[r] += x->attempts[s][r];
+            if (detail)
+                sla[s] += x->sla_breaches[s][r];
+        }
+    }
+    double *mpm = row(&d->ds[DS_MSG_PER_METER]), *pk = row(&d->ds[DS_PEAK]);
+    int64_t *fh = row(&d->ds[DS_FLEET_HUBS]), *fm = row(&d->ds[DS_FLEET_METERS]);
+    for (int r = 0; r < R; r++) {
+        mpm[r] = d->meters[r] ? att_r[r] / (double)d->meters[r] : NAN;
+        pk[r] = x->peak_minute[r];
+        fh[r] = (int64_t)d->hubs[r];
+        fm[r] = (int64_t)d->meters[r];
+    }
+    *(double *)row(&d->ds[DS_PEAK_TOTAL]) = x->peak_minute_total;
+    double *ut = row(&d->ds[DS_UTIL]), *mq = row(&d->ds[DS_MAX_QUEUE]);
+    for (int t = 0; t < T; t++) {
+        double c = t == 0 ? (double)d->p->dsp.servers : (double)d->p->csp[t - 1].servers;
+        ut[t] = x->busy_s[t] / (c * 86400.0);
+        double m = 0;
+        for (int k = 0; k < MDL_DCC_MINUTES; k++)
+            if (x->queue[t][k] > m)
+                m = x->queue[t][k];
+        mq[t] = m;
+    }
+    *(uint8_t *)row(&d->ds[DS_RESOLUTION]) = (uint8_t)detail;
+    for (int i = 0; i < DS_N; i++)
+        d->ds[i].n++;
+    if (d->ds[0].n == ROWS_BUFFERED)
+        return flush_rows(d, err);
+    return SIM_OK;
+}
+
+static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
+{
+    mdl_dcc_detailres *x = &d->dres;
+    size_t nb = x->n_bins, S = MDL_DCC_N_SERVICES;
+    int32_t dd = (int32_t)day;
+    float *pct = malloc(nb * S * 4 * sizeof *pct);
+    int64_t *hist = malloc(S * MDL_DCC_HIST_BINS * sizeof *hist);
+    if (!pct || !hist) {
+        free(pct);
+        free(hist);
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    }
+    for (size_t b = 0; b < nb; b++)
+        for (size_t s = 0; s < S; s++) {
+            size_t bs = b * S + s;
+            const uint32_t *n = x->lat + bs * MDL_DCC_HIST_BINS;
+            uint64_t tot = 0;
+            for (int k = 0; k < MDL_DCC_HIST_BINS; k++)
+                tot += n[k];
+            double mx = x->lat_max[bs];
+            pct[0 * nb * S + bs] = (float)mdl_dcc_hist_quantile32(n, tot, mx, 0.50);
+            pct[1 * nb * S + bs] = (float)mdl_dcc_hist_quantile32(n, tot, mx, 0.95);
+            pct[2 * nb * S + bs] = (float)mdl_dcc_hist_quantile32(n, tot, mx, 0.99);
+            pct[3 * nb * S + bs] = tot ? (float)mx : NAN;
+        }
+    for (size_t s = 0; s < S; s++)
+        for (int k = 0; k < MDL_DCC_HIST_BINS; k++)
+            hist[s * MDL_DCC_HIST_BINS + (size_t)k] = (int64_t)x->hist[s].n[k];
+    int rc;
+    if ((rc = sim_h5_series_append(d->xs[XS_DAY], 1, &dd, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_ARR], 1, x->arrivals, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_COMP], 1, x->completions, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_FAIL], 1, x->failures, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_SLA], 1, x->sla_breaches, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_P50], 1, pct, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_P95], 1, pct + nb * S, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_P99], 1, pct + 2 * nb * S, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_MAX], 1, pct + 3 * nb * S, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_ARR_R], 1, x->arrivals_r, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_COMP_R], 1, x->completions_r, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_FAIL_R], 1, x->failures_r, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_QUEUE], 1, x->queue, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_UTIL], 1, x->utilisation, err)) ||
+        (rc = sim_h5_series_append(d->xs[XS_HIST], 1, hist, err))) {
+        /* fall through to free */
+    }
+    free(pct);
+    free(hist);
+    return rc;
+}
+
+int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
+{
+    (void)n_threads;   /* the day runs on one thread; see README-dcc.md */
+    if (day != d->next_day || day >= d->n_days)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: day %lld out of order (expected %lld, run has %lld days)",
+                        (long long)day, (long long)d->next_day, (long long)d->n_days);
+    for (size_t i = 0; i < d->n_shards; i++) {
+        if (d->ob[i].oom)
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory in shard %zu's outbox", i);
+        if (d->ob[i].bad)
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: shard %zu sent %llu messages with a region or message kind "
+                            "out of range", i, (unsigned long long)d->ob[i].bad);
+    }
+    build_offer(d);
+    int detail = d->detail && is_detail_day(d, day);
+    if (detail) {
+        int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres, err);
+        if (rc)
+            return rc;
+        d->tot.detail_days++;
+        for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+            for (int r = 0; r < MDL_N_REGIONS; r++)
+                d->tot.detail_requests += (uint64_t)d->res->requests[s][r];
+    } else {
+        mdl_dcc_fluid_day(d->fluid, d->offer, d->res);
+    }
+    double req = 0, fail = 0;
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++) {
+            req += d->res->requests[s][r];
+            for (int f = 0; f < MDL_DCC_N_FAILURE_CLASSES; f++)
+                fail += d->res->failed[s][r][f];
+        }
+    d->tot.requests += (uint64_t)llround(req);
+    d->tot.failures += (uint64_t)llround(fail);
+    if (d->res->peak_minute_total > d->tot.peak_minute_load)
+        d->tot.peak_minute_load = d->res->peak_minute_total;
+    /* Today's joins send from tomorrow. */
+    for (size_t i = 0; i < d->n_shards; i++) {
+        mdl_dcc_outbox *o = &d->ob[i];
+        for (size_t k = 0; k < o->n_joins; k++)
+            fleet_add(d, o->joins[k]);
+        o->n_joins = 0;
+    }
+    uint64_t hubs = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        hubs += d->hubs[r];
+    d->tot.fleet_hubs = hubs;
+    if (d->h5) {
+        int rc = write_day(d, day, detail, err);
+        if (!rc && detail)
+            rc = write_detail(d, day, err);
+        if (rc)
+            return rc;
+    }
+    d->next_day = day + 1;
+    d->window_day = day + 1;
+    return SIM_OK;
+}
+
+int mdl_dcc_finish(mdl_dcc *d, sim_err *err)
+{
+    return d->h5 ? flush_rows(d, err) : SIM_OK;
+}
+
+void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out)
+{
+    *out = d->tot;
+    uint64_t hubs = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        hubs += d->hubs[r];
+    out->fleet_hubs = hubs;
+}
+
+/* ---- for tests and the benchmark (declared in mdl_dcc_internal.h) ---------------------- */
+const mdl_dcc_dayres *mdl_dcc_last_day(const mdl_dcc *d)
+{
+    return d->res;
+}
+
+void mdl_dcc_copy_offer(const mdl_dcc *d, mdl_dcc_offer *out)
+{
+    memcpy(out, d->offer, sizeof *out);
+}

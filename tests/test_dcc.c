@@ -1,0 +1,440 @@
+/*
+ * test_dcc.c — the DCC model: fleet joins and reads, conservation at both
+ * resolutions, aggregate versus request level on the same day, Erlang C
+ * for one M/M/c stage, the histogram merge, thread-count independence,
+ * bad calls.  Every scenario is a small text in this file; every
+ * statistical tolerance is derived where it is used.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mdl_dcc.h"
+#include "mdl_dcc_internal.h"
+#include "mdl_scenario.h"
+#include "sim_rng.h"
+
+static mdl_scenario *load(const char *dcc_text)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "run = { start = \"2024-01-15\"; end = \"2024-01-17\"; households = 1000; seed = 7; };\n"
+             "dcc = { %s };\n", dcc_text);
+    mdl_scenario *sc = calloc(1, sizeof *sc);
+    sim_err err = {0};
+    int rc = mdl_scenario_load_string(sc, "test", text, NULL, 0, NULL, &err);
+    if (rc)
+        fprintf(stderr, "scenario: %s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    return sc;
+}
+
+static mdl_dcc *make(const mdl_scenario *sc, size_t shards)
+{
+    sim_err err = {0};
+    mdl_dcc *d = mdl_dcc_alloc(sc, shards, NULL, &err);
+    if (!d)
+        fprintf(stderr, "alloc: %s\n", err.msg);
+    assert_non_null(d);
+    return d;
+}
+
+static void run_day(mdl_dcc *d, int64_t day)
+{
+    sim_err err = {0};
+    int rc = mdl_dcc_day(d, day, 1, &err);
+    if (rc)
+        fprintf(stderr, "day: %s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+}
+
+static double sum_sr(const double a[MDL_DCC_N_SERVICES][MDL_N_REGIONS], int s)
+{
+    double t = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        t += a[s][r];
+    return t;
+}
+
+/* ---- reads only from commissioned hubs; joins on day d read from day d+1 ---- */
+static void test_reads_only_from_joined(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load("detail = { all = true; };");
+    mdl_dcc *d = make(sc, 2);
+    run_day(d, 0);
+    const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        assert_true(sum_sr(x->requests, s) == 0.0);   /* no fleet, no traffic at all */
+    /* 137 hubs join on day 1 (91 with gas), from two shards. */
+    for (uint64_t h = 0; h < 137; h++)
+        mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, h % 2), 1000 + h, (int)(h % 3), h < 91 ? MDL_DCC_FLAG_GAS : 0);
+    run_day(d, 1);
+    x = mdl_dcc_last_day(d);
+    assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_DAILY) + sum_sr(x->requests, MDL_DCC_SVC_READ_HH) == 0.0);
+    run_day(d, 2);
+    x = mdl_dcc_last_day(d);
+    /* Joined 2024-01-16 (after half_hourly_from, 2022-11-01): half-hourly data, one read per meter. */
+    assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_HH) == 137.0 + 91.0);
+    assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_DAILY) == 0.0);
+    assert_true(x->requests[MDL_DCC_SVC_READ_HH][MDL_REGION_NORTH] == 46.0 + 31.0);   /* h % 3 == 0 */
+    mdl_dcc_totals t;
+    mdl_dcc_get_totals(d, &t);
+    assert_int_equal(t.fleet_hubs, 137);
+    assert_int_equal(t.detail_days, 3);
+    mdl_dcc_free(d);
+    free(sc);
+    /* Before half_hourly_from: daily data. */
+    sc = load("half_hourly_from = \"2030-01-01\";");
+    d = make(sc, 1);
+    mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, 0), 5, MDL_REGION_CENTRAL, MDL_DCC_FLAG_GAS);
+    run_day(d, 0);
+    run_day(d, 1);
+    x = mdl_dcc_last_day(d);
+    assert_true(x->requests[MDL_DCC_SVC_READ_DAILY][MDL_REGION_CENTRAL] == 2.0);
+    assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_HH) == 0.0);
+    mdl_dcc_free(d);
+    free(sc);
+}
+
+/* Install messages are traffic of their own day. */
+static void test_install_messages(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load("");
+    mdl_dcc *d = make(sc, 3);
+    for (int i = 0; i < 29; i++)
+        mdl_dcc_message(mdl_dcc_outbox_of(d, (size_t)i % 3), i % 3, MDL_DCC_MSG_COMMISSION,
+                        sim_time_from_hours(9.5) + i * SIM_US_PER_SEC);
+    mdl_dcc_message(mdl_dcc_outbox_of(d, 0), MDL_REGION_SOUTH, MDL_DCC_MSG_HUB_STATUS, sim_time_from_hours(23.99));
+    run_day(d, 0);
+    const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
+    assert_true(fabs(sum_sr(x->requests, MDL_DCC_SVC_COMMISSION) - 29.0) < 1e-9);
+    assert_true(fabs(x->requests[MDL_DCC_SVC_HUB_STATUS][MDL_REGION_SOUTH] - 1.0) < 1e-9);
+    run_day(d, 1);
+    x = mdl_dcc_last_day(d);
+    assert_true(sum_sr(x->requests, MDL_DCC_SVC_COMMISSION) == 0.0);
+    /* A bad region is reported at the day's end, not silently dropped. */
+    mdl_dcc_message(mdl_dcc_outbox_of(d, 1), 7, MDL_DCC_MSG_COMMISSION, 0);
+    sim_err err = {0};
+    assert_int_equal(mdl_dcc_day(d, 2, 1, &err), SIM_ERUNTIME);
+    assert_non_null(strstr(err.msg, "out of range"));
+    assert_null(mdl_dcc_outbox_of(d, 3));
+    /* Days must come in order. */
+    assert_int_equal(mdl_dcc_day(d, 0, 1, &err), SIM_ERUNTIME);
+    mdl_dcc_free(d);
+    mdl_dcc_free(NULL);
+    free(sc);
+}
+
+/* ---- conservation ------------------------------------------------------------------ */
+#define BUSY_FLEET "initial_fleet = { hubs = 23457; }; retry = { device_failure = 0.03; }; "
+
+static void check_conservation(const mdl_dcc_dayres *x, double tol)
+{
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++) {
+            double f = 0;
+            for (int k = 0; k < MDL_DCC_N_FAILURE_CLASSES; k++)
+                f += x->failed[s][r][k];
+            double lhs = x->requests[s][r], rhs = x->completed[s][r] + f + x->unresolved[s][r];
+            assert_true(fabs(lhs - rhs) <= tol * (1.0 + lhs));
+            /* Of the requests created by midnight, the rest is in flight: never negative. */
+            assert_true(x->requests_by_midnight[s][r] - x->resolved_by_midnight[s][r] >= -tol * (1.0 + lhs));
+        }
+}
+
+static void test_conservation(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load(BUSY_FLEET "detail = { dates = [\"2024-01-16\"]; bin_minutes = 5; };");
+    mdl_dcc *d = make(sc, 1);
+    run_day(d, 0);   /* fluid */
+    const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
+    check_conservation(x, 1e-9);
+    double f = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        f += x->failed[MDL_DCC_SVC_READ_DAILY][r][MDL_DCC_E30];
+    assert_true(f > 0);   /* failures do happen: the check is not vacuous */
+    run_day(d, 1);   /* request level: exact integer identity */
+    x = mdl_dcc_last_day(d);
+    check_conservation(x, 0.0);
+    double notices = sum_sr(x->requests, MDL_DCC_SVC_FAILURE_NOTICE), failed = 0;
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            for (int k = 0; k < MDL_DCC_N_FAILURE_CLASSES; k++)
+                failed += x->failed[s][r][k];
+    assert_true(failed > 0);
+    assert_true(notices == failed);   /* every failed read yields one 1.75 (none left past the horizon here) */
+    mdl_dcc_free(d);
+    free(sc);
+}
+
+/* ---- aggregate versus request level on the same day ------------------------------------ */
+/* An overloaded DSP (capacity 10/s against a night peak of ~15/s) so the
+ * backlog is large and both resolutions must carry it.  All services have
+ * work 1 so that the fluid's proportional sharing and FIFO serve the same
+ * number of requests per minute (with unequal work the composition of the
+ * backlog differs, and the comparison would mix two effects). */
+static const char *const overload =
+    "initial_fleet = { hubs = 200000; }; dsp = { servers = 4; service_time_s = 0.4; }; "
+    "services = { read_half_hourly = { work = 1.0; }; historical = { work = 1.0; }; stored_data = { work = 1.0; };"
+    " failure_notice = { work = 1.0; }; prenotify = { work = 1.0; }; commission = { work = 1.0; };"
+    " configure = { work = 1.0; }; alert = { work = 1.0; }; };";
+
+static void test_aggregate_vs_request_level(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s detail = { dates = [\"2024-01-15\"]; };", overload);
+    mdl_scenario *sc = load(text);
+    mdl_dcc *d = make(sc, 1);
+    run_day(d, 0);   /* request level */
+    mdl_dcc_dayres *det = malloc(sizeof *det), *flu = malloc(sizeof *flu);
+    memcpy(det, mdl_dcc_last_day(d), sizeof *det);
+    mdl_dcc_free(d);
+    sc->dcc.detail.n_dates = 0;
+    d = make(sc, 1);
+    run_day(d, 0);   /* the same day, fluid */
+    memcpy(flu, mdl_dcc_last_day(d), sizeof *flu);
+
+    double qmax_det = 0, qmax_flu = 0;
+    for (int m = 0; m < MDL_DCC_MINUTES; m++) {
+        qmax_det = fmax(qmax_det, det->queue[0][m]);
+        qmax_flu = fmax(qmax_flu, flu->queue[0][m]);
+    }
+    assert_true(qmax_flu > 10000);   /* really overloaded */
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
+        double rd = sum_sr(det->requests, s), rf = sum_sr(flu->requests, s);
+        double cd = sum_sr(det->completed, s), cf = sum_sr(flu->completed, s);
+        double fd = 0, ff = 0;
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            for (int k = 0; k < MDL_DCC_N_FAILURE_CLASSES; k++) {
+                fd += det->failed[s][r][k];
+                ff += flu->failed[s][r][k];
+            }
+        if (mdl_dcc_services[s].source == MDL_DCC_SRC_SCHEDULE)
+            assert_true(rd == rf);   /* same fleet: identical counts */
+        /* Poisson day totals: sd = sqrt(mean); 5 sd is a 1-in-3.5-million miss per check.  Served and
+         * failed follow the same bound (a sum of binomial thinnings of the Poisson total, variance <=
+         * its mean).  1.75 notices and E-failures: binomial counts with the same bound. */
+        assert_true(fabs(rd - rf) <= 5.0 * sqrt(rf) + 1.0);
+        assert_true(fabs(cd - cf) <= 5.0 * sqrt(cf) + 1.0);
+        assert_true(fabs(fd - ff) <= 5.0 * sqrt(ff) + 1.0);
+    }
+    /* Backlog: the fluid is the law-of-large-numbers limit of the queue;
+     * with ~10^4..10^5 waiting the random part is a few hundred (sqrt of
+     * the cumulative arrival count ~ 700), plus up to a minute's
+     * discretisation (600 at this capacity); allow 3 % + 1500. */
+    assert_true(fabs(qmax_det - qmax_flu) <= 0.03 * qmax_flu + 1500);
+    for (int m = 0; m < MDL_DCC_MINUTES; m += 37)
+        assert_true(fabs(det->queue[0][m] - flu->queue[0][m]) <= 0.03 * qmax_flu + 1500);
+    free(det);
+    free(flu);
+    mdl_dcc_free(d);
+    free(sc);
+}
+
+/* ---- Erlang C ------------------------------------------------------------------------- */
+static double erlang_c(int c, double a)
+{
+    double term = 1, sum = 0;
+    for (int k = 0; k < c; k++) {
+        sum += term;
+        term *= a / (k + 1);
+    }
+    double last = term * c / (c - a);   /* a^c/c! * c/(c-a) */
+    return last / (sum + last);
+}
+
+static void test_erlang_c(void **state)
+{
+    (void)state;
+    /* One M/M/c stage: the DSP with c = 8 servers, exponential service of
+     * mean 1 s; Poisson arrivals (alerts: flat profile, Poisson count per
+     * minute with uniform offsets = a Poisson process) at lambda = 6.4/s,
+     * rho = 0.8.  CSPs are made fast and wide so they do not matter. */
+    mdl_scenario *sc = load(
+        "initial_fleet = { hubs = 100000; }; read_time_profile = [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1];"
+        "generation_share = 0.0; dsp = { servers = 8; service_time_s = 1.0; };"
+        "csp = { north = { servers = 1000; service_time_s = 0.001; }; central = { servers = 1000; "
+        "service_time_s = 0.001; }; south = { servers = 1000; service_time_s = 0.001; }; };"
+        "services = { alert = { rate = 5.5296; work = 1.0; }; on_demand = { rate = 0.0; }; historical = { rate = 0.0; };"
+        " adhoc = { rate = 0.0; }; stored_data = { rate = 0.0; }; import_export = { rate = 0.0; };"
+        " max_demand = { rate = 0.0; }; };");
+    sc->dcc.initial_fleet.gas_share = 0;
+    sim_err err = {0};
+    /* Turn scheduled reads off: only the alert stream remains. */
+    mdl_dcc_params p = sc->dcc;
+    mdl_dcc_detail *x = mdl_dcc_detail_alloc(&p, 7, &err);
+    assert_non_null(x);
+    mdl_dcc_offer *offer = calloc(1, sizeof *offer);
+    mdl_dcc_dayres *res = malloc(sizeof *res);
+    mdl_dcc_detailres dres;
+    assert_int_equal(mdl_dcc_detailres_init(&dres, 60, &err), SIM_OK);
+    double lambda_min = 6.4 * 60.0;
+    for (int r = 0; r < MDL_N_REGIONS; r++) {
+        double *a = mdl_dcc_offer_lane(offer, MDL_DCC_SVC_ALERT, r);
+        for (int m = 0; m < MDL_DCC_MINUTES; m++)
+            a[m] = lambda_min / 3.0;
+    }
+    /* Ten independent days (replications): each gives a mean wait and a
+     * fraction delayed over ~553,000 customers.  The day estimates are
+     * i.i.d., so the replication mean is within t(9, 0.9995) = 4.78 standard
+     * errors of the truth with probability 0.999; we use 5 standard errors,
+     * plus a 0.5 % allowance for the empty start of each day (the queue
+     * relaxes in ~10 s of a 86,400 s day). */
+    const int reps = 10;
+    double w[10], pw[10];
+    for (int i = 0; i < reps; i++) {
+        assert_int_equal(mdl_dcc_detail_day(x, offer, 9000 + (uint64_t)i, res, &dres, &err), SIM_OK);
+        mdl_dcc_stage_stats st;
+        mdl_dcc_detail_stage_stats(x, 0, &st);
+        assert_true(st.started > 500000);
+        w[i] = st.wait_sum_s / (double)st.started;
+        pw[i] = (double)st.waited / (double)st.started;
+    }
+    double mw = 0, mp = 0, vw = 0, vp = 0;
+    for (int i = 0; i < reps; i++) {
+        mw += w[i] / reps;
+        mp += pw[i] / reps;
+    }
+    for (int i = 0; i < reps; i++) {
+        vw += (w[i] - mw) * (w[i] - mw) / (reps - 1);
+        vp += (pw[i] - mp) * (pw[i] - mp) / (reps - 1);
+    }
+    double C = erlang_c(8, 6.4);
+    double Wq = C / (8.0 * 1.0 - 6.4);
+    double sew = sqrt(vw / reps), sep = sqrt(vp / reps);
+    fprintf(stderr, "Erlang C: P(wait>0) %.4f (theory %.4f, se %.4f); mean wait %.4f s (theory %.4f, se %.4f)\n",
+            mp, C, sep, mw, Wq, sew);
+    assert_true(sew < 0.05 * Wq && sep < 0.05 * C);   /* the test can tell */
+    assert_true(fabs(mp - C) <= 5 * sep + 0.005 * C);
+    assert_true(fabs(mw - Wq) <= 5 * sew + 0.005 * Wq);
+    mdl_dcc_detailres_destroy(&dres);
+    free(offer);
+    free(res);
+    mdl_dcc_detail_free(x);
+    free(sc);
+}
+
+/* ---- histogram ---------------------------------------------------------------------------- */
+static void test_hist_merge(void **state)
+{
+    (void)state;
+    mdl_dcc_hist *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b), *u = calloc(1, sizeof *u);
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, 11, 3, 200);
+    for (int i = 0; i < 100003; i++) {
+        /* log-uniform latencies from 0.1 ms to ~3 days, hitting under- and overflow */
+        int64_t us = (int64_t)exp(log(100.0) + sim_rng_uniform(&s) * (log(2.6e11) - log(100.0)));
+        mdl_dcc_hist_add(i % 3 ? a : b, us);
+        mdl_dcc_hist_add(u, us);
+        int bin = mdl_dcc_hist_bin(us);
+        assert_true((double)us * 1e-6 >= mdl_dcc_hist_lower_s(bin) - 1e-12);
+        assert_true((double)us * 1e-6 < mdl_dcc_hist_upper_s(bin) + 1e-12);
+    }
+    mdl_dcc_hist_merge(a, b);
+    assert_memory_equal(a->n, u->n, sizeof a->n);
+    assert_int_equal(a->total, u->total);
+    assert_true(a->max_s == u->max_s);
+    assert_true(a->n[0] > 0 && a->n[MDL_DCC_HIST_BINS - 1] > 0);
+    for (int k = 1; k < MDL_DCC_HIST_BINS; k++)
+        assert_true(mdl_dcc_hist_lower_s(k) > mdl_dcc_hist_lower_s(k - 1));
+    /* Quantiles: monotone, inside the data, within a bin's width of the truth. */
+    double q50 = mdl_dcc_hist_quantile(u, 0.5), q99 = mdl_dcc_hist_quantile(u, 0.99);
+    assert_true(q50 < q99 && q99 <= u->max_s);
+    double true50 = exp(log(100.0) + 0.5 * (log(2.6e11) - log(100.0))) * 1e-6;
+    assert_true(fabs(q50 - true50) < 0.15 * true50);
+    mdl_dcc_hist empty = {0};
+    assert_true(isnan(mdl_dcc_hist_quantile(&empty, 0.5)));
+    free(a);
+    free(b);
+    free(u);
+}
+
+/* ---- determinism: 1 vs 2 threads filling the outboxes ------------------------------------- */
+static void fill(mdl_dcc *d, int threads)
+{
+    /* 4 shards, each filled by whichever thread takes it. */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int sh = 0; sh < 4; sh++) {
+        mdl_dcc_outbox *o = mdl_dcc_outbox_of(d, (size_t)sh);
+        for (uint64_t h = (uint64_t)sh; h < 40000; h += 4) {
+            mdl_dcc_fleet_join(o, h, (int)(h % 3), (h % 5 ? MDL_DCC_FLAG_GAS : 0) | (h % 7 ? 0 : MDL_DCC_FLAG_PREPAY));
+            mdl_dcc_message(o, (int)(h % 3), (int)(h % MDL_DCC_N_INSTALL_MSGS), (sim_time)(h * 997 % 86400) * SIM_US_PER_SEC);
+        }
+    }
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load(BUSY_FLEET "detail = { dates = [\"2024-01-16\"]; };");
+    mdl_dcc_dayres *r[2][2];
+    for (int t = 0; t < 2; t++) {
+        mdl_dcc *d = make(sc, 4);
+        for (int day = 0; day < 2; day++) {
+            fill(d, t + 1);
+            sim_err err = {0};
+            assert_int_equal(mdl_dcc_day(d, day, t + 1, &err), SIM_OK);
+            r[t][day] = malloc(sizeof(mdl_dcc_dayres));
+            memcpy(r[t][day], mdl_dcc_last_day(d), sizeof(mdl_dcc_dayres));
+        }
+        mdl_dcc_free(d);
+    }
+    for (int day = 0; day < 2; day++) {
+        assert_memory_equal(r[0][day], r[1][day], sizeof(mdl_dcc_dayres));
+        free(r[0][day]);
+        free(r[1][day]);
+    }
+    free(sc);
+}
+
+/* ---- the schema ---------------------------------------------------------------------------- */
+static void test_schema_errors(void **state)
+{
+    (void)state;
+    mdl_scenario sc;
+    sim_err err = {0};
+    const char *bad[] = {
+        "run = { start = \"2024-01-15\"; end = \"2024-01-16\"; households = 10; }; dcc = { detail = { bin_minutes = 7; }; };",
+        "run = { start = \"2024-01-15\"; end = \"2024-01-16\"; households = 10; }; dcc = { initial_fleet = { region_share = [0.5, 0.6, 0.1]; }; };",
+        "run = { start = \"2024-01-15\"; end = \"2024-01-16\"; households = 10; }; dcc = { read_time_profile = [1.0, 2.0]; };",
+        "run = { start = \"2024-01-15\"; end = \"2024-01-16\"; households = 10; }; dcc = { retry = { response_timeout_s = 5.0; }; };",
+        "run = { start = \"2024-01-15\"; end = \"2024-01-16\"; households = 10; }; dcc = { services = { alert = { rat = 1.0; }; }; };",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        assert_int_equal(mdl_scenario_load_string(&sc, "bad.cfg", bad[i], NULL, 0, NULL, &err), SIM_EINPUT);
+        assert_non_null(strstr(err.msg, "bad.cfg"));
+    }
+    /* The whole dcc group may be omitted. */
+    assert_int_equal(mdl_scenario_load_string(&sc, "ok.cfg",
+                                              "run = { start = \"2024-01-15\"; end = \"2024-01-16\"; households = 10; };",
+                                              NULL, 0, NULL, &err), SIM_OK);
+    assert_int_equal(sc.dcc.dsp.servers, 32);
+    assert_true(sc.dcc.svc[MDL_DCC_SVC_ALERT].rate == 1.75);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reads_only_from_joined),
+        cmocka_unit_test(test_install_messages),
+        cmocka_unit_test(test_conservation),
+        cmocka_unit_test(test_aggregate_vs_request_level),
+        cmocka_unit_test(test_erlang_c),
+        cmocka_unit_test(test_hist_merge),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_schema_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
