@@ -23,9 +23,9 @@ static int run_check(void *obj, const mdl_cfg_where *where, sim_err *err)
     char s[16], e[16];
     sim_format_date(run->start_day, s);
     sim_format_date(run->end_day, e);
-    if (run->end_day <= run->start_day)
-        return mdl_cfg_fail(err, where, "end", "%s is not after start (%s); allowed: a date after start",
-                            e, s);
+    if (run->end_day < run->start_day)
+        return mdl_cfg_fail(err, where, "end", "%s is before start (%s); allowed: start or a later date "
+                            "(the end day is simulated too)", e, s);
     int y, m, d;
     sim_civil_from_days(run->start_day, &y, &m, &d);
     /* A 29 February start plus 60 years lands on 1 March: harmless. */
@@ -43,7 +43,7 @@ static const mdl_cfg_key run_keys[] = {
     {.name = "start", .kind = MDL_CFG_DATE, .offset = offsetof(mdl_run_params, start_day),
      .unit = "date", .doc = "First simulated day (00:00 UTC). Simulated time counts from here."},
     {.name = "end", .kind = MDL_CFG_DATE, .offset = offsetof(mdl_run_params, end_day),
-     .unit = "date", .doc = "Last simulated day, inclusive; after start and at most 60 years later."},
+     .unit = "date", .doc = "Last simulated day, inclusive (end = start simulates one day); at most 60 years after start."},
     {.name = "seed", .kind = MDL_CFG_INT, .offset = offsetof(mdl_run_params, seed), .min = 0,
      .max = 9223372036854775807.0, .def = "1",
      .doc = "Root of every random stream: the same scenario and seed give the same output for any "
