@@ -33,16 +33,36 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err);
 /* Flush buffered rows. */
 int mdl_rollout_finish(mdl_rollout *r, sim_err *err);
 
+/* Household states published in /rollout (legacy, engaged, declined, smets1,
+ * traditional, partial, smart): enum mdl_hh_state in mdl_household.h. */
+#define MDL_ROLLOUT_N_STATES 7
+
 typedef struct mdl_rollout_totals {
     uint64_t households;
     uint64_t contacts;
     uint64_t visits;
-    uint64_t failed_visits;       /* visits that did not end in an install */
+    uint64_t failed_visits;       /* visits with a failure cause (sum of /rollout/outcomes) */
     uint64_t meters_installed;    /* electricity + gas */
     uint64_t smart;               /* households commissioned in smart mode at the end */
     uint64_t traditional;         /* households with smart meters in traditional mode at the end */
     uint64_t revisits;
+    /* extensions (rollout engineer) */
+    uint64_t appointments;        /* appointments booked (first, rebook, revisit) */
+    uint64_t remote_commissions;  /* WAN-later hubs commissioned without a visit */
+    uint64_t migrations;          /* SMETS1 sites migrated onto the DCC */
+    uint64_t cancellations;       /* jobs cancelled because an installer's day ran out */
+    uint64_t smets1;              /* households on SMETS1, not (yet) on the DCC, at the end */
+    uint64_t days;                /* days reduced so far */
+    uint64_t by_state[MDL_ROLLOUT_N_STATES];   /* households by state at the end (see mdl_household.h) */
+    double bytes_per_household;   /* model memory (households, lists, diaries, heaps) / households */
 } mdl_rollout_totals;
 void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
+
+/* Invariants over every household (O(households), for tests and debug
+ * builds): the household state matches its devices and the per-shard
+ * counts; no meter is commissioned without a hub; an electricity-only
+ * household has no gas meter; a gas meter is only smart where the
+ * electricity meter is.  0, or SIM_ERUNTIME naming the first violation. */
+int mdl_rollout_check(const mdl_rollout *r, sim_err *err);
 
 #endif
