@@ -36,6 +36,9 @@
 #include "mdl_household.h"
 #include "mdl_visit.h"
 #include "sim_rng.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define RING 128        /* diary days kept per (supplier, region); > booking horizon + 1 */
 #define LEAD_BINS 128   /* lead-time histogram, one bin per day */
@@ -1106,7 +1109,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     long ns = (long)n_shards;
 #ifdef _OPENMP
     if (n_threads <= 0)
-        n_threads = 1;
+        n_threads = omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) reduction(| : failed)
 #endif
     for (long i = 0; i < ns; i++)

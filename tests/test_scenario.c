@@ -123,7 +123,7 @@ static void test_overrides(void **state)
     const char *neg[] = {"run.households=-3"};
     expect_fail(RUN_OK, neg, 1, "--set run.households: -3 is out of range", NULL);
     const char *early[] = {"run.end=2019-01-01"};
-    expect_fail(RUN_OK, early, 1, "s.cfg:1: run.end: 2019-01-01 is not after start", NULL);
+    expect_fail(RUN_OK, early, 1, "s.cfg:1: run.end: 2019-01-01 is before start", NULL);
 }
 
 static void test_round_trip_and_reference(void **state)
