@@ -296,6 +296,8 @@ def write_synthetic_run(path, seed=1, households=3000, days=200, start="2013-01-
         if detail:
             dd = d.create_group("detail")
             nbins, ndet, nb = 288, 2, 24
+            # An earlier smsim wrote this axis as "minutes since 00:00", which xarray
+            # cannot decode: kept here so the loader's tolerance of it stays tested.
             _dim_values(dd, "minute", np.arange(nbins) * 5.0, "minutes since 00:00",
                         "start of the time bin within the day", False, "f8")
             _dim_labels(dd, "service", SERVICES, "DCC service")
