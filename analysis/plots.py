@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from .load import (Run, causes_total, cumulative_installs, date_reaching, key_totals,  # noqa: E402
+from .load import (SMART_METER_STATES, Run, causes_total, cumulative_installs, date_reaching, key_totals,  # noqa: E402
                    pick, sla_targets, smart_share, supplier_smart, time_dim)
 
 __all__ = ["MissingData", "FIGURES", "COMPARE_FIGURES", "s_curve_region", "s_curve_supplier",
@@ -102,6 +102,10 @@ def s_curve_region(run: Run):
         for r in reg["region"].values:
             ax.plot(reg[t].values, 100 * reg.sel(region=r).values, lw=1.2, label=str(r))
     ax.plot(nat[t].values, 100 * nat.values, color="black", lw=2.2, label="national")
+    anym = smart_share(run, states=SMART_METER_STATES)
+    if anym is not None and not np.allclose(anym.values, nat.values):
+        ax.plot(anym[t].values, 100 * anym.values, color="black", lw=1, ls="--",
+                label="national, smart meters in any mode (incl. SMETS1, traditional)")
     for frac in (0.5, 0.8):
         d = date_reaching(nat, frac)
         ax.axhline(100 * frac, color="grey", ls=":", lw=0.8)

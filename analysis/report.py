@@ -42,6 +42,12 @@ def _fmt(v):
     return str(v)
 
 
+def _fmt_total(key, v):
+    if "share" in key and isinstance(v, float):
+        return f"{100 * v:.2f} %"
+    return _fmt(v)
+
+
 def _meta_rows(run):
     a = run.attrs
     rows = []
@@ -54,6 +60,8 @@ def _meta_rows(run):
             v = a[key]
             if key == "wall_time_s":
                 v = f"{float(v):.2f} s"
+            elif key == "seed":
+                v = str(v)   # an identifier, not a quantity: no thousands separators
         rows.append((label, _fmt(v)))
     return rows
 
@@ -121,10 +129,10 @@ def write_report(run_path, outdir, compare_path=None) -> dict:
     if other is not None:
         tb = key_totals(other)
         keys = list(totals) + [k for k in tb if k not in totals]
-        trows = [(k, _fmt(totals.get(k, "")), _fmt(tb.get(k, ""))) for k in keys]
+        trows = [(k, _fmt_total(k, totals.get(k, "")), _fmt_total(k, tb.get(k, ""))) for k in keys]
         theader = ("", run.name, other.name)
     else:
-        trows = [(k, _fmt(v)) for k, v in totals.items()]
+        trows = [(k, _fmt_total(k, v)) for k, v in totals.items()]
         theader = None
 
     title = f"smsim report: {run.attrs.get('scenario_path', run.name)} (seed {run.attrs.get('seed', '?')})"
