@@ -31,7 +31,8 @@
 
 struct mdl_dcc_outbox {
     const mdl_dcc *dcc;
-    uint32_t msgs[MDL_N_REGIONS][MDL_DCC_N_INSTALL_MSGS][MDL_DCC_MINUTES];
+    uint32_t *msgs;                  /* install messages: minute | region << 11 | kind << 13 */
+    size_t n_msgs, cap_msgs;
     uint32_t *joins;                 /* packed join records (see pack_join) */
     size_t n_joins, cap_joins;
     uint64_t bad;                    /* calls with a region or message out of range */
@@ -68,7 +69,13 @@ struct mdl_dcc {
     double minute_w[3][MDL_DCC_MINUTES];   /* per-minute share of a day: read times, on demand, flat */
     uint32_t sched[FLEET_KINDS][MDL_N_REGIONS][MDL_DCC_MINUTES];
     uint64_t hubs[MDL_N_REGIONS], meters[MDL_N_REGIONS], gen[MDL_N_REGIONS], prepay[MDL_N_REGIONS];
-    mdl_dcc_offer *offer;
+    mdl_dcc_offer *offer;            /* kept between days and updated where it changes (build_offer) */
+    int sched_dirty;                 /* the fleet's read times changed since the offer was built */
+    uint64_t offer_hubs[MDL_N_REGIONS];   /* hubs the rate lanes were scaled for (UINT64_MAX: never) */
+    uint32_t *inst_cells;            /* offer cells holding the last day's install messages */
+    size_t n_inst_cells, cap_inst_cells;
+    int inst_oom;
+    double req_sum, fail_sum;        /* all days (expected counts on fluid days): totals round these */
     mdl_dcc_dayres *res;
     mdl_dcc_fluid *fluid;
     mdl_dcc_detail *detail;
@@ -130,7 +137,19 @@ void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t)
         return;
     }
     int64_t minute = sim_time_of_day(t) / SIM_US_PER_MIN;
-    o->msgs[region][msg][minute]++;
+    if (o->n_msgs == o->cap_msgs) {
+        /* Amortised doubling, kept across days: no allocation once the
+         * busiest day so far has been seen. */
+        size_t cap = o->cap_msgs ? o->cap_msgs * 2 : 1024;
+        uint32_t *v = realloc(o->msgs, cap * sizeof *v);
+        if (!v) {
+            o->oom = 1;
+            return;
+        }
+        o->msgs = v;
+        o->cap_msgs = cap;
+    }
+    o->msgs[o->n_msgs++] = (uint32_t)minute | (uint32_t)region << 11 | (uint32_t)msg << 13;
 }
 
 mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard)
@@ -145,6 +164,7 @@ static void fleet_add(mdl_dcc *d, uint32_t j)
     int hh = (int)(j >> 13 & 1u), gas = (int)(j >> 14 & 1u), gen = (int)(j >> 15 & 1u), pre = (int)(j >> 16 & 1u);
     d->sched[hh][r][m] += 1u + (uint32_t)gas;
     d->sched[2][r][m] += (uint32_t)gen;
+    d->sched_dirty = 1;
     d->hubs[r]++;
     d->meters[r] += 1u + (uint64_t)gas;
     d->gen[r] += (uint64_t)gen;
@@ -397,7 +417,10 @@ mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_fi
         d->read_cdf[h + 1] = c / s;
     }
     d->ob = aligned_alloc(64, n_shards * sizeof *d->ob);
-    d->offer = malloc(sizeof *d->offer);
+    d->offer = calloc(1, sizeof *d->offer);
+    d->sched_dirty = 1;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        d->offer_hubs[r] = UINT64_MAX;
     d->res = malloc(sizeof *d->res);
     if (!d->ob || !d->offer || !d->res) {
         free(d->ob);
@@ -435,9 +458,12 @@ void mdl_dcc_free(mdl_dcc *d)
     if (!d)
         return;
     if (d->ob)
-        for (size_t i = 0; i < d->n_shards; i++)
+        for (size_t i = 0; i < d->n_shards; i++) {
             free(d->ob[i].joins);
+            free(d->ob[i].msgs);
+        }
     free(d->ob);
+    free(d->inst_cells);
     free(d->offer);
     free(d->res);
     mdl_dcc_fluid_free(d->fluid);
@@ -450,34 +476,61 @@ void mdl_dcc_free(mdl_dcc *d)
 }
 
 /* ---- the day ------------------------------------------------------------------------------ */
+/* The day's offered traffic.  The dense offer (lanes x minutes, ~0.5 MB)
+ * is kept between days and only the lanes that changed are rewritten:
+ * schedule lanes when hubs joined, rate lanes when a region's hub count
+ * changed, and the cells of the last day's install messages (sparse).
+ * Rewriting it whole every day cost more than the fluid day itself. */
 static void build_offer(mdl_dcc *d)
 {
     mdl_dcc_offer *o = d->offer;
-    memset(o->a, 0, sizeof o->a);
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        o->exact[s] = mdl_dcc_services[s].source != MDL_DCC_SRC_RATE;
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
         int src = mdl_dcc_services[s].source;
-        o->exact[s] = src != MDL_DCC_SRC_RATE;
         for (int r = 0; r < MDL_N_REGIONS; r++) {
             double *a = mdl_dcc_offer_lane(o, s, r);
-            if (src == MDL_DCC_SRC_SCHEDULE) {
+            if (src == MDL_DCC_SRC_SCHEDULE && d->sched_dirty) {
                 int kind = s == MDL_DCC_SVC_READ_DAILY ? 0 : s == MDL_DCC_SVC_READ_HH ? 1 : 2;
                 for (int m = 0; m < MDL_DCC_MINUTES; m++)
                     a[m] = d->sched[kind][r][m];
-            } else if (src == MDL_DCC_SRC_RATE) {
+            } else if (src == MDL_DCC_SRC_RATE && d->offer_hubs[r] != d->hubs[r]) {
                 const double *w = d->minute_w[s == MDL_DCC_SVC_ALERT ? 2 : 1];
                 double day = d->p->svc[s].rate * (double)d->hubs[r];
                 for (int m = 0; m < MDL_DCC_MINUTES; m++)
                     a[m] = day * w[m];
-            } else if (src == MDL_DCC_SRC_INSTALL) {
-                int msg = s - MDL_DCC_SVC_PRENOTIFY;
-                for (size_t i = 0; i < d->n_shards; i++) {
-                    uint32_t *c = d->ob[i].msgs[r][msg];
-                    for (int m = 0; m < MDL_DCC_MINUTES; m++)
-                        a[m] += c[m];
-                    memset(c, 0, MDL_DCC_MINUTES * sizeof *c);
-                }
             }
         }
+    }
+    d->sched_dirty = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        d->offer_hubs[r] = d->hubs[r];
+    /* Install messages: clear yesterday's cells, add today's. */
+    for (size_t i = 0; i < d->n_inst_cells; i++)
+        o->a[d->inst_cells[i]] = 0.0;
+    d->n_inst_cells = 0;
+    for (size_t i = 0; i < d->n_shards; i++) {
+        mdl_dcc_outbox *ob = &d->ob[i];
+        for (size_t k = 0; k < ob->n_msgs; k++) {
+            uint32_t rec = ob->msgs[k];
+            int m = (int)(rec & 2047u), r = (int)(rec >> 11 & 3u), msg = (int)(rec >> 13 & 3u);
+            double *a = mdl_dcc_offer_lane(o, MDL_DCC_SVC_PRENOTIFY + msg, r);
+            if (a[m] == 0.0) {
+                if (d->n_inst_cells == d->cap_inst_cells) {
+                    size_t cap = d->cap_inst_cells ? d->cap_inst_cells * 2 : 4096;
+                    uint32_t *v = realloc(d->inst_cells, cap * sizeof *v);
+                    if (!v) {
+                        d->inst_oom = 1;
+                        continue;
+                    }
+                    d->inst_cells = v;
+                    d->cap_inst_cells = cap;
+                }
+                d->inst_cells[d->n_inst_cells++] = (uint32_t)(a + m - o->a);
+            }
+            a[m] += 1.0;
+        }
+        ob->n_msgs = 0;
     }
 }
 
@@ -538,11 +591,7 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
     for (int t = 0; t < T; t++) {
         double c = t == 0 ? (double)d->p->dsp.servers : (double)d->p->csp[t - 1].servers;
         ut[t] = x->busy_s[t] / (c * 86400.0);
-        double m = 0;
-        for (int k = 0; k < MDL_DCC_MINUTES; k++)
-            if (x->queue[t][k] > m)
-                m = x->queue[t][k];
-        mq[t] = m;
+        mq[t] = x->max_queue[t];
     }
     *(uint8_t *)row(&d->ds[DS_RESOLUTION]) = (uint8_t)detail;
     for (int i = 0; i < DS_N; i++)
@@ -605,7 +654,6 @@ static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
 
 int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
 {
-    (void)n_threads;   /* the day runs on one thread; see README-dcc.md */
     if (day != d->next_day || day >= d->n_days)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC: day %lld out of order (expected %lld, run has %lld days)",
                         (long long)day, (long long)d->next_day, (long long)d->n_days);
@@ -617,9 +665,12 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
                             "out of range", i, (unsigned long long)d->ob[i].bad);
     }
     build_offer(d);
+    if (d->inst_oom)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory for the day's install messages");
     int detail = d->detail && is_detail_day(d, day);
     if (detail) {
-        int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres, err);
+        int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres,
+                                    n_threads, err);
         if (rc)
             return rc;
         d->tot.detail_days++;
@@ -636,8 +687,11 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
             for (int f = 0; f < MDL_DCC_N_FAILURE_CLASSES; f++)
                 fail += d->res->failed[s][r][f];
         }
-    d->tot.requests += (uint64_t)llround(req);
-    d->tot.failures += (uint64_t)llround(fail);
+    /* Fluid days hold expected counts (a GB day expects a few hundred
+     * failures, a small run's day a fraction of one): sum the doubles and
+     * round once, in mdl_dcc_get_totals. */
+    d->req_sum += req;
+    d->fail_sum += fail;
     if (d->res->peak_minute_total > d->tot.peak_minute_load)
         d->tot.peak_minute_load = d->res->peak_minute_total;
     /* Today's joins send from tomorrow. */
@@ -671,6 +725,8 @@ int mdl_dcc_finish(mdl_dcc *d, sim_err *err)
 void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out)
 {
     *out = d->tot;
+    out->requests = (uint64_t)llround(d->req_sum);
+    out->failures = (uint64_t)llround(d->fail_sum);
     uint64_t hubs = 0;
     for (int r = 0; r < MDL_N_REGIONS; r++)
         hubs += d->hubs[r];

@@ -4,25 +4,39 @@
  * retries with back-off and 1.75 notices, and its latency recorded.
  *
  * No general event queue.  Time advances in one-minute windows:
- *  1. the window's arrivals (fresh requests with uniform offsets inside
- *     the minute, plus retries and notices falling due) are put in time
- *     order by a stable two-pass radix sort on the 26-bit offset;
- *  2. each stage is a multi-server queue run by the Kiefer-Wolfowitz
- *     recursion: a min-heap of the c servers' free times; a request starts
- *     at max(arrival, earliest free) and takes that server.  A request that
- *     must wait sits in a FIFO ring (two rings when on-demand goes first)
- *     and is started only once no earlier arrival can still come, so
- *     priority is exact too;
+ *  1. each region's arrivals for the window (fresh requests with uniform
+ *     offsets inside the minute, plus its retries and notices falling due)
+ *     are put in time order by a stable two-pass radix sort on the 26-bit
+ *     offset;
+ *  2. the DSP takes the three regions' lists merged in time order (ties by
+ *     region); each stage is a multi-server queue run by the Kiefer-
+ *     Wolfowitz recursion: a min-heap of the c servers' free times; a
+ *     request starts at max(arrival, earliest free) and takes that server.
+ *     A request that must wait sits in a FIFO ring (two rings when on-demand
+ *     goes first) and is started only once no earlier arrival can still
+ *     come, so priority is exact too;
  *  3. departures from the DSP leave slightly out of order (c servers); the
  *     ones before the window's end are final (no later start can depart
- *     earlier), so they are released, radix-sorted again and handed to the
- *     CSPs in order; the rest wait one more window.  Nothing after the CSP
- *     queues, so a CSP start settles the attempt's outcome at once;
- *  4. retries and notices go to a small binary heap; the time-out (>= 60 s)
- *     guarantees they fall in a later window.
+ *     earlier), so they are released to their region's CSP, radix-sorted
+ *     there; the rest wait one more window.  Nothing after the CSP queues,
+ *     so a CSP start settles the attempt's outcome at once;
+ *  4. retries and notices go to the region's small binary heap; the
+ *     time-out (>= 60 s) guarantees they fall in a later window.
+ *
+ * Threads.  After the DSP the three regions are independent until the next
+ * window's DSP, so each window has a parallel phase — per region: its CSP
+ * for the previous window, then its arrivals for this window — and a serial
+ * one (the DSP).  Every region draws from its own streams (keyed by day,
+ * purpose and region, never by thread) and writes only its own partial
+ * results, which are added in region order at the end of the day: the
+ * output is the same for any thread count (tested).  The DSP is ~1/3 of
+ * the work, and the regions are 30/33/37 % of the rest, so 2 threads give
+ * ~1.3x and 3 threads ~1.6x.
+ *
  * Random numbers come in blocks straight from the Philox function of
- * sim_rng.h (one buffered stream per purpose and day), so a request costs
- * a handful of 32-bit words and no call per word.
+ * sim_rng.h (one buffered stream per purpose, region and day), so a request
+ * costs a handful of 32-bit words and no call per word; exponentials come
+ * from a 256-layer ziggurat (one word, no log, ~99 % of draws).
  * Each day starts with empty queues; work left at midnight is carried on
  * (up to MDL_DCC_DRAIN_DAYS) and reported as in flight at midnight.
  * Not for: ordinary days (mdl_dcc_fluid.c), output (mdl_dcc.c).
@@ -39,6 +53,10 @@
 #include "sim_time.h"
 
 const char *const mdl_dcc_stage_names[MDL_DCC_N_STAGES] = {"DSP", "CSP north", "CSP central", "CSP south"};
+
+#define R_ MDL_N_REGIONS
+#define S_ MDL_DCC_N_SERVICES
+_Static_assert(MDL_N_REGIONS == 3, "the DSP's merge of the regions' lists is written for three regions");
 
 /* ---- buffered random words ------------------------------------------------ */
 #define RB_WORDS 256
@@ -58,12 +76,48 @@ static void rb_init(rbuf *b, uint64_t seed, uint64_t entity, uint32_t purpose)
     b->pos = RB_WORDS;
 }
 
+/* RB_WORDS / 4 Philox4x32-10 blocks at once: the same numbers as
+ * sim_philox4x32_10 on counters ctr[0], ctr[0] + 1, ... (ctr[0] wraps, as
+ * there), computed block-parallel in structure-of-arrays form so the
+ * compiler vectorises the 32x32->64 multiplies (one block at a time was a
+ * tenth of a detail day).  The test compares the words with sim_rng_u32. */
+#define PH_M0 UINT32_C(0xD2511F53)
+#define PH_M1 UINT32_C(0xCD9E8D57)
+#define PH_W0 UINT32_C(0x9E3779B9)
+#define PH_W1 UINT32_C(0xBB67AE85)
 static void rb_refill(rbuf *b)
 {
-    for (int i = 0; i < RB_WORDS; i += 4) {
-        sim_philox4x32_10(b->ctr, b->key, b->buf + i);
-        b->ctr[0]++;
+    enum { NB = RB_WORDS / 4 };
+    uint32_t c0[NB], c1[NB], c2[NB], c3[NB];
+    for (int i = 0; i < NB; i++) {
+        c0[i] = b->ctr[0] + (uint32_t)i;
+        c1[i] = b->ctr[1];
+        c2[i] = b->ctr[2];
+        c3[i] = b->ctr[3];
     }
+    uint32_t k0 = b->key[0], k1 = b->key[1];
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) {
+            k0 += PH_W0;
+            k1 += PH_W1;
+        }
+        for (int i = 0; i < NB; i++) {
+            uint64_t p0 = (uint64_t)PH_M0 * c0[i], p1 = (uint64_t)PH_M1 * c2[i];
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[i] ^ k0;
+            uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[i] ^ k1;
+            c1[i] = (uint32_t)p1;
+            c3[i] = (uint32_t)p0;
+            c0[i] = n0;
+            c2[i] = n2;
+        }
+    }
+    for (int i = 0; i < NB; i++) {
+        b->buf[4 * i] = c0[i];
+        b->buf[4 * i + 1] = c1[i];
+        b->buf[4 * i + 2] = c2[i];
+        b->buf[4 * i + 3] = c3[i];
+    }
+    b->ctr[0] += NB;
     b->pos = 0;
 }
 
@@ -74,15 +128,83 @@ static inline uint32_t rb_u32(rbuf *b)
     return b->buf[b->pos++];
 }
 
-/* Exp(1) from one 32-bit word: -log of a uniform on (0, 1). */
-static inline double rb_exp(rbuf *b)
+static inline double rb_open01(rbuf *b)
 {
-    /* libm's log (its FMA variant is chosen at run time) measured faster here
-     * than a hand-written atanh series compiled for x86-64-v2. */
-    return -log(((double)rb_u32(b) + 0.5) * 0x1.0p-32);
+    return ((double)rb_u32(b) + 0.5) * 0x1.0p-32;
 }
 
-/* ---- requests ------------------------------------------------------------------ */
+/* ---- Exp(1) by the ziggurat method ---------------------------------------------
+ * (Marsaglia and Tsang, "The ziggurat method for generating random
+ * variables", JSS 2000.)  The density e^-x is covered by 256 layers of equal
+ * area v: layer 0 is the base strip [0, X0] x [0, e^-r] whose part beyond r
+ * stands for the tail; layer i >= 1 spans [0, X_i] x [e^-X_i, e^-X_{i+1}].
+ * A word gives the layer (8 bits) and a position j (24 bits) in it; x =
+ * j X_i / 2^24 is accepted at once when it lies under the next layer's edge
+ * (~99 %); otherwise the wedge is tested with a second uniform, or the
+ * tail drawn as r + Exp(1) (memoryless).  Exact in distribution up to the
+ * 24-bit grid (relative step 6e-8).  It replaced -log(u): libm's log was a
+ * fifth of a detail day. */
+#define ZIG_N 256
+typedef struct zig {
+    double w[ZIG_N];          /* X_i / 2^24 */
+    uint32_t k[ZIG_N];        /* X_{i+1} / X_i * 2^24: below it, accept */
+    double f[ZIG_N + 1];      /* e^-X_i */
+    double r;
+} zig;
+
+static void zig_init(zig *z)
+{
+    const double r = 7.69711747013104972, v = 0.0039496598225815571993;   /* 256 layers */
+    double X[ZIG_N + 1];
+    X[0] = v / exp(-r);
+    X[1] = r;
+    for (int i = 1; i < ZIG_N; i++) {
+        double y = exp(-X[i]) + v / X[i];
+        X[i + 1] = y >= 1.0 ? 0.0 : -log(y);
+    }
+    X[ZIG_N] = 0.0;
+    for (int i = 0; i < ZIG_N; i++) {
+        z->w[i] = X[i] * 0x1.0p-24;
+        z->k[i] = (uint32_t)(X[i + 1] / X[i] * 16777216.0);
+        z->f[i] = exp(-X[i]);
+    }
+    z->f[ZIG_N] = 1.0;
+    z->r = r;
+}
+
+static inline double zig_exp(const zig *z, rbuf *b)
+{
+    for (;;) {
+        uint32_t u = rb_u32(b);
+        uint32_t i = u & (ZIG_N - 1), j = u >> 8;
+        double x = (double)j * z->w[i];
+        if (j < z->k[i])
+            return x;
+        if (i == 0)
+            return z->r - log(rb_open01(b));
+        if (z->f[i] + rb_open01(b) * (z->f[i + 1] - z->f[i]) < exp(-x))
+            return x;
+    }
+}
+
+void mdl_dcc_rng_words(uint64_t seed, uint64_t entity, uint32_t purpose, size_t n, uint32_t *out)
+{
+    rbuf b;
+    rb_init(&b, seed, entity, purpose);
+    for (size_t i = 0; i < n; i++)
+        out[i] = rb_u32(&b);
+}
+
+void mdl_dcc_exp_draws(uint64_t seed, uint64_t entity, size_t n, double *out)
+{
+    zig z;
+    zig_init(&z);
+    rbuf b;
+    rb_init(&b, seed, entity, MDL_RNG_DCC_DETAIL);
+    for (size_t i = 0; i < n; i++)
+        out[i] = zig_exp(&z, &b);
+}
+
 typedef struct dreq {
     int64_t t;          /* arrival at the current stage, or departure */
     int64_t t0;         /* creation (first attempt) */
@@ -112,7 +234,11 @@ static int dvec_reserve(dvec *d, size_t want)
     return 0;
 }
 
-/* Stable LSD radix sort on t - T0 in [0, 2^26): two passes of 13 bits. */
+/* Stable LSD radix sort on t - T0 in [0, 2^26).  The digit width follows
+ * n: two passes of 13 bits for big lists, three of 9/9/8 below 4096 — a
+ * pass costs n plus the bucket count twice (clear, prefix sum), and with
+ * fixed 8192-bucket passes the buckets were most of the work of the
+ * ~1,000-request region-minutes of a sub-GB day. */
 #define RADIX_BITS 13
 #define RADIX (1u << RADIX_BITS)
 static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
@@ -129,25 +255,31 @@ static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
         }
         return;
     }
+    static const int digits2[] = {13, 13}, digits3[] = {9, 9, 8};
+    const int *dg = n < 4096 ? digits3 : digits2;
+    const int passes = n < 4096 ? 3 : 2;
     dreq *src = a, *dst = tmp;
-    for (int pass = 0; pass < 2; pass++) {
-        int shift = pass * RADIX_BITS;
-        memset(cnt, 0, RADIX * sizeof *cnt);
+    int shift = 0;
+    for (int pass = 0; pass < passes; pass++) {
+        const uint32_t nb = 1u << dg[pass], mask = nb - 1;
+        memset(cnt, 0, nb * sizeof *cnt);
         for (size_t i = 0; i < n; i++)
-            cnt[((uint64_t)(src[i].t - T0) >> shift) & (RADIX - 1)]++;
+            cnt[((uint64_t)(src[i].t - T0) >> shift) & mask]++;
         uint32_t sum = 0;
-        for (uint32_t k = 0; k < RADIX; k++) {
+        for (uint32_t k = 0; k < nb; k++) {
             uint32_t c = cnt[k];
             cnt[k] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[cnt[((uint64_t)(src[i].t - T0) >> shift) & (RADIX - 1)]++] = src[i];
+            dst[cnt[((uint64_t)(src[i].t - T0) >> shift) & mask]++] = src[i];
         dreq *sw = src;
         src = dst;
         dst = sw;
+        shift += dg[pass];
     }
-    /* After two passes the result is back in a. */
+    if (src != a)   /* an odd number of passes leaves the result in tmp */
+        memcpy(a, src, n * sizeof *a);
 }
 
 /* ---- a multi-server stage ----------------------------------------------------- */
@@ -214,29 +346,62 @@ static inline void heap_replace_top(int64_t *h, int c, int64_t v)
 }
 
 /* ---- the simulator --------------------------------------------------------------- */
+/* ---- the simulator --------------------------------------------------------------- */
+/* A region's own results (its column of the day's [service][region] arrays). */
+typedef struct rres {
+    double requests[S_], requests_by_midnight[S_], attempts[S_], completed[S_];
+    double failed[S_][MDL_DCC_N_FAILURE_CLASSES], resolved_by_midnight[S_], sla_breaches[S_], unresolved[S_];
+    double busy_s;                      /* its CSP's busy time before 24:00 */
+} rres;
+
+/* Everything one region's phase touches; one thread at a time. */
+typedef struct region {
+    int r;
+    stage csp;
+    rbuf out_rng;                       /* outcomes and WAN latency */
+    rbuf arr_rng;                       /* offsets of fresh arrivals */
+    sim_rng_stream cnt_stream;          /* Poisson counts (through GSL) */
+    gsl_rng cnt_gsl;
+    dvec in;                            /* this window's arrivals, sorted */
+    dvec csp_in;                        /* DSP departures released to this CSP */
+    dvec tmp;
+    uint32_t *cnt;                      /* radix counts */
+    dvec future;                        /* retries and notices, min-heap on t */
+    rres rr;
+    mdl_dcc_detailres part;             /* its share of the per-bin output */
+    int oom;
+} __attribute__((aligned(64))) region;
+
 struct mdl_dcc_detail {
     const mdl_dcc_params *p;
     uint64_t seed;
     int K;
-    stage stg[MDL_DCC_N_STAGES];
-    dvec batch, tmp, pending, csp_in[MDL_N_REGIONS];
-    dvec future;                        /* min-heap on t */
+    zig z;
+    stage dsp;
+    region *reg[R_];
+    dvec pending;                       /* DSP departures not yet released */
     uint32_t *cnt;
-    rbuf out_rng[MDL_N_REGIONS];        /* outcome draws per region */
     int64_t timeout_us, backoff_us[8], device_us;
-    int64_t wan_min_us[MDL_N_REGIONS];
-    double wan_mean_us[MDL_N_REGIONS];
-    uint32_t loss_u32[MDL_N_REGIONS], fail_u32[MDL_N_REGIONS];   /* thresholds on a 32-bit word */
-    int64_t target_us[MDL_DCC_N_SERVICES];
+    int64_t wan_min_us[R_];
+    double wan_mean_us[R_];
+    uint32_t loss_u32[R_][2], fail_u32[R_][2];   /* thresholds on a 32-bit word: [first attempt, retries] */
+    int64_t target_us[S_];
+    uint8_t tier[S_];
+    size_t par_min;                     /* requests in a window worth forking the regions for */
     /* per day */
     mdl_dcc_dayres *res;
     mdl_dcc_detailres *dres;
     int64_t bin_us;
     double inv_bin_us;
-    size_t win_bin;                     /* the current window's output bin, and its start */
-    int64_t win_bin_start;
     int oom;
 };
+
+/* The window a phase works in (its bin, for utilisation). */
+typedef struct win {
+    int64_t T0, T1;
+    size_t bin;
+    int64_t bin_start;
+} win;
 
 static void stage_destroy(stage *g)
 {
@@ -245,18 +410,28 @@ static void stage_destroy(stage *g)
     free(g->q[1].v);
 }
 
+static void region_free(region *g)
+{
+    if (!g)
+        return;
+    stage_destroy(&g->csp);
+    free(g->in.v);
+    free(g->csp_in.v);
+    free(g->tmp.v);
+    free(g->cnt);
+    free(g->future.v);
+    mdl_dcc_detailres_destroy(&g->part);
+    free(g);
+}
+
 void mdl_dcc_detail_free(mdl_dcc_detail *x)
 {
     if (!x)
         return;
-    for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-        stage_destroy(&x->stg[i]);
-    free(x->batch.v);
-    free(x->tmp.v);
+    stage_destroy(&x->dsp);
+    for (int r = 0; r < R_; r++)
+        region_free(x->reg[r]);
     free(x->pending.v);
-    for (int r = 0; r < MDL_N_REGIONS; r++)
-        free(x->csp_in[r].v);
-    free(x->future.v);
     free(x->cnt);
     free(x);
 }
@@ -265,6 +440,18 @@ static uint32_t prob_u32(double p)
 {
     double v = p * 4294967296.0;
     return v >= 4294967295.0 ? UINT32_MAX : (uint32_t)v;
+}
+
+static int stage_init(stage *g, const mdl_dcc_params *p, int i)
+{
+    g->index = i;
+    g->c = (int)(i == 0 ? p->dsp.servers : p->csp[i - 1].servers);
+    g->dist = i == 0 ? p->dsp.distribution : p->csp[i - 1].distribution;
+    double st = i == 0 ? p->dsp.service_time_s : p->csp[i - 1].service_time_s;
+    for (int s = 0; s < S_; s++)
+        g->mean_us[s] = st * p->svc[s].work * 1e6;
+    g->heap = calloc((size_t)g->c, sizeof *g->heap);
+    return g->heap ? 0 : -1;
 }
 
 mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim_err *err)
@@ -277,18 +464,22 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     x->p = p;
     x->seed = seed;
     x->K = (int)p->retry.max_retries + 1;
+    x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute */
+    zig_init(&x->z);
     x->cnt = malloc(RADIX * sizeof *x->cnt);
-    int bad = !x->cnt;
-    for (int i = 0; i < MDL_DCC_N_STAGES && !bad; i++) {
-        stage *g = &x->stg[i];
-        g->index = i;
-        g->c = (int)(i == 0 ? p->dsp.servers : p->csp[i - 1].servers);
-        g->dist = i == 0 ? p->dsp.distribution : p->csp[i - 1].distribution;
-        double st = i == 0 ? p->dsp.service_time_s : p->csp[i - 1].service_time_s;
-        for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
-            g->mean_us[s] = st * p->svc[s].work * 1e6;
-        g->heap = calloc((size_t)g->c, sizeof *g->heap);
-        bad = !g->heap;
+    int bad = !x->cnt || stage_init(&x->dsp, p, 0);
+    for (int r = 0; r < R_ && !bad; r++) {
+        region *g = aligned_alloc(64, sizeof *g);
+        if (!g) {
+            bad = 1;
+            break;
+        }
+        memset(g, 0, sizeof *g);
+        x->reg[r] = g;
+        g->r = r;
+        g->cnt = malloc(RADIX * sizeof *g->cnt);
+        bad = !g->cnt || stage_init(&g->csp, p, 1 + r) ||
+              mdl_dcc_detailres_init(&g->part, p->detail.bin_minutes, err);
     }
     if (bad) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC request-level model)");
@@ -299,28 +490,37 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     for (int k = 0; k < x->K - 1; k++)
         x->backoff_us[k] = (int64_t)(p->retry.backoff_s * pow(p->retry.backoff_factor, k) * 1e6);
     x->device_us = (int64_t)(p->retry.device_response_s * 1e6);
-    for (int r = 0; r < MDL_N_REGIONS; r++) {
+    for (int r = 0; r < R_; r++) {
         x->wan_min_us[r] = (int64_t)(p->csp[r].wan_latency_min_s * 1e6);
         x->wan_mean_us[r] = p->csp[r].wan_latency_mean_s * 1e6;
-        x->loss_u32[r] = prob_u32(p->csp[r].wan_loss);
-        x->fail_u32[r] = prob_u32(p->csp[r].wan_loss + p->retry.device_failure);
+        for (int a = 0; a < 2; a++) {
+            x->loss_u32[r][a] = prob_u32(mdl_dcc_fail_e20_p(p, r, a));
+            x->fail_u32[r][a] = prob_u32(mdl_dcc_fail_p(p, r, a));
+        }
     }
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+    for (int s = 0; s < S_; s++) {
         x->target_us[s] = (int64_t)(p->svc[s].target_s * 1e6);
+        x->tier[s] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
+    }
     return x;
+}
+
+void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests)
+{
+    x->par_min = requests;
 }
 
 void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage_i, mdl_dcc_stage_stats *out)
 {
-    *out = x->stg[stage_i].st;
+    *out = stage_i == 0 ? x->dsp.st : x->reg[stage_i - 1]->csp.st;
 }
 
-/* ---- future heap (retries, notices) ---------------------------------------------- */
-static void future_push(mdl_dcc_detail *x, const dreq *r)
+/* ---- future heap (retries, notices) of a region ------------------------------------ */
+static void future_push(region *g, const dreq *r)
 {
-    dvec *h = &x->future;
+    dvec *h = &g->future;
     if (dvec_reserve(h, h->n + 1)) {
-        x->oom = 1;
+        g->oom = 1;
         return;
     }
     size_t i = h->n++;
@@ -334,9 +534,9 @@ static void future_push(mdl_dcc_detail *x, const dreq *r)
     h->v[i] = *r;
 }
 
-static void future_pop(mdl_dcc_detail *x, dreq *out)
+static void future_pop(region *g, dreq *out)
 {
-    dvec *h = &x->future;
+    dvec *h = &g->future;
     *out = h->v[0];
     dreq last = h->v[--h->n];
     size_t i = 0, n = h->n;
@@ -363,24 +563,25 @@ static inline size_t bin_of(const mdl_dcc_detail *x, int64_t t)
     return b < x->dres->n_bins ? b : x->dres->n_bins - 1;
 }
 
-static void complete(mdl_dcc_detail *x, const dreq *rq, int64_t done)
+/* Request rq of region g completed at `done`: into g's own results. */
+static void complete(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t done)
 {
-    int s = rq->lane / MDL_N_REGIONS, r = rq->lane % MDL_N_REGIONS;
-    mdl_dcc_dayres *res = x->res;
-    mdl_dcc_detailres *dr = x->dres;
-    res->completed[s][r] += 1;
+    int s = rq->lane / R_;
+    rres *rr = &g->rr;
+    mdl_dcc_detailres *dr = &g->part;
+    rr->completed[s] += 1;
     int64_t lat = done - rq->t0;
     mdl_dcc_hist_add(&dr->hist[s], lat);
     int breach = lat > x->target_us[s];
-    res->sla_breaches[s][r] += breach;
+    rr->sla_breaches[s] += breach;
     if (done < DAY_US) {
-        res->resolved_by_midnight[s][r] += 1;
+        rr->resolved_by_midnight[s] += 1;
         size_t b = bin_of(x, done);
-        dr->completions[b * MDL_DCC_N_SERVICES + (size_t)s]++;
-        dr->completions_r[b * MDL_N_REGIONS + (size_t)r]++;
+        dr->completions[b * S_ + (size_t)s]++;
+        dr->completions_r[b * R_ + (size_t)g->r]++;
     }
     if (rq->t0 < DAY_US) {
-        size_t b = bin_of(x, rq->t0), bs = b * MDL_DCC_N_SERVICES + (size_t)s;
+        size_t b = bin_of(x, rq->t0), bs = b * S_ + (size_t)s;
         dr->lat[bs * MDL_DCC_HIST_BINS + (size_t)mdl_dcc_hist_bin(lat)]++;
         float ls = (float)((double)lat * 1e-6);
         if (ls > dr->lat_max[bs])
@@ -389,55 +590,58 @@ static void complete(mdl_dcc_detail *x, const dreq *rq, int64_t done)
     }
 }
 
-/* An attempt left CSP r at time d: settle it. */
-static void outcome(mdl_dcc_detail *x, dreq *rq, int64_t d)
+/* An attempt left CSP g->r at time d: settle it. */
+static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t d)
 {
-    int s = rq->lane / MDL_N_REGIONS, r = rq->lane % MDL_N_REGIONS;
-    rbuf *g = &x->out_rng[r];
+    int s = rq->lane / R_, r = g->r;
+    rbuf *b = &g->out_rng;
     if (!mdl_dcc_services[s].device_originated) {
-        uint32_t u = rb_u32(g);
-        if (u < x->fail_u32[r]) {
+        uint32_t u = rb_u32(b);
+        int retry = rq->attempt > 0;
+        if (u < x->fail_u32[r][retry]) {
             int64_t detect = d + x->timeout_us;
             if (rq->attempt + 1 < x->K) {
                 dreq n = *rq;
                 n.t = detect + x->backoff_us[rq->attempt];
                 n.attempt++;
-                future_push(x, &n);
+                future_push(g, &n);
                 return;
             }
-            int cls = u < x->loss_u32[r] ? MDL_DCC_E20
+            int cls = u < x->loss_u32[r][retry] ? MDL_DCC_E20
                       : mdl_dcc_services[s].klass == MDL_DCC_ON_DEMAND ? MDL_DCC_E21 : MDL_DCC_E30;
-            x->res->failed[s][r][cls] += 1;
+            g->rr.failed[s][cls] += 1;
             if (detect < DAY_US) {
-                x->res->resolved_by_midnight[s][r] += 1;
-                size_t b = bin_of(x, detect);
-                x->dres->failures[b * MDL_DCC_N_SERVICES + (size_t)s]++;
-                x->dres->failures_r[b * MDL_N_REGIONS + (size_t)r]++;
+                g->rr.resolved_by_midnight[s] += 1;
+                size_t bn = bin_of(x, detect);
+                g->part.failures[bn * S_ + (size_t)s]++;
+                g->part.failures_r[bn * R_ + (size_t)r]++;
             }
-            dreq n = {detect, detect, (uint16_t)(MDL_DCC_SVC_FAILURE_NOTICE * MDL_N_REGIONS + r), 0,
+            dreq n = {detect, detect, (uint16_t)(MDL_DCC_SVC_FAILURE_NOTICE * R_ + r), 0,
                       0, 0};   /* 1.75 is on-demand class: tier 0 */
-            future_push(x, &n);
+            future_push(g, &n);
             return;
         }
     }
-    int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * rb_exp(g)) + x->device_us;
-    complete(x, rq, done);
+    int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * zig_exp(&x->z, b)) + x->device_us;
+    complete(x, g, rq, done);
 }
 
-/* Busy time of one service interval, within the day, by bin. */
-static void add_busy(mdl_dcc_detail *x, int stage_i, int64_t s, int64_t d)
+/* Busy time of one service interval, within the day, by bin, into `util`
+ * (the stage's own column of a [bin][stage] array) and *busy. */
+static void add_busy(const mdl_dcc_detail *x, const win *wn, float *util, int stage_i, double *busy, int64_t s,
+                     int64_t d)
 {
     if (s >= DAY_US)
         return;
     if (d > DAY_US)
         d = DAY_US;
-    x->res->busy_s[stage_i] += (double)(d - s) * 1e-6;
+    *busy += (double)(d - s) * 1e-6;
     /* Starts happen inside the current window, so its bin is known; the
      * division is only a fallback (it cost ~5 % of the run). */
-    size_t b = (s >= x->win_bin_start && s < x->win_bin_start + x->bin_us) ? x->win_bin : (size_t)(s / x->bin_us);
+    size_t b = (s >= wn->bin_start && s < wn->bin_start + x->bin_us) ? wn->bin : (size_t)(s / x->bin_us);
     for (;;) {
         int64_t end = (int64_t)(b + 1) * x->bin_us;
-        float *u = &x->dres->utilisation[b * MDL_DCC_N_STAGES + (size_t)stage_i];
+        float *u = &util[b * MDL_DCC_N_STAGES + (size_t)stage_i];
         if (d <= end) {
             *u += (float)(d - s);
             return;
@@ -448,36 +652,40 @@ static void add_busy(mdl_dcc_detail *x, int stage_i, int64_t s, int64_t d)
     }
 }
 
-/* Start rq at time s on stage g's earliest free server. */
-static inline void start(mdl_dcc_detail *x, stage *g, dreq *rq, int64_t s)
+/* Start rq at time s on stage g's earliest free server.  At the DSP
+ * (rg == NULL) the request goes on to `pending` (reserved by the caller) or,
+ * DSP-only, completes; at region rg's CSP its outcome is settled. */
+static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg, dreq *rq, int64_t s)
 {
-    int svc = rq->lane / MDL_N_REGIONS;
+    int svc = rq->lane / R_;
     double sv = g->mean_us[svc];
+    rbuf *b = &g->rng;
     if (g->dist == MDL_DCC_DIST_EXPONENTIAL)
-        sv *= rb_exp(&g->rng);
+        sv *= zig_exp(&x->z, b);
     int64_t d = s + (int64_t)sv;
     heap_replace_top(g->heap, g->c, d);
     int64_t w = s - rq->t;
     g->st.started++;
     g->st.waited += w > 0;
     g->st.wait_sum_s += (double)w * 1e-6;
-    add_busy(x, g->index, s, d);
-    if (g->index == 0) {
+    if (!rg) {
+        add_busy(x, wn, x->dres->utilisation, 0, &x->res->busy_s[0], s, d);
         if (mdl_dcc_services[svc].dsp_only) {
-            complete(x, rq, d);
+            complete(x, x->reg[rq->lane % R_], rq, d);
         } else {
             dreq o = *rq;
             o.t = d;
-            x->pending.v[x->pending.n++] = o;   /* reserved by the caller */
+            x->pending.v[x->pending.n++] = o;
         }
     } else {
-        outcome(x, rq, d);
+        add_busy(x, wn, rg->part.utilisation, g->index, &rg->rr.busy_s, s, d);
+        outcome(x, rg, rq, d);
     }
 }
 
 /* Start waiting requests whose server frees at or before T (strictly
  * before when strict): no arrival before T can still come. */
-static inline void drain(mdl_dcc_detail *x, stage *g, int64_t T, int strict)
+static inline void drain(mdl_dcc_detail *x, const win *wn, stage *g, region *rg, int64_t T, int strict)
 {
     while (g->q[0].n + g->q[1].n > 0) {
         int64_t f = g->heap[0];
@@ -486,18 +694,18 @@ static inline void drain(mdl_dcc_detail *x, stage *g, int64_t T, int strict)
         ring *q = g->q[0].n ? &g->q[0] : &g->q[1];
         dreq rq = *ring_front(q);
         ring_pop(q);
-        start(x, g, &rq, f);
+        start(x, wn, g, rg, &rq, f);
     }
 }
 
-static inline void admit(mdl_dcc_detail *x, stage *g, dreq *rq)
+static inline int admit(mdl_dcc_detail *x, const win *wn, stage *g, region *rg, dreq *rq)
 {
-    drain(x, g, rq->t, 0);
+    drain(x, wn, g, rg, rq->t, 0);
     if (g->q[0].n + g->q[1].n == 0 && g->heap[0] <= rq->t) {
-        start(x, g, rq, rq->t);
-    } else if (ring_push(&g->q[rq->tier], rq)) {
-        x->oom = 1;
+        start(x, wn, g, rg, rq, rq->t);
+        return 0;
     }
+    return ring_push(&g->q[rq->tier], rq);
 }
 
 static size_t stage_waiting(const stage *g)
@@ -505,12 +713,189 @@ static size_t stage_waiting(const stage *g)
     return g->q[0].n + g->q[1].n;
 }
 
+static win window(const mdl_dcc_detail *x, long w)
+{
+    win wn;
+    wn.T0 = (int64_t)w * SIM_US_PER_MIN;
+    wn.T1 = wn.T0 + SIM_US_PER_MIN;
+    wn.bin = (size_t)(w / x->dres->bin_minutes);
+    wn.bin_start = (int64_t)wn.bin * x->bin_us;
+    return wn;
+}
+
+/* ---- the phases of a window ------------------------------------------------------------ */
+/* Region g, parallel phase of window w: its CSP for window w-1, then its
+ * arrivals for window w (fresh ones and the retries / notices due). */
+static void region_phase(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer, long w)
+{
+    const int r = g->r;
+    if (w > 0) {
+        win pw = window(x, w - 1);
+        dvec *c = &g->csp_in;
+        if (dvec_reserve(&g->tmp, c->n)) {
+            g->oom = 1;
+            return;
+        }
+        sort_window(c->v, g->tmp.v, c->n, pw.T0, g->cnt);
+        for (size_t i = 0; i < c->n; i++)
+            if (admit(x, &pw, &g->csp, g, &c->v[i]))
+                g->oom = 1;
+        drain(x, &pw, &g->csp, g, pw.T1, 1);
+        c->n = 0;
+    }
+    if (w >= MDL_DCC_HORIZON)
+        return;
+    const win wn = window(x, w);
+    const int in_day = w < MDL_DCC_MINUTES;
+    mdl_dcc_detailres *dr = &g->part;
+    dvec *B = &g->in;
+    B->n = 0;
+    if (in_day) {
+        for (int s = 0; s < S_; s++) {
+            double a = offer->a[((size_t)s * R_ + (size_t)r) * MDL_DCC_MINUTES + (size_t)w];
+            if (a <= 0)
+                continue;
+            size_t n = offer->exact[s] ? (size_t)(a + 0.5) : (size_t)gsl_ran_poisson(&g->cnt_gsl, a);
+            if (!n)
+                continue;
+            if (dvec_reserve(B, B->n + n)) {
+                g->oom = 1;
+                return;
+            }
+            dreq proto = {0, 0, (uint16_t)(s * R_ + r), 0, x->tier[s], 0};
+            for (size_t i = 0; i < n; i++) {
+                proto.t = proto.t0 = wn.T0 + (int64_t)(((uint64_t)rb_u32(&g->arr_rng) * 60000000u) >> 32);
+                B->v[B->n++] = proto;
+            }
+            g->rr.requests[s] += (double)n;
+            g->rr.requests_by_midnight[s] += (double)n;
+            dr->arrivals[wn.bin * S_ + (size_t)s] += (int32_t)n;
+            dr->arrivals_r[wn.bin * R_ + (size_t)r] += (int32_t)n;
+        }
+    }
+    while (g->future.n && g->future.v[0].t < wn.T1) {
+        if (dvec_reserve(B, B->n + 1)) {
+            g->oom = 1;
+            return;
+        }
+        dreq f;
+        future_pop(g, &f);
+        if (f.t < wn.T0)
+            f.t = wn.T0;   /* cannot happen with timeout >= 60 s; kept safe */
+        if (f.attempt == 0) {   /* a 1.75 notice is created now */
+            int s = f.lane / R_;
+            g->rr.requests[s] += 1;
+            if (in_day) {
+                g->rr.requests_by_midnight[s] += 1;
+                dr->arrivals[wn.bin * S_ + (size_t)s]++;
+                dr->arrivals_r[wn.bin * R_ + (size_t)r]++;
+            }
+        }
+        B->v[B->n++] = f;
+    }
+    if (dvec_reserve(&g->tmp, B->n)) {
+        g->oom = 1;
+        return;
+    }
+    sort_window(B->v, g->tmp.v, B->n, wn.T0, g->cnt);
+    for (size_t i = 0; i < B->n; i++)
+        g->rr.attempts[B->v[i].lane / R_] += 1;
+}
+
+/* Serial phase of window w: queue lengths at the end of w-1, the stop
+ * test, then the DSP for window w and the release of its departures.
+ * Returns 1 when the day is over. */
+static int dsp_phase(mdl_dcc_detail *x, long w)
+{
+    mdl_dcc_dayres *res = x->res;
+    mdl_dcc_detailres *dres = x->dres;
+    if (w >= 1 && w - 1 < MDL_DCC_MINUTES) {
+        long pw = w - 1;
+        for (int i = 0; i < MDL_DCC_N_STAGES; i++) {
+            const stage *g = i == 0 ? &x->dsp : &x->reg[i - 1]->csp;
+            double q = (double)stage_waiting(g);
+            res->queue[i][pw] = q;
+            if (q > res->max_queue[i])
+                res->max_queue[i] = q;
+            if ((pw + 1) % dres->bin_minutes == 0)
+                dres->queue[(size_t)(pw / dres->bin_minutes) * MDL_DCC_N_STAGES + (size_t)i] = (float)q;
+        }
+    }
+    if (w >= MDL_DCC_HORIZON)
+        return 1;
+    const int in_day = w < MDL_DCC_MINUTES;
+    size_t n_in = 0;
+    for (int r = 0; r < R_; r++)
+        n_in += x->reg[r]->in.n;
+    if (!in_day && n_in == 0 && x->pending.n == 0 && stage_waiting(&x->dsp) == 0) {
+        int busy = 0;
+        for (int r = 0; r < R_; r++)
+            busy |= x->reg[r]->future.n > 0 || stage_waiting(&x->reg[r]->csp) > 0;
+        if (!busy)
+            return 1;
+    }
+    if (in_day) {
+        double tot = 0;
+        for (int r = 0; r < R_; r++) {
+            double c = (double)x->reg[r]->in.n;
+            if (c > res->peak_minute[r])
+                res->peak_minute[r] = c;
+            tot += c;
+        }
+        if (tot > res->peak_minute_total)
+            res->peak_minute_total = tot;
+    }
+    if (dvec_reserve(&x->pending, x->pending.n + n_in + stage_waiting(&x->dsp))) {
+        x->oom = 1;
+        return 1;
+    }
+    const win wn = window(x, w);
+    /* The DSP takes the regions' sorted lists merged in time order (ties:
+     * lower region first). */
+    dreq *cur[R_], *end[R_];
+    int64_t head[R_];   /* time of each list's next request; INT64_MAX when done */
+    for (int r = 0; r < R_; r++) {
+        cur[r] = x->reg[r]->in.v;
+        end[r] = cur[r] + x->reg[r]->in.n;
+        head[r] = cur[r] < end[r] ? cur[r]->t : INT64_MAX;
+    }
+    for (;;) {
+        int best = head[1] < head[0] ? 1 : 0;
+        if (head[2] < head[best])
+            best = 2;
+        if (head[best] == INT64_MAX)
+            break;
+        dreq *rq = cur[best]++;
+        head[best] = cur[best] < end[best] ? cur[best]->t : INT64_MAX;
+        if (admit(x, &wn, &x->dsp, NULL, rq))
+            x->oom = 1;
+    }
+    drain(x, &wn, &x->dsp, NULL, wn.T1, 1);
+    /* Release the departures before T1 to their CSPs (sorted there). */
+    dvec *P = &x->pending;
+    for (int r = 0; r < R_; r++)
+        if (dvec_reserve(&x->reg[r]->csp_in, x->reg[r]->csp_in.n + P->n)) {
+            x->oom = 1;
+            return 1;
+        }
+    size_t keep = 0;
+    for (size_t i = 0; i < P->n; i++) {
+        if (P->v[i].t < wn.T1) {
+            dvec *c = &x->reg[P->v[i].lane % R_]->csp_in;
+            c->v[c->n++] = P->v[i];
+        } else {
+            P->v[keep++] = P->v[i];
+        }
+    }
+    P->n = keep;
+    return x->oom;
+}
+
 /* ---- the day ------------------------------------------------------------------------ */
 int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
-                       mdl_dcc_detailres *dres, sim_err *err)
+                       mdl_dcc_detailres *dres, int n_threads, sim_err *err)
 {
-    const mdl_dcc_params *p = x->p;
-    const int R = MDL_N_REGIONS;
+    const int R = R_;
     memset(res, 0, sizeof *res);
     mdl_dcc_detailres_clear(dres);
     x->res = res;
@@ -518,177 +903,131 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
     x->bin_us = dres->bin_minutes * SIM_US_PER_MIN;
     x->inv_bin_us = 1.0 / (double)x->bin_us;
     x->oom = 0;
-    x->pending.n = x->future.n = 0;
+    x->pending.n = 0;
+    if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
+                        (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
     const uint32_t base = MDL_RNG_DCC_DETAIL;
-    for (int i = 0; i < MDL_DCC_N_STAGES; i++) {
-        stage *g = &x->stg[i];
-        memset(g->heap, 0, (size_t)g->c * sizeof *g->heap);
-        g->q[0].n = g->q[1].n = g->q[0].head = g->q[1].head = 0;
-        memset(&g->st, 0, sizeof g->st);
-        rb_init(&g->rng, x->seed, entity, base | (uint32_t)(2 + i) << 8);
+    memset(x->dsp.heap, 0, (size_t)x->dsp.c * sizeof *x->dsp.heap);
+    x->dsp.q[0].n = x->dsp.q[1].n = x->dsp.q[0].head = x->dsp.q[1].head = 0;
+    memset(&x->dsp.st, 0, sizeof x->dsp.st);
+    rb_init(&x->dsp.rng, x->seed, entity, base | 2u << 8);
+    for (int r = 0; r < R; r++) {
+        region *g = x->reg[r];
+        stage *c = &g->csp;
+        memset(c->heap, 0, (size_t)c->c * sizeof *c->heap);
+        c->q[0].n = c->q[1].n = c->q[0].head = c->q[1].head = 0;
+        memset(&c->st, 0, sizeof c->st);
+        rb_init(&c->rng, x->seed, entity, base | (uint32_t)(3 + r) << 8);
+        rb_init(&g->out_rng, x->seed, entity, base | (uint32_t)(6 + r) << 8);
+        rb_init(&g->arr_rng, x->seed, entity, base | (uint32_t)(12 + r) << 8);
+        sim_rng_stream_init(&g->cnt_stream, x->seed, entity, base | (uint32_t)(9 + r) << 8);
+        sim_rng_gsl_wrap(&g->cnt_gsl, &g->cnt_stream);
+        g->in.n = g->csp_in.n = g->future.n = 0;
+        memset(&g->rr, 0, sizeof g->rr);
+        mdl_dcc_detailres_clear(&g->part);
+        g->oom = 0;
     }
-    for (int r = 0; r < R; r++)
-        rb_init(&x->out_rng[r], x->seed, entity, base | (uint32_t)(6 + r) << 8);
-    rbuf arr_rng;
-    rb_init(&arr_rng, x->seed, entity, base | 1u << 8);
-    sim_rng_stream cs;
-    sim_rng_stream_init(&cs, x->seed, entity, base);
-    gsl_rng counts_rng;
-    sim_rng_gsl_wrap(&counts_rng, &cs);
-    uint8_t tier[MDL_DCC_N_SERVICES];
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
-        tier[s] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
-
-    for (long w = 0; w < MDL_DCC_HORIZON; w++) {
-        const int64_t T0 = (int64_t)w * SIM_US_PER_MIN, T1 = T0 + SIM_US_PER_MIN;
-        const int in_day = w < MDL_DCC_MINUTES;
-        x->win_bin = (size_t)(w / dres->bin_minutes);
-        x->win_bin_start = (int64_t)x->win_bin * x->bin_us;
-        dvec *B = &x->batch;
-        B->n = 0;
-        if (in_day) {
-            size_t bin = (size_t)(w / dres->bin_minutes);
-            for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
-                for (int r = 0; r < R; r++) {
-                    double a = offer->a[((size_t)s * R + (size_t)r) * MDL_DCC_MINUTES + (size_t)w];
-                    if (a <= 0)
-                        continue;
-                    size_t n = offer->exact[s] ? (size_t)(a + 0.5) : (size_t)gsl_ran_poisson(&counts_rng, a);
-                    if (!n)
-                        continue;
-                    if (dvec_reserve(B, B->n + n))
-                        goto oom;
-                    dreq proto = {0, 0, (uint16_t)(s * R + r), 0, tier[s], 0};
-                    for (size_t i = 0; i < n; i++) {
-                        proto.t = proto.t0 = T0 + (int64_t)(((uint64_t)rb_u32(&arr_rng) * 60000000u) >> 32);
-                        B->v[B->n++] = proto;
-                    }
-                    res->requests[s][r] += (double)n;
-                    res->requests_by_midnight[s][r] += (double)n;
-                    dres->arrivals[bin * MDL_DCC_N_SERVICES + (size_t)s] += (int32_t)n;
-                    dres->arrivals_r[bin * MDL_N_REGIONS + (size_t)r] += (int32_t)n;
-                }
-        }
-        while (x->future.n && x->future.v[0].t < T1) {
-            if (dvec_reserve(B, B->n + 1))
-                goto oom;
-            dreq f;
-            future_pop(x, &f);
-            if (f.t < T0)
-                f.t = T0;   /* cannot happen with timeout >= 60 s; kept safe */
-            if (f.attempt == 0) {   /* a 1.75 notice is created now */
-                int s = f.lane / R, r = f.lane % R;
-                res->requests[s][r] += 1;
-                if (in_day) {
-                    size_t bin = (size_t)(w / dres->bin_minutes);
-                    res->requests_by_midnight[s][r] += 1;
-                    dres->arrivals[bin * MDL_DCC_N_SERVICES + (size_t)s]++;
-                    dres->arrivals_r[bin * MDL_N_REGIONS + (size_t)r]++;
-                }
-            }
-            B->v[B->n++] = f;
-        }
-        if (!in_day && B->n == 0 && x->future.n == 0 && x->pending.n == 0) {
-            int busy = 0;
-            for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-                busy |= stage_waiting(&x->stg[i]) > 0;
-            if (!busy)
-                break;
-        }
-        if (dvec_reserve(&x->tmp, B->n) || dvec_reserve(&x->pending, x->pending.n + B->n + stage_waiting(&x->stg[0])))
-            goto oom;
-        sort_window(B->v, x->tmp.v, B->n, T0, x->cnt);
-        if (in_day) {
-            double per_r[MDL_N_REGIONS] = {0};
-            for (size_t i = 0; i < B->n; i++)
-                per_r[B->v[i].lane % R] += 1;
-            double tot = 0;
-            for (int r = 0; r < R; r++) {
-                if (per_r[r] > res->peak_minute[r])
-                    res->peak_minute[r] = per_r[r];
-                tot += per_r[r];
-            }
-            if (tot > res->peak_minute_total)
-                res->peak_minute_total = tot;
-        }
-        for (size_t i = 0; i < B->n; i++) {
-            int s = B->v[i].lane / R, r = B->v[i].lane % R;
-            res->attempts[s][r] += 1;
-        }
-        /* DSP */
-        stage *dsp = &x->stg[0];
-        for (size_t i = 0; i < B->n; i++)
-            admit(x, dsp, &B->v[i]);
-        drain(x, dsp, T1, 1);
-        if (x->oom)
-            goto oom;
-        /* Release the DSP departures before T1, in order, to the CSPs. */
-        dvec *P = &x->pending, *rel = &x->batch;
-        rel->n = 0;
-        if (dvec_reserve(rel, P->n))
-            goto oom;
-        size_t keep = 0;
-        for (size_t i = 0; i < P->n; i++) {
-            if (P->v[i].t < T1)
-                rel->v[rel->n++] = P->v[i];
-            else
-                P->v[keep++] = P->v[i];
-        }
-        P->n = keep;
-        if (dvec_reserve(&x->tmp, rel->n))
-            goto oom;
-        sort_window(rel->v, x->tmp.v, rel->n, T0, x->cnt);
-        for (int r = 0; r < R; r++)
-            x->csp_in[r].n = 0;
-        for (size_t i = 0; i < rel->n; i++) {
-            dvec *c = &x->csp_in[rel->v[i].lane % R];
-            if (dvec_reserve(c, c->n + 1))
-                goto oom;
-            c->v[c->n++] = rel->v[i];
-        }
+    const int nt = n_threads < 1 ? 1 : n_threads > R ? R : n_threads;
+    for (long w = 0; w <= MDL_DCC_HORIZON; w++) {
+        /* The regions' phase forks only when the window has enough work to
+         * pay for the fork and join (a few microseconds on idle cores, up to
+         * a time slice when another process holds a core: forking every
+         * minute of a small day made it 10x slower on a loaded machine).
+         * Regions run in any order on any thread; each touches only its own
+         * state, so the choice changes nothing in the results. */
+        size_t work = 0;
         for (int r = 0; r < R; r++) {
-            stage *g = &x->stg[1 + r];
-            dvec *c = &x->csp_in[r];
-            for (size_t i = 0; i < c->n; i++)
-                admit(x, g, &c->v[i]);
-            drain(x, g, T1, 1);
+            work += x->reg[r]->csp_in.n;
+            if (w < MDL_DCC_MINUTES)
+                for (int s = 0; s < S_; s++)
+                    work += (size_t)offer->a[((size_t)s * R + (size_t)r) * MDL_DCC_MINUTES + (size_t)w];
         }
-        if (x->oom)
-            goto oom;
-        if (in_day) {
-            for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-                res->queue[i][w] = (double)stage_waiting(&x->stg[i]);
-            if ((w + 1) % dres->bin_minutes == 0) {
-                size_t bin = (size_t)(w / dres->bin_minutes);
-                for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-                    dres->queue[bin * MDL_DCC_N_STAGES + (size_t)i] = (float)stage_waiting(&x->stg[i]);
-            }
+#pragma omp parallel for num_threads(nt) if (nt > 1 && work >= x->par_min) schedule(dynamic, 1)
+        for (int r = 0; r < R; r++)
+            region_phase(x, x->reg[r], offer, w);
+        for (int r = 0; r < R; r++)
+            x->oom |= x->reg[r]->oom;
+        if (x->oom || dsp_phase(x, w))
+            break;
+    }
+    if (x->oom)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
+    /* Still open at the horizon: waiting, between stages, or due to retry. */
+    for (int t = 0; t < 2; t++) {
+        ring *q = &x->dsp.q[t];
+        for (size_t k = 0; k < q->n; k++) {
+            int l = q->v[(q->head + k) & (q->cap - 1)].lane;
+            x->reg[l % R]->rr.unresolved[l / R] += 1;
         }
     }
-    /* Still open at the horizon: waiting, between stages, or due to retry. */
-    for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-        for (int t = 0; t < 2; t++) {
-            ring *q = &x->stg[i].q[t];
-            for (size_t k = 0; k < q->n; k++) {
-                int l = q->v[(q->head + k) & (q->cap - 1)].lane;
-                res->unresolved[l / R][l % R] += 1;
-            }
-        }
     for (size_t k = 0; k < x->pending.n; k++)
-        res->unresolved[x->pending.v[k].lane / R][x->pending.v[k].lane % R] += 1;
-    for (size_t k = 0; k < x->future.n; k++)
-        if (x->future.v[k].attempt > 0)   /* a notice not yet created is not a request yet */
-            res->unresolved[x->future.v[k].lane / R][x->future.v[k].lane % R] += 1;
+        x->reg[x->pending.v[k].lane % R]->rr.unresolved[x->pending.v[k].lane / R] += 1;
+    for (int r = 0; r < R; r++) {
+        region *g = x->reg[r];
+        for (int t = 0; t < 2; t++) {
+            ring *q = &g->csp.q[t];
+            for (size_t k = 0; k < q->n; k++)
+                g->rr.unresolved[q->v[(q->head + k) & (q->cap - 1)].lane / R] += 1;
+        }
+        for (size_t k = 0; k < g->csp_in.n; k++)
+            g->rr.unresolved[g->csp_in.v[k].lane / R] += 1;
+        for (size_t k = 0; k < g->future.n; k++)
+            if (g->future.v[k].attempt > 0)   /* a notice not yet created is not a request yet */
+                g->rr.unresolved[g->future.v[k].lane / R] += 1;
+    }
+    /* The regions' results, added in region order. */
+    for (int r = 0; r < R; r++) {
+        const region *g = x->reg[r];
+        const rres *rr = &g->rr;
+        for (int s = 0; s < S_; s++) {
+            res->requests[s][r] = rr->requests[s];
+            res->requests_by_midnight[s][r] = rr->requests_by_midnight[s];
+            res->attempts[s][r] = rr->attempts[s];
+            res->completed[s][r] = rr->completed[s];
+            for (int f = 0; f < MDL_DCC_N_FAILURE_CLASSES; f++)
+                res->failed[s][r][f] = rr->failed[s][f];
+            res->resolved_by_midnight[s][r] = rr->resolved_by_midnight[s];
+            res->sla_breaches[s][r] = rr->sla_breaches[s];
+            res->unresolved[s][r] = rr->unresolved[s];
+        }
+        res->busy_s[1 + r] = rr->busy_s;
+        mdl_dcc_detailres_add(dres, &g->part, 1 + r);
+    }
     /* Utilisation: busy server-time over capacity in each bin. */
     for (size_t b = 0; b < dres->n_bins; b++)
-        for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-            dres->utilisation[b * MDL_DCC_N_STAGES + (size_t)i] /= (float)((double)x->stg[i].c * (double)x->bin_us);
+        for (int i = 0; i < MDL_DCC_N_STAGES; i++) {
+            int c = i == 0 ? x->dsp.c : x->reg[i - 1]->csp.c;
+            dres->utilisation[b * MDL_DCC_N_STAGES + (size_t)i] /= (float)((double)c * (double)x->bin_us);
+        }
     return SIM_OK;
-oom:
-    return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
 }
 
 /* ---- per-bin result arrays ------------------------------------------------------------ */
+void mdl_dcc_detailres_add(mdl_dcc_detailres *into, const mdl_dcc_detailres *from, int stage_i)
+{
+    size_t nb = into->n_bins, S = S_, R = R_, G = MDL_DCC_N_STAGES;
+    for (size_t i = 0; i < nb * S; i++) {
+        into->arrivals[i] += from->arrivals[i];
+        into->completions[i] += from->completions[i];
+        into->failures[i] += from->failures[i];
+        into->sla_breaches[i] += from->sla_breaches[i];
+        if (from->lat_max[i] > into->lat_max[i])
+            into->lat_max[i] = from->lat_max[i];
+    }
+    for (size_t i = 0; i < nb * R; i++) {
+        into->arrivals_r[i] += from->arrivals_r[i];
+        into->completions_r[i] += from->completions_r[i];
+        into->failures_r[i] += from->failures_r[i];
+    }
+    for (size_t b = 0; b < nb; b++)
+        into->utilisation[b * G + (size_t)stage_i] += from->utilisation[b * G + (size_t)stage_i];
+    for (size_t i = 0; i < nb * S * MDL_DCC_HIST_BINS; i++)
+        into->lat[i] += from->lat[i];
+    for (size_t s = 0; s < S; s++)
+        mdl_dcc_hist_merge(&into->hist[s], &from->hist[s]);
+}
+
 int mdl_dcc_detailres_init(mdl_dcc_detailres *x, int64_t bin_minutes, sim_err *err)
 {
     memset(x, 0, sizeof *x);

@@ -50,7 +50,23 @@ typedef struct mdl_dcc_dayres {
     double peak_minute_total;
     double busy_s[MDL_DCC_N_STAGES];       /* server busy time before 24:00 */
     double queue[MDL_DCC_N_STAGES][MDL_DCC_MINUTES];   /* waiting at each minute's end */
+    double max_queue[MDL_DCC_N_STAGES];    /* the largest of queue[stage][*] */
 } mdl_dcc_dayres;
+
+/* P(attempt k of a request to region r fails), and the part of it that is
+ * E20 (WAN).  A first attempt fails with wan_loss + device_failure; a retry
+ * fails again when the cause persists (retry.persistence) or afresh; the
+ * E20 share of a failure is wan_loss / (wan_loss + device_failure). */
+static inline double mdl_dcc_fail_p(const mdl_dcc_params *p, int r, int k)
+{
+    double f0 = p->csp[r].wan_loss + p->retry.device_failure;
+    return k == 0 ? f0 : p->retry.persistence + (1.0 - p->retry.persistence) * f0;
+}
+static inline double mdl_dcc_fail_e20_p(const mdl_dcc_params *p, int r, int k)
+{
+    double f0 = p->csp[r].wan_loss + p->retry.device_failure;
+    return f0 > 0 ? mdl_dcc_fail_p(p, r, k) * (p->csp[r].wan_loss / f0) : 0.0;
+}
 
 /* Per-bin series of a detail day (bins of bin_minutes). */
 typedef struct mdl_dcc_detailres {
@@ -74,18 +90,38 @@ int mdl_dcc_detailres_init(mdl_dcc_detailres *x, int64_t bin_minutes, sim_err *e
 void mdl_dcc_detailres_clear(mdl_dcc_detailres *x);
 void mdl_dcc_detailres_destroy(mdl_dcc_detailres *x);
 
-/* Fluid (aggregate) day: deterministic, expected values. */
+/* Fluid (aggregate) day: deterministic, expected values.  Returns 1 when
+ * the day was computed in closed form (no stage fell behind), 0 when it was
+ * stepped minute by minute. */
 typedef struct mdl_dcc_fluid mdl_dcc_fluid;
 mdl_dcc_fluid *mdl_dcc_fluid_alloc(const mdl_dcc_params *p, sim_err *err);
 void mdl_dcc_fluid_free(mdl_dcc_fluid *f);
-void mdl_dcc_fluid_day(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayres *res);
+int mdl_dcc_fluid_day(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayres *res);
+/* The minute stepper alone (what mdl_dcc_fluid_day falls back to); the
+ * test compares it with the closed form. */
+void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayres *res);
 
 /* Request-level day.  `entity` keys the day's random streams. */
 typedef struct mdl_dcc_detail mdl_dcc_detail;
 mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim_err *err);
 void mdl_dcc_detail_free(mdl_dcc_detail *x);
+/* Request-level day on up to n_threads threads (at most one per region
+ * helps); the result does not depend on n_threads.  dres must have the
+ * scenario's bin_minutes. */
 int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
-                       mdl_dcc_detailres *dres, sim_err *err);
+                       mdl_dcc_detailres *dres, int n_threads, sim_err *err);
+/* into += from, for the service- and region-indexed series, and stage
+ * stage_i's utilisation column (merging the regions' partial results). */
+/* Windows with fewer requests than this (default 2,000) run their regions
+ * on one thread (for the test, which forces the parallel path). */
+void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests);
+void mdl_dcc_detailres_add(mdl_dcc_detailres *into, const mdl_dcc_detailres *from, int stage_i);
+/* n Exp(1) draws of the request-level model's generator (ziggurat), from
+ * stream (seed, entity, MDL_RNG_DCC_DETAIL): for its distribution test. */
+void mdl_dcc_exp_draws(uint64_t seed, uint64_t entity, size_t n, double *out);
+/* n words of the request-level model's buffered stream (seed, entity,
+ * purpose): the test checks they are sim_rng_u32's. */
+void mdl_dcc_rng_words(uint64_t seed, uint64_t entity, uint32_t purpose, size_t n, uint32_t *out);
 /* Per-stage waiting statistics of the last detail day (for the Erlang C test). */
 typedef struct mdl_dcc_stage_stats {
     uint64_t started;       /* requests that began service */

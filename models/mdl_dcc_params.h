@@ -94,6 +94,7 @@ typedef struct mdl_dcc_csp_params {
 
 typedef struct mdl_dcc_retry_params {
     double device_failure;       /* P(the device does not answer an attempt): E21 / E30 */
+    double persistence;          /* P(the cause of a failed attempt persists to the next attempt) */
     double device_response_s;    /* HAN + meter response time */
     double response_timeout_s;   /* a failed attempt is detected this long after leaving the CSP */
     int64_t max_retries;         /* retries after the first attempt, then 1.75 */

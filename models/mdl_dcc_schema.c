@@ -173,6 +173,11 @@ static const mdl_cfg_schema csp_schema = {"dcc.csp", "The three regional Communi
 static const mdl_cfg_key retry_keys[] = {
     SK(mdl_dcc_retry_params, "device_failure", MDL_CFG_FLOAT, device_failure, 0, 1, "0.005", "probability",
        "probability that the device does not answer an attempt (E21 on demand, E30 future dated / scheduled)"),
+    SK(mdl_dcc_retry_params, "persistence", MDL_CFG_FLOAT, persistence, 0, 1, "0.5", "probability",
+       "probability that the cause of a failed attempt (hub offline, WAN outage, meter off) persists to the next "
+       "attempt, which then fails again; otherwise a retry fails afresh with wan_loss + device_failure.  "
+       "(assumed) 0.5: with the default 0.5-1 % WAN loss and 0.5 % device failure about 1-1.5 % of first "
+       "attempts fail and 0.25-0.4 % of device requests end in a 1.75 notice; 0 makes attempts independent"),
     SK(mdl_dcc_retry_params, "device_response_s", MDL_CFG_FLOAT, device_response_s, 0, 86400, "0.5", "s",
        "HAN and meter response time added to each successful attempt"),
     SK(mdl_dcc_retry_params, "response_timeout_s", MDL_CFG_FLOAT, response_timeout_s, 60, 86400, "60", "s",

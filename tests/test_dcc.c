@@ -273,6 +273,7 @@ static void test_erlang_c(void **state)
     sim_err err = {0};
     /* Turn scheduled reads off: only the alert stream remains. */
     mdl_dcc_params p = sc->dcc;
+    p.detail.bin_minutes = 60;
     mdl_dcc_detail *x = mdl_dcc_detail_alloc(&p, 7, &err);
     assert_non_null(x);
     mdl_dcc_offer *offer = calloc(1, sizeof *offer);
@@ -294,7 +295,7 @@ static void test_erlang_c(void **state)
     const int reps = 10;
     double w[10], pw[10];
     for (int i = 0; i < reps; i++) {
-        assert_int_equal(mdl_dcc_detail_day(x, offer, 9000 + (uint64_t)i, res, &dres, &err), SIM_OK);
+        assert_int_equal(mdl_dcc_detail_day(x, offer, 9000 + (uint64_t)i, res, &dres, 1, &err), SIM_OK);
         mdl_dcc_stage_stats st;
         mdl_dcc_detail_stage_stats(x, 0, &st);
         assert_true(st.started > 500000);
@@ -398,6 +399,214 @@ static void test_threads(void **state)
     free(sc);
 }
 
+/* ---- fluid: the closed form equals the minute stepper ------------------------------------ */
+/* Compare every field of two day results: relative 1e-9 (the two sum the
+ * same terms in different orders; rounding differences are ~1e-15 of the
+ * day's totals, and in_flight-like differences of two totals inherit that). */
+static void assert_dayres_close(const mdl_dcc_dayres *a, const mdl_dcc_dayres *b)
+{
+    const double *x = (const double *)a, *y = (const double *)b;
+    size_t n = sizeof *a / sizeof(double);
+    double scale = 1;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && fabs(x[i]) > scale)
+            scale = fabs(x[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]) || isnan(y[i])) {
+            assert_true(isnan(x[i]) && isnan(y[i]));
+            continue;
+        }
+        if (fabs(x[i] - y[i]) > 1e-9 * (fabs(x[i]) + 1.0) + 1e-12 * scale)
+            fprintf(stderr, "dayres field %zu: %.17g vs %.17g\n", i, x[i], y[i]);
+        assert_true(fabs(x[i] - y[i]) <= 1e-9 * (fabs(x[i]) + 1.0) + 1e-12 * scale);
+    }
+}
+
+static void closed_vs_stepped(const char *dcc_text, int expect_closed)
+{
+    mdl_scenario *sc = load(dcc_text);
+    mdl_dcc *d = make(sc, 2);
+    /* joins and install messages at non-round minutes, some near midnight */
+    for (uint64_t h = 0; h < 3001; h++) {
+        mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, h % 2), h, (int)(h % 3), h % 4 ? MDL_DCC_FLAG_GAS : 0);
+        mdl_dcc_message(mdl_dcc_outbox_of(d, h % 2), (int)(h % 3), (int)(h % MDL_DCC_N_INSTALL_MSGS),
+                        (sim_time)((h * 7919) % 86400) * SIM_US_PER_SEC);
+    }
+    run_day(d, 0);
+    for (uint64_t h = 0; h < 97; h++)
+        mdl_dcc_message(mdl_dcc_outbox_of(d, 0), (int)(h % 3), MDL_DCC_MSG_COMMISSION,
+                        sim_time_from_hours(23.0) + (sim_time)h * 37 * SIM_US_PER_SEC);
+    run_day(d, 1);
+    mdl_dcc_offer *offer = malloc(sizeof *offer);
+    mdl_dcc_copy_offer(d, offer);
+    sim_err err = {0};
+    mdl_dcc_fluid *f = mdl_dcc_fluid_alloc(&sc->dcc, &err);
+    assert_non_null(f);
+    mdl_dcc_dayres *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_int_equal(mdl_dcc_fluid_day(f, offer, a), expect_closed);
+    mdl_dcc_fluid_day_stepped(f, offer, b);
+    assert_dayres_close(a, b);
+    double fails = 0, notices = sum_sr(a->requests, MDL_DCC_SVC_FAILURE_NOTICE);
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            for (int k = 0; k < MDL_DCC_N_FAILURE_CLASSES; k++)
+                fails += a->failed[s][r][k];
+    assert_true(fails > 0 && fabs(notices - fails) < 1e-9 * fails);   /* each failure one 1.75 */
+    free(a);
+    free(b);
+    free(offer);
+    mdl_dcc_fluid_free(f);
+    mdl_dcc_free(d);
+    free(sc);
+}
+
+static void test_fluid_closed_form(void **state)
+{
+    (void)state;
+    /* Defaults (whole-minute delays). */
+    closed_vs_stepped(BUSY_FLEET, 1);
+    /* Fractional delays (75 s time-out, 250 s back-off x 1.7), 4 retries,
+     * priority queueing, persistence 0.3: the kernels split over minutes and
+     * chains cross midnight. */
+    closed_vs_stepped("initial_fleet = { hubs = 23457; }; retry = { device_failure = 0.03; response_timeout_s = 75.0; backoff_s = 250.0; "
+                      "backoff_factor = 1.7; max_retries = 4; persistence = 0.3; }; on_demand_first = true;",
+                      1);
+    /* Overloaded DSP: the day is stepped (and the two calls agree trivially). */
+    closed_vs_stepped("initial_fleet = { hubs = 200000; }; dsp = { servers = 4; service_time_s = 0.4; };", 0);
+}
+
+/* ---- request level: bit-identical for any thread count --------------------------------- */
+static void test_detail_threads(void **state)
+{
+    (void)state;
+    /* Busy enough that every stage queues at the night peak and retries,
+     * notices and the drain after midnight all happen. */
+    mdl_scenario *sc = load("initial_fleet = { hubs = 150000; }; retry = { device_failure = 0.05; }; "
+                            "dsp = { servers = 1; service_time_s = 0.08; }; "
+                            "csp = { north = { servers = 1; service_time_s = 0.2; }; }; detail = { bin_minutes = 5; };");
+    mdl_dcc *d = make(sc, 1);
+    run_day(d, 0);
+    mdl_dcc_offer *offer = malloc(sizeof *offer);
+    mdl_dcc_copy_offer(d, offer);
+    mdl_dcc_free(d);
+    sim_err err = {0};
+    mdl_dcc_detail *x = mdl_dcc_detail_alloc(&sc->dcc, 7, &err);
+    assert_non_null(x);
+    /* Fork the regions in windows of 600+ requests (the night peak, ~150
+     * minutes); quiet windows run on one thread either way. */
+    mdl_dcc_detail_set_parallel_min(x, 600);
+    mdl_dcc_dayres *res[3];
+    mdl_dcc_detailres dres[3];
+    for (int t = 0; t < 3; t++) {
+        res[t] = malloc(sizeof *res[t]);
+        assert_int_equal(mdl_dcc_detailres_init(&dres[t], 5, &err), SIM_OK);
+        assert_int_equal(mdl_dcc_detail_day(x, offer, 19737, res[t], &dres[t], t + 1, &err), SIM_OK);
+    }
+    double mq = 0;
+    for (int i = 0; i < MDL_DCC_N_STAGES; i++)
+        mq = fmax(mq, res[0]->max_queue[i]);
+    assert_true(mq > 100);   /* queues really formed */
+    assert_true(sum_sr(res[0]->requests, MDL_DCC_SVC_FAILURE_NOTICE) > 0);
+    size_t nb = dres[0].n_bins, S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, G = MDL_DCC_N_STAGES;
+    for (int t = 1; t < 3; t++) {
+        assert_memory_equal(res[0], res[t], sizeof *res[0]);
+        assert_memory_equal(dres[0].arrivals, dres[t].arrivals, nb * S * 4);
+        assert_memory_equal(dres[0].completions, dres[t].completions, nb * S * 4);
+        assert_memory_equal(dres[0].failures, dres[t].failures, nb * S * 4);
+        assert_memory_equal(dres[0].sla_breaches, dres[t].sla_breaches, nb * S * 4);
+        assert_memory_equal(dres[0].arrivals_r, dres[t].arrivals_r, nb * R * 4);
+        assert_memory_equal(dres[0].completions_r, dres[t].completions_r, nb * R * 4);
+        assert_memory_equal(dres[0].failures_r, dres[t].failures_r, nb * R * 4);
+        assert_memory_equal(dres[0].queue, dres[t].queue, nb * G * 4);
+        assert_memory_equal(dres[0].utilisation, dres[t].utilisation, nb * G * 4);
+        assert_memory_equal(dres[0].lat, dres[t].lat, nb * S * MDL_DCC_HIST_BINS * 4);
+        assert_memory_equal(dres[0].lat_max, dres[t].lat_max, nb * S * 4);
+        assert_memory_equal(dres[0].hist, dres[t].hist, sizeof dres[0].hist);
+    }
+    for (int t = 0; t < 3; t++) {
+        free(res[t]);
+        mdl_dcc_detailres_destroy(&dres[t]);
+    }
+    free(offer);
+    mdl_dcc_detail_free(x);
+    free(sc);
+}
+
+/* ---- the request-level generators ------------------------------------------------------- */
+static void test_rng_words(void **state)
+{
+    (void)state;
+    /* The batched Philox refill gives sim_rng's stream word for word (across several refills). */
+    enum { N = 1337 };
+    uint32_t *w = malloc(N * sizeof *w);
+    mdl_dcc_rng_words(20110210, 19737, MDL_RNG_DCC_DETAIL | 5u << 8, N, w);
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, 20110210, 19737, MDL_RNG_DCC_DETAIL | 5u << 8);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(w[i], sim_rng_u32(&s));
+    free(w);
+}
+
+static void test_exp_ziggurat(void **state)
+{
+    (void)state;
+    /* 2,000,003 Exp(1) draws.  Mean: sd 1/sqrt(n) = 7.1e-4; variance: sd
+     * sqrt(8/n) = 2.0e-3 (the 4th central moment of Exp(1) is 9).  Tail
+     * shares P(X > x) = e^-x are binomial: sd sqrt(p(1-p)/n).  All within 5 sd
+     * (each a 1-in-1.7-million miss).  x = 0.05 and 0.5 probe the top
+     * layers' wedges, 7.8 and 10 the tail beyond r = 7.697. */
+    const size_t n = 2000003;
+    double *v = malloc(n * sizeof *v);
+    mdl_dcc_exp_draws(11, 3, n, v);
+    double m = 0, m2 = 0;
+    const double xs[] = {0.05, 0.5, 1.0, 3.0, 7.8, 10.0};
+    size_t above[6] = {0};
+    for (size_t i = 0; i < n; i++) {
+        assert_true(v[i] >= 0 && isfinite(v[i]));
+        m += v[i];
+        m2 += v[i] * v[i];
+        for (int k = 0; k < 6; k++)
+            above[k] += v[i] > xs[k];
+    }
+    m /= (double)n;
+    double var = m2 / (double)n - m * m;
+    assert_true(fabs(m - 1.0) <= 5.0 / sqrt((double)n));
+    assert_true(fabs(var - 1.0) <= 5.0 * sqrt(8.0 / (double)n));
+    for (int k = 0; k < 6; k++) {
+        double p = exp(-xs[k]), sd = sqrt(p * (1 - p) / (double)n);
+        assert_true(fabs((double)above[k] / (double)n - p) <= 5.0 * sd + 1.0 / (double)n);
+    }
+    free(v);
+}
+
+/* ---- run totals count fluid failures ------------------------------------------------------ */
+static void test_totals(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load("initial_fleet = { hubs = 1111; };");
+    mdl_dcc *d = make(sc, 1);
+    double req = 0, fail = 0;
+    for (int day = 0; day < 3; day++) {
+        run_day(d, day);
+        const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
+        for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+            for (int r = 0; r < MDL_N_REGIONS; r++) {
+                req += x->requests[s][r];
+                for (int k = 0; k < MDL_DCC_N_FAILURE_CLASSES; k++)
+                    fail += x->failed[s][r][k];
+            }
+    }
+    mdl_dcc_totals t;
+    mdl_dcc_get_totals(d, &t);
+    /* ~1,111 hubs x ~1.9 device reads x ~0.3 % final failures x 3 days: ~20 expected failures, a
+     * fraction of one per lane and day: the totals must round the sum, not each day. */
+    assert_true(fail > 5);
+    assert_int_equal(t.failures, (uint64_t)llround(fail));
+    assert_int_equal(t.requests, (uint64_t)llround(req));
+    mdl_dcc_free(d);
+    free(sc);
+}
+
 /* ---- the schema ---------------------------------------------------------------------------- */
 static void test_schema_errors(void **state)
 {
@@ -435,6 +644,11 @@ int main(void)
         cmocka_unit_test(test_hist_merge),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_schema_errors),
+        cmocka_unit_test(test_fluid_closed_form),
+        cmocka_unit_test(test_detail_threads),
+        cmocka_unit_test(test_rng_words),
+        cmocka_unit_test(test_exp_ziggurat),
+        cmocka_unit_test(test_totals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,21 @@
 /*
- * bench_dcc.c — request-level DCC throughput: one detail day of a
- * commissioned fleet through the DSP and CSP queues, timed.
+ * bench_dcc.c — DCC model timings: the request-level (detail) day and the
+ * fluid (ordinary) day on a commissioned fleet.
  *
- *   bench_dcc [SCENARIO.cfg [HUBS]]
+ *   bench_dcc [--hubs N] [--threads T] [--fluid-days N] [--skip-detail] [SCENARIO.cfg]
  *
- * Default: scenarios/dcc-peak.cfg with its fleet scaled to HUBS (default
- * 3,000,000, a tenth of GB, so the figure comes in a few seconds on a
- * shared machine; pass 28000000 for the full GB peak day).  Prints
- * requests per second on one core and the implied cost of one GB-scale
- * detail day.  Also times the fluid (aggregate) day.
+ * Default: scenarios/dcc-peak.cfg with its fleet set to N hubs (default
+ * 3,000,000, a tenth of GB, so the figure comes in seconds on a shared
+ * machine; --hubs 28000000 is the GB peak day).  Prints key=value lines
+ * (tests/bench/run.sh picks them up):
+ *   dcc_detail ... requests_per_s_core=  requests / CPU second of the day
+ *                  (= per core at 1 thread; CPU time, not wall, because the
+ *                  dev machine is shared), wall_s=, gb_day_s= (wall scaled
+ *                  to 28 M hubs)
+ *   dcc_fluid  ... ms_per_day=  mean of N fluid days on the same offer
+ *                  (CPU time), closed= 1 if they took the closed form
+ *   dcc_day    ... ms=  one whole mdl_dcc_day (offer built from scratch,
+ *                  fluid day, totals), the first day of a run
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +26,34 @@
 #include "mdl_dcc_internal.h"
 #include "mdl_scenario.h"
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int main(int argc, char **argv)
 {
-    const char *path = argc > 1 ? argv[1] : "scenarios/dcc-peak.cfg";
-    long long hubs = argc > 2 ? atoll(argv[2]) : 3000000;
+    const char *path = "scenarios/dcc-peak.cfg";
+    long long hubs = 3000000;
+    int threads = 1, fluid_days = 2000, skip_detail = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--hubs") && i + 1 < argc)
+            hubs = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--fluid-days") && i + 1 < argc)
+            fluid_days = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--skip-detail"))
+            skip_detail = 1;
+        else if (argv[i][0] != '-')
+            path = argv[i];
+        else {
+            fprintf(stderr, "usage: bench_dcc [--hubs N] [--threads T] [--fluid-days N] [--skip-detail] [SCENARIO]\n");
+            return 2;
+        }
+    }
     char ov[64];
     snprintf(ov, sizeof ov, "dcc.initial_fleet.hubs=%lld", hubs);
     const char *ovs[] = {ov};
@@ -40,57 +64,75 @@ int main(int argc, char **argv)
         return 2;
     }
     mdl_dcc_params *p = &sc.dcc;
+    /* The offer, through a one-day model run (fluid) to reuse the fleet code. */
+    sc.dcc.detail.n_dates = 0;
+    sc.dcc.detail.all = 0;
+    sc.dcc.detail.every_n_days = 0;
     mdl_dcc *d = mdl_dcc_alloc(&sc, 1, NULL, &err);
     if (!d) {
         fprintf(stderr, "bench_dcc: %s\n", err.msg);
         return 1;
     }
-    mdl_dcc_free(d);
-    /* The day itself, through the internal API, so set-up is not timed. */
-    mdl_dcc_detail *x = mdl_dcc_detail_alloc(p, (uint64_t)sc.run.seed, &err);
-    mdl_dcc_fluid *f = mdl_dcc_fluid_alloc(p, &err);
-    mdl_dcc_offer *offer = calloc(1, sizeof *offer);
-    mdl_dcc_dayres *res = malloc(sizeof *res);
-    mdl_dcc_detailres dres;
-    if (!x || !f || !offer || !res || mdl_dcc_detailres_init(&dres, p->detail.bin_minutes, &err)) {
-        fprintf(stderr, "bench_dcc: out of memory\n");
-        return 1;
-    }
-    /* Offer: build it through a one-day model run (fluid) to reuse the fleet code. */
-    sc.dcc.detail.n_dates = 0;
-    sc.dcc.detail.all = 0;
-    sc.dcc.detail.every_n_days = 0;
-    d = mdl_dcc_alloc(&sc, 1, NULL, &err);
-    double t0 = now_s();
+    double t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     if (mdl_dcc_day(d, 0, 1, &err)) {
         fprintf(stderr, "bench_dcc: %s\n", err.msg);
         return 1;
     }
-    double t_fluid = now_s() - t0;
+    double t_day = clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
+    mdl_dcc_offer *offer = calloc(1, sizeof *offer);
+    mdl_dcc_dayres *res = malloc(sizeof *res);
+    mdl_dcc_fluid *f = mdl_dcc_fluid_alloc(p, &err);
+    if (!offer || !res || !f) {
+        fprintf(stderr, "bench_dcc: out of memory\n");
+        return 1;
+    }
     mdl_dcc_copy_offer(d, offer);
     mdl_dcc_free(d);
-    t0 = now_s();
-    if (mdl_dcc_detail_day(x, offer, 1, res, &dres, &err)) {
+    printf("dcc_day hubs=%lld ms=%.3f   (first day: offer built from scratch + fluid day)\n", hubs, t_day * 1e3);
+
+    /* Fluid days: the same offer again and again. */
+    int closed = 1;
+    t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; i < fluid_days; i++)
+        closed &= mdl_dcc_fluid_day(f, offer, res);
+    double t_fluid = (clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0) / fluid_days;
+    printf("dcc_fluid hubs=%lld days=%d ms_per_day=%.4f closed=%d\n", hubs, fluid_days, t_fluid * 1e3, closed);
+    mdl_dcc_fluid_day_stepped(f, offer, res);   /* the fallback, once, for comparison */
+    t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    mdl_dcc_fluid_day_stepped(f, offer, res);
+    printf("dcc_fluid_stepped hubs=%lld ms_per_day=%.3f\n", hubs, (clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0) * 1e3);
+    mdl_dcc_fluid_free(f);
+    if (skip_detail) {
+        free(offer);
+        free(res);
+        return 0;
+    }
+
+    mdl_dcc_detail *x = mdl_dcc_detail_alloc(p, (uint64_t)sc.run.seed, &err);
+    mdl_dcc_detailres dres;
+    if (!x || mdl_dcc_detailres_init(&dres, p->detail.bin_minutes, &err)) {
         fprintf(stderr, "bench_dcc: %s\n", err.msg);
         return 1;
     }
-    double t = now_s() - t0;
+    double w0 = clock_s(CLOCK_MONOTONIC);
+    t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    if (mdl_dcc_detail_day(x, offer, 1, res, &dres, threads, &err)) {
+        fprintf(stderr, "bench_dcc: %s\n", err.msg);
+        return 1;
+    }
+    double cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0, wall = clock_s(CLOCK_MONOTONIC) - w0;
     double req = 0, att = 0;
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
         for (int r = 0; r < MDL_N_REGIONS; r++) {
             req += res->requests[s][r];
             att += res->attempts[s][r];
         }
-    double rate = req / t;
-    printf("dcc request-level: %.0f hubs, %.0f requests (%.0f attempts) in %.2f s: %.2f M requests/s/core\n",
-           (double)hubs, req, att, t, rate / 1e6);
-    printf("dcc request-level: GB detail day (28 M hubs) ~ %.1f s; fluid day %.2f ms\n",
-           t * 28e6 / (double)hubs, t_fluid * 1e3);
-    printf("dcc p99 latency of 09.04 half-hourly reads: %.2f s\n",
+    printf("dcc_detail hubs=%lld threads=%d requests=%.0f attempts=%.0f wall_s=%.3f cpu_s=%.3f "
+           "requests_per_s_core=%.0f gb_day_s=%.2f p99_hh_read_s=%.2f\n",
+           hubs, threads, req, att, wall, cpu, req / cpu, wall * 28e6 / (double)hubs,
            mdl_dcc_hist_quantile(&dres.hist[MDL_DCC_SVC_READ_HH], 0.99));
     mdl_dcc_detailres_destroy(&dres);
     mdl_dcc_detail_free(x);
-    mdl_dcc_fluid_free(f);
     free(offer);
     free(res);
     return 0;
