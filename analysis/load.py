@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
+import math
+
 import numpy as np
 import xarray as xr
 
@@ -445,17 +447,15 @@ def _targets_from_text(text):
 
 def dcc_daily_totals(dcc: xr.Dataset) -> dict:
     """Requests and failures over the run the way the C side totals them
-    (each day's sum over services, regions and classes rounded to an
-    integer: ordinary days carry expected, fractional counts), and the
-    largest one-minute load of any day."""
+    (ordinary days carry expected, fractional counts: the whole run is
+    summed in double precision and rounded once), and the largest
+    one-minute load of any day."""
     out = {}
     for label, names in (("requests", ("requests",)), ("failures", ("failures",))):
         v = pick(dcc, *names)
         if v is not None:
             da = dcc[v]
-            t = time_dim(da)
-            per_day = da.sum([d for d in da.dims if d != t])
-            out[label] = int(np.rint(per_day.values).sum())
+            out[label] = int(np.rint(math.fsum(np.asarray(da.values, dtype=np.float64).ravel())))
     v = pick(dcc, "peak_minute_load_total", "peak_minute_load")
     if v is not None:
         da = dcc[v]

@@ -186,10 +186,12 @@ def test_dcc_totals_equal_the_summary(run, run_small):
     if run.dcc is None or "dcc_requests" not in s:
         pytest.fail("no /dcc group or no DCC line in the summary")
     t = load.dcc_daily_totals(run.dcc)
-    assert t["requests"] == int(s["dcc_requests"])
+    # Both sides sum the same float64 values in a different order and round
+    # once: they may differ by the summation error, far below one request.
+    assert abs(t["requests"] - int(s["dcc_requests"])) <= 1
     assert t["requests"] > 0, "small.cfg sends no DCC traffic"
     if "dcc_requests:failed" in s:
-        assert t["failures"] == int(s["dcc_requests:failed"])
+        assert abs(t["failures"] - int(s["dcc_requests:failed"])) <= 1
     if "dcc_requests:per_minute" in s:   # printed with %.0f
         assert round(t["peak_minute_load"]) == int(s["dcc_requests:per_minute"])
 
