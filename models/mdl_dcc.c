@@ -266,6 +266,15 @@ static int setup_output(mdl_dcc *d, sim_err *err)
                                 err)) ||
         (rc = sim_h5_dim_labels(h, G, "stage", T, mdl_dcc_stage_names, "DCC queue stage", err)))
         return rc;
+    /* The SLA target of each service, so that a file alone says what a
+     * breach was measured against. */
+    double targets[MDL_DCC_N_SERVICES];
+    const char *ds1[] = {"service"};
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        targets[s] = d->p->svc[s].target_s;
+    if ((rc = sim_h5_write_array(h, G, "sla_target_s", SIM_H5_F64, 1, ds1, targets, "s",
+                                 "target response time of the service (dcc.services.<key>.target_s)", err)))
+        return rc;
     const char *dsr[] = {"day", "service", "region"}, *dsrf[] = {"day", "service", "region", "failure_class"};
     const char *dr[] = {"day", "region"}, *dd[] = {"day"}, *dst[] = {"day", "stage"}, *ds_[] = {"day", "service"};
     if ((rc = ds_make(d, DS_DAY, G, "day", SIM_H5_I32, 1, dd, 1, units, "simulated day", err)) ||

@@ -89,13 +89,9 @@ def run_small(tmp_path_factory):
     exe = _checked_binary()
     if not SMALL_CFG.is_file():
         pytest.fail(f"{SMALL_CFG} is missing", pytrace=False)
-    # Two request-level (detail) days, so that /dcc/detail and its figures
-    # are tested too; everything else is small.cfg as written.
-    return run_smsim(exe, SMALL_CFG, tmp / "small.h5", *DETAIL_SET)
-
-
-DETAIL_SET = ("--set", 'dcc.detail.dates=["2024-01-15","2025-06-02"]',
-              "--set", "dcc.detail.bin_minutes=15")
+    # small.cfg has two request-level (detail) days, so /dcc/detail and its
+    # figures are tested too.
+    return run_smsim(exe, SMALL_CFG, tmp / "small.h5")
 
 
 @pytest.fixture(scope="session")
