@@ -27,10 +27,19 @@ struct sim_shard {
     sim_err err;
 } __attribute__((aligned(64)));
 
+/* Windows whose work (measured in thread-seconds) is below this run on one
+ * thread: a parallel region costs a fork, a join and, on a machine where
+ * another process holds a core, spinning threads that can make a tiny
+ * window 100x slower.  Shards are independent, so the choice never changes
+ * a result. */
+#define SIM_ENGINE_SERIAL_BELOW_S 0.002
+
 struct sim_engine {
     const sim_model *model;
     size_t n_shards;
     sim_shard *shards;
+    double window_cost_s;    /* moving average of a window's thread-seconds */
+    int always_parallel;     /* tests: never fall back to one thread */
 };
 
 sim_engine *sim_engine_alloc(const sim_model *model, size_t n_shards, size_t queue_capacity,
@@ -82,6 +91,8 @@ void sim_engine_free(sim_engine *e)
     }
     free(e);
 }
+
+void sim_engine_set_always_parallel(sim_engine *e, int on) { e->always_parallel = on != 0; }
 
 size_t sim_engine_n_shards(const sim_engine *e) { return e->n_shards; }
 sim_shard *sim_engine_shard(sim_engine *e, size_t i) { return i < e->n_shards ? &e->shards[i] : NULL; }
@@ -158,10 +169,18 @@ int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads
 #ifdef _OPENMP
     if (n_threads <= 0)
         n_threads = omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    if (e->window_cost_s < SIM_ENGINE_SERIAL_BELOW_S && !e->always_parallel)
+        n_threads = 1;
+    double started = omp_get_wtime();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if(n_threads > 1)
 #endif
     for (long i = 0; i < n; i++)
         shard_run(&e->shards[i], t0, t1);
+#ifdef _OPENMP
+    /* thread-seconds: what the window would cost on one thread, roughly */
+    double cost = (omp_get_wtime() - started) * (double)n_threads;
+    e->window_cost_s = 0.75 * e->window_cost_s + 0.25 * cost;
+#endif
     (void)n_threads;
     for (size_t i = 0; i < e->n_shards; i++)
         if (e->shards[i].failed) {

@@ -56,6 +56,12 @@ void sim_engine_set_state(sim_engine *e, size_t shard, void *state);
  * shard order. */
 int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads, sim_err *err);
 
+/* Windows with little work (under ~2 ms of thread time, judged from the
+ * windows before) run on one thread: a fork and join would cost more than
+ * they save.  Results are the same either way; tests that must exercise
+ * the threads switch this off. */
+void sim_engine_set_always_parallel(sim_engine *e, int on);
+
 uint64_t sim_engine_events(const sim_engine *e);   /* handled so far, all shards */
 size_t sim_engine_pending(const sim_engine *e);    /* events waiting, all shards */
 

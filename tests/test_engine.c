@@ -91,6 +91,7 @@ static void run_toy(int threads, toy_state *states, int windows)
     sim_err err;
     sim_engine *e = sim_engine_alloc(&toy_model, N_SHARDS, 8, &err);   /* small: forces growth */
     assert_non_null(e);
+    sim_engine_set_always_parallel(e, 1);   /* tiny windows would otherwise run on one thread */
     memset(states, 0, N_SHARDS * sizeof *states);
     for (size_t i = 0; i < N_SHARDS; i++) {
         sim_engine_set_state(e, i, &states[i]);
