@@ -2,8 +2,14 @@
  * mdl_household.h — one household (a premise with a property reference
  * number) as the rollout sees it: fixed attributes, the state of its
  * electricity meter, gas meter and comms hub, and where it stands in the
- * replacement process.  28 bytes, packed by hand so the whole GB fleet
- * (30 million) fits in well under a gigabyte.
+ * replacement process.  16 bytes, packed by hand: the whole GB fleet (30
+ * million) takes 480 MB, and four households share a cache line.  The
+ * process touches households in random order (shuffled work lists,
+ * pending lists), so each touch is one cache miss whatever the layout;
+ * one compact struct (array of structs) keeps it at one miss, where a
+ * struct of arrays would make it several.  Nothing that only the shard's
+ * lists need (due day, next in a list) lives here: those live in the
+ * lists themselves.
  *
  * Also: drawing a household's attributes from its own random stream
  * (mdl_household_generate), and the derived household state published as
@@ -16,8 +22,11 @@
 #include <stdint.h>
 
 #include "mdl_rollout_params.h"
+#include "sim_rng.h"
 
-#define MDL_DAY_NEVER INT32_MAX
+/* "Never" for a day since the start: days fit 16 bits because a run is at
+ * most 60 years (about 21,900 days; mdl_scenario.c checks it). */
+#define MDL_DAY_NEVER 0xFFFF
 
 /* State of one device (meter or comms hub). */
 enum mdl_device_state {
@@ -43,7 +52,7 @@ extern const char *const mdl_hh_state_names[MDL_N_HH_STATES];
 /* Where the household is in the process (what will happen to it next). */
 enum mdl_proc {
     MDL_PROC_LIST,          /* in the supplier's work list, never approached */
-    MDL_PROC_READY_CONTACT, /* due for a (re-)contact: in the shard's ready list */
+    MDL_PROC_READY_CONTACT, /* unused: a due re-contact keeps WAIT_CONTACT while in the ready list */
     MDL_PROC_READY_BOOK,    /* agreed, due for a (re)booking without contact */
     MDL_PROC_BOOKED,        /* appointment in an installer's diary */
     MDL_PROC_WAIT_CONTACT,  /* waiting (pending list) for a re-contact */
@@ -62,8 +71,7 @@ enum mdl_proc {
 #define MDL_HHF_KIT       2u /* the installer brings the HAN kit the site needs */
 
 typedef struct mdl_household {
-    int32_t wan_day;       /* day (since the start) WAN coverage arrives; <= 0 at start; MDL_DAY_NEVER */
-    int32_t mark_day;      /* the day the current appointment was booked (lead time) */
+    uint16_t wan_day;      /* day (since the start) WAN coverage arrives; 0 = at start; MDL_DAY_NEVER */
     uint16_t attrs;        /* region:2 dwelling:2 dual:1 prepay:1 han:2 supplier:4 */
     uint8_t meters;        /* elec:2 gas:2 hub:2 smets2:1 */
     uint8_t stage;         /* enum mdl_hh_state */
@@ -77,8 +85,6 @@ typedef struct mdl_household {
     uint8_t n_refusal;     /* refusals so far */
     uint8_t n_rebook;      /* rebooks since the last contact */
     uint8_t n_revisit;     /* revisits so far */
-    uint8_t pad_[2];
-    uint32_t next;         /* the shard's pending list: next household due the same day */
 } mdl_household;
 
 /* ---- attributes ---------------------------------------------------------- */
@@ -120,6 +126,27 @@ static inline int mdl_hh_device_state(const mdl_household *h, int legacy_state)
     }
     return MDL_HH_TRADITIONAL;
 }
+
+/* ---- cheap exact draws (shared with mdl_rollout.c) ---------------------------
+ * The rollout draws probabilities and durations, never anything that needs
+ * 53 bits: a 32-bit uniform (one word of a Philox block, so a block serves
+ * four draws) has resolution 2^-32, far below any probability a scenario
+ * can state.  sim_rng_uniform takes two words per draw and gsl_ran_gamma
+ * reaches the stream through GSL's function pointers; these are the same
+ * distributions at about half the Philox blocks. */
+
+/* Uniform on the open interval (0, 1), 32-bit grid. */
+static inline double mdl_draw_u01(sim_rng_stream *s)
+{
+    return ((double)sim_rng_u32(s) + 0.5) * 0x1.0p-32;
+}
+
+/* Gamma(shape, scale), shape > 0: Marsaglia and Tsang (ACM TOMS 26(3),
+ * 2000) with a ziggurat normal; shape < 1 by the boost
+ * Gamma(shape + 1) * U^(1/shape).  Exact; about two words and no log on
+ * ~98 % of draws (gsl_ran_gamma: the same method, with a 53-bit uniform
+ * and every word through GSL's function pointers).  In mdl_visit.c. */
+double mdl_draw_gamma(sim_rng_stream *s, double shape, double scale);
 
 /* Draw household `id`'s attributes from stream (seed, id, MDL_RNG_POPULATION).
  * start_day: the scenario's first day (days since 1970-01-01); WAN dates

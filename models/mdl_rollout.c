@@ -14,11 +14,18 @@
  *
  * Events: only VISIT (an installer arriving at a job).  Everything that
  * waits — re-contacts, rebooks, revisits, WAN-later sites, SMETS1
- * migrations — sits in the shard's pending list (one list per due day,
- * linked through the household), drained at the start of each day; households in
- * the work list hold nothing at all.  Per day and shard the work is O(jobs
- * + contacts + due items), and no allocation happens per event (diaries,
- * and ready lists grow by doubling, in window_begin only).
+ * migrations — sits in the shard's pending list (day lists for the next
+ * 64 days, one far list beyond), drained at the start of each day;
+ * households in the work list hold nothing at all.  Per day and shard the
+ * work is O(jobs + contacts + due items), and no allocation happens per
+ * event (diaries, ready lists and the pending pool grow by doubling).
+ *
+ * Speed (gb-baseline.cfg, 30 M households, rollout alone): the time goes
+ * to reaching households in random order (shuffled work lists, due
+ * re-contacts), so every loop that walks them prefetches a few ahead and
+ * households live in huge pages; the rest is Philox blocks (about one per
+ * contact and one per visit step).  The serial part per day (the shards'
+ * counter reduction in mdl_rollout_day_end) is ~1 % of the run.
  *
  * Not for: the visit's step logic (mdl_visit.c), household attributes
  * (mdl_household.c), parameters (mdl_rollout_schema.c).
@@ -28,9 +35,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
+#include <sys/mman.h>
 
 #include "mdl_common.h"
 #include "mdl_household.h"
@@ -73,8 +78,41 @@ typedef struct diary {
 
 typedef struct fifo {
     uint32_t *a;
-    size_t cap, head, n;
+    size_t cap, head, n;     /* cap: 0 or a power of two (index by mask, not %) */
 } fifo;
+
+/* The pending list: entries (household, what it waits for, its (supplier,
+ * region), due day), in chunks of 31 from a per-shard pool.  Entries due
+ * in the current block of PEND_NEAR days sit in one list per day; the rest
+ * in one `far` list, re-sorted into the day lists each time a new block of
+ * days starts (a two-rung ladder queue).  So only ~PEND_NEAR + 1 chunks are
+ * being appended to at any time (hot in cache), and partly filled chunks
+ * waste at most PEND_NEAR + 1 chunks per shard, whatever the spread of due
+ * days (one list per day of the run cost 20 bytes per household at 10^6
+ * households).  A far entry is copied once per block it waits through:
+ * sequential, and most waits (unanswered calls, rebooks) are near.
+ *
+ * Draining a day reads its entries in order and touches a household only
+ * when the work needs it (remote commissioning, migration): a due
+ * re-contact or rebook just moves to the (supplier, region)'s ready list.
+ * The earlier design linked the households themselves (a `next` field per
+ * household): each step of that walk was a dependent cache miss, 22 % of
+ * the run at 10^6 households. */
+#define PEND_CHUNK 31
+#define PEND_NEAR 64
+typedef struct pend_entry {
+    uint32_t hh;
+    uint8_t proc;            /* enum mdl_proc: MDL_PROC_WAIT_* */
+    uint8_t sr;              /* supplier * 3 + region */
+    uint16_t due;            /* day since the start (a run is < 2^16 days) */
+} pend_entry;
+typedef struct pend_chunk {
+    uint32_t next, n;
+    pend_entry e[PEND_CHUNK];
+} pend_chunk;
+typedef struct pend_list {
+    uint32_t head, tail;     /* chunk indices, or NO_HH */
+} pend_list;
 
 typedef struct sr_state {
     int supplier, region;
@@ -83,6 +121,8 @@ typedef struct sr_state {
     fifo ready_contact, ready_book;
     diary ring[RING];
     int64_t last_open;       /* last diary day opened */
+    uint64_t open[RING / 64];   /* bit d % RING: diary day d has room for the shortest job */
+    uint16_t min_job;        /* shortest planned job + travel (minutes, rounded up) */
     double credit;           /* fractional installer-days carried */
     double households;       /* customers of this supplier in this region, in this shard */
     double month_credit;
@@ -96,11 +136,16 @@ typedef struct shard_state {
     size_t n_hh;
     mdl_household *hh;
     sr_state *sr;            /* [n_sup * 3], index s * 3 + region */
-    uint32_t *pend_head;     /* [n_tab]: first household due that day, or NO_HH */
+    pend_list near[PEND_NEAR];   /* entries due on day d in [near_lo, near_lo + PEND_NEAR): near[d % PEND_NEAR] */
+    pend_list far;               /* entries due later */
+    int64_t near_lo;
+    pend_chunk *chunks;      /* the pool, grown by doubling */
+    uint32_t n_chunks, cap_chunks, free_chunk;
     mdl_dcc_outbox *outbox;
     int64_t *cnt;            /* [3][S][N_COUNTERS], daily */
     int64_t *outc;           /* [3][S][MDL_N_CAUSES], daily */
     uint32_t *lead;          /* [3][S][LEAD_BINS], daily */
+    uint32_t lead_used;      /* bins [0, lead_used) may be non-zero today (the rest are 0) */
     int64_t *stage;          /* [3][S][MDL_N_HH_STATES], current */
     int64_t last_day;        /* the day whose daily work has run */
     int oom;
@@ -147,6 +192,8 @@ struct mdl_rollout {
     size_t n_shards, n_sup;
     int64_t n_days, n_tab;      /* simulated days; days tabulated (n_days + RING) */
     shard_state *shards;
+    mdl_household *hh_all;       /* every shard's households, one block (huge pages) */
+    size_t hh_bytes;
     float *factor;               /* [S][n_tab]: workforce ramp x phase effort */
     uint8_t *workday;            /* [S][n_tab] */
     int32_t dual_band_day, alt_day, smets2_day, cutover_day, migration_day;
@@ -172,37 +219,102 @@ static int fifo_push(fifo *f, uint32_t v)
         if (!a)
             return -1;
         for (size_t i = 0; i < f->n; i++)
-            a[i] = f->a[(f->head + i) % f->cap];
+            a[i] = f->a[(f->head + i) & (f->cap - 1)];
         free(f->a);
         f->a = a;
         f->cap = nc;
         f->head = 0;
     }
-    f->a[(f->head + f->n) % f->cap] = v;
+    f->a[(f->head + f->n) & (f->cap - 1)] = v;
     f->n++;
     return 0;
 }
 static uint32_t fifo_front(const fifo *f) { return f->a[f->head]; }
+static uint32_t fifo_at(const fifo *f, size_t k) { return f->a[(f->head + k) & (f->cap - 1)]; }
 static void fifo_pop(fifo *f)
 {
-    f->head = (f->head + 1) % f->cap;
+    f->head = (f->head + 1) & (f->cap - 1);
     f->n--;
 }
 
-/* The pending list: one singly linked list per day (head per day, `next`
- * in the household), so pushing and draining are O(1) per household and
- * touch only the household itself — a binary heap cost ~15 cache misses
- * per item at 10^5 entries.  Within a day households come out in reverse
- * order of pushing, which is deterministic (shard-local). */
 #define NO_HH UINT32_MAX
-static void pending_push(shard_state *sh, int64_t due, uint32_t hh)
+/* Prefetch distance (items) where a loop walks households in random
+ * order: far enough to cover a DRAM miss behind the work of one item
+ * (a Philox block or two), near enough to stay in L1. */
+#define PREFETCH_AHEAD 8
+
+static uint32_t chunk_alloc(shard_state *sh)
+{
+    uint32_t c = sh->free_chunk;
+    if (c != NO_HH) {
+        sh->free_chunk = sh->chunks[c].next;
+        return c;
+    }
+    if (sh->n_chunks == sh->cap_chunks) {
+        uint32_t nc = sh->cap_chunks ? sh->cap_chunks * 2 : 64;
+        pend_chunk *a = realloc(sh->chunks, (size_t)nc * sizeof *a);
+        if (!a)
+            return NO_HH;
+        sh->bytes += (size_t)(nc - sh->cap_chunks) * sizeof *a;
+        sh->chunks = a;
+        sh->cap_chunks = nc;
+    }
+    return sh->n_chunks++;
+}
+
+static void pend_append(shard_state *sh, pend_list *l, pend_entry e)
+{
+    uint32_t t = l->tail;
+    if (t == NO_HH || sh->chunks[t].n == PEND_CHUNK) {
+        uint32_t c = chunk_alloc(sh);
+        if (c == NO_HH) {
+            sh->oom = 1;
+            return;
+        }
+        sh->chunks[c].next = NO_HH;
+        sh->chunks[c].n = 0;
+        if (t == NO_HH)
+            l->head = c;
+        else
+            sh->chunks[t].next = c;
+        l->tail = t = c;
+    }
+    pend_chunk *ck = &sh->chunks[t];
+    ck->e[ck->n++] = e;
+}
+
+static void pend_file(shard_state *sh, pend_entry e)
+{
+    if (e.due < sh->near_lo + PEND_NEAR)
+        pend_append(sh, &sh->near[e.due % PEND_NEAR], e);
+    else
+        pend_append(sh, &sh->far, e);
+}
+
+static void pending_push(shard_state *sh, int64_t due, uint32_t hh, int proc, size_t sr)
 {
     if (due <= sh->last_day)
         due = sh->last_day + 1;
     if (due >= sh->r->n_tab)
         return;   /* beyond the run: the household just waits */
-    sh->hh[hh].next = sh->pend_head[due];
-    sh->pend_head[due] = hh;
+    pend_file(sh, (pend_entry){.hh = hh, .proc = (uint8_t)proc, .sr = (uint8_t)sr, .due = (uint16_t)due});
+}
+
+/* A new block of days starts on `today`: move the far entries due in it
+ * into their day lists, in list order. */
+static void pend_new_block(shard_state *sh, int64_t today)
+{
+    sh->near_lo = today;
+    uint32_t ck = sh->far.head;
+    sh->far.head = sh->far.tail = NO_HH;
+    while (ck != NO_HH) {
+        for (uint32_t i = 0; i < sh->chunks[ck].n; i++)   /* (appends may move the pool: index, not pointer) */
+            pend_file(sh, sh->chunks[ck].e[i]);
+        uint32_t nx = sh->chunks[ck].next;
+        sh->chunks[ck].next = sh->free_chunk;
+        sh->free_chunk = ck;
+        ck = nx;
+    }
 }
 
 /* ---- indexing ------------------------------------------------------------ */
@@ -218,10 +330,11 @@ static inline uint64_t hh_id(const shard_state *sh, uint32_t local)
 {
     return (uint64_t)local * sh->r->n_shards + sh->index;
 }
-static inline sr_state *sr_of(shard_state *sh, const mdl_household *h)
+static inline size_t sr_index(const mdl_household *h)
 {
-    return &sh->sr[(size_t)mdl_hh_supplier(h) * 3 + (size_t)mdl_hh_region(h)];
+    return (size_t)mdl_hh_supplier(h) * 3 + (size_t)mdl_hh_region(h);
 }
+static inline sr_state *sr_of(shard_state *sh, const mdl_household *h) { return &sh->sr[sr_index(h)]; }
 
 static void set_stage(shard_state *sh, mdl_household *h, int stage)
 {
@@ -236,7 +349,7 @@ static void set_stage(shard_state *sh, mdl_household *h, int stage)
 static void wait_until(shard_state *sh, mdl_household *h, uint32_t local, int proc, int64_t due)
 {
     h->proc = (uint8_t)proc;
-    pending_push(sh, due, local);
+    pending_push(sh, due, local, proc, sr_index(h));
 }
 
 static void send(shard_state *sh, const mdl_household *h, int msg, sim_time t)
@@ -266,6 +379,35 @@ static double workforce(const mdl_rollout *r, const sr_state *sr, int64_t day)
 {
     const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     return s->installers_per_10k[sr->region] * 1e-4 * sr->households * r->factor[(size_t)sr->supplier * (size_t)r->n_tab + (size_t)day];
+}
+
+_Static_assert(RING % 64 == 0, "the open-day bitmap covers the ring in whole words");
+
+static void mark_open(sr_state *sr, int64_t day, const diary *dy)
+{
+    unsigned pos = (unsigned)(day % RING);
+    uint64_t bit = UINT64_C(1) << (pos & 63);
+    if (dy->max_free[0] >= sr->min_job || dy->max_free[1] >= sr->min_job)
+        sr->open[pos >> 6] |= bit;
+    else
+        sr->open[pos >> 6] &= ~bit;
+}
+
+/* The first day in [from, to] (to - from < RING) whose bit is set, or -1.
+ * Bits wrap with the ring, so stepping to the next 64-bit boundary of the
+ * position is stepping to the next word. */
+static int64_t next_open(const sr_state *sr, int64_t from, int64_t to)
+{
+    for (int64_t d = from; d <= to;) {
+        unsigned pos = (unsigned)(d % RING), bit = pos & 63;
+        uint64_t w = sr->open[pos >> 6] >> bit;
+        if (w) {
+            d += __builtin_ctzll(w);
+            return d <= to ? d : -1;
+        }
+        d += 64 - bit;
+    }
+    return -1;
 }
 
 static int diary_open(shard_state *sh, sr_state *sr, int64_t day)
@@ -301,15 +443,19 @@ static int diary_open(shard_state *sh, sr_state *sr, int64_t day)
     dy->n_jobs = 0;
     dy->max_free[0] = n ? (uint16_t)sm[0] : 0;
     dy->max_free[1] = n ? (uint16_t)sm[1] : 0;
+    mark_open(sr, day, dy);
     return 0;
 }
 
-/* First fit from day `from` to `to` (inclusive), preferred slot first. */
+/* First fit from day `from` to `to` (inclusive), preferred slot first.
+ * Only days with room for the shortest job are looked at (the `open`
+ * bitmap): with a backlog the diaries are full for weeks, and a scan of
+ * every day of the horizon per booking was 9 % of the run. */
 static int diary_find(sr_state *sr, int64_t from, int64_t to, int pref, double minutes, int64_t *day, int *slot,
                       uint32_t *inst)
 {
     uint16_t m = (uint16_t)ceil(minutes);
-    for (int64_t d = from; d <= to; d++) {
+    for (int64_t d = next_open(sr, from, to); d >= 0; d = d < to ? next_open(sr, d + 1, to) : -1) {
         diary *dy = &sr->ring[d % RING];
         if (dy->day != d)
             continue;
@@ -339,6 +485,7 @@ static int diary_commit(shard_state *sh, sr_state *sr, int64_t day, int slot, ui
         if (dy->free_min[2 * i + (uint32_t)slot] > mx)
             mx = dy->free_min[2 * i + (uint32_t)slot];
     dy->max_free[slot] = mx;
+    mark_open(sr, day, dy);
     if (dy->n_jobs == dy->cap_jobs) {
         uint32_t nc = dy->cap_jobs ? dy->cap_jobs * 2 : 16;
         job *a = realloc(dy->jobs, nc * sizeof *a);
@@ -375,14 +522,12 @@ static int plan_booking(shard_state *sh, sr_state *sr, mdl_household *h, uint32_
     const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     sim_rng_stream st;
     sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_APPOINTMENT | (uint32_t)h->n_book << 8);
-    double u_gen = sim_rng_uniform(&st), u_slot = sim_rng_uniform(&st);
+    double u_gen = mdl_draw_u01(&st), u_slot = mdl_draw_u01(&st);
     double lead = (double)s->lead_min_days;
     if (!asap && s->lead_mean_days > 0) {
         if (s->lead_cv > 0) {
-            gsl_rng g;
-            sim_rng_gsl_wrap(&g, &st);
             double k = 1.0 / (s->lead_cv * s->lead_cv);
-            lead = ceil(gsl_ran_gamma(&g, k, s->lead_mean_days / k));
+            lead = ceil(mdl_draw_gamma(&st, k, s->lead_mean_days / k));
         } else {
             lead = ceil(s->lead_mean_days);
         }
@@ -410,6 +555,8 @@ static void lead_add(shard_state *sh, const mdl_household *h, int64_t lead)
     if (lead >= LEAD_BINS)
         lead = LEAD_BINS - 1;
     sh->lead[rs_index(sh->r, mdl_hh_region(h), mdl_hh_supplier(h)) * LEAD_BINS + (size_t)lead]++;
+    if ((uint32_t)lead >= sh->lead_used)
+        sh->lead_used = (uint32_t)lead + 1;
 }
 
 static void book(shard_state *sh, sr_state *sr, mdl_household *h, uint32_t local, int64_t today, const booking *b,
@@ -421,13 +568,31 @@ static void book(shard_state *sh, sr_state *sr, mdl_household *h, uint32_t local
         mdl_hh_set_smets2(h, b->smets2);
     h->n_book++;
     h->proc = MDL_PROC_BOOKED;
-    h->mark_day = (int32_t)today;
     set_stage(sh, h, mdl_hh_device_state(h, MDL_HH_ENGAGED));
     cnt_of(sh, h)[C_APPOINTMENTS]++;
     lead_add(sh, h, b->day - today);
     /* 1.5: pre-defined data to the DCC before a SMETS2 visit. */
     if (mdl_hh_smets2(h) && mdl_hh_elec(h) == MDL_DEV_LEGACY)
         send(sh, h, MDL_DCC_MSG_PRENOTIFY, t0 + 9 * SIM_US_PER_HOUR);
+}
+
+/* Households to be contacted come from the ready list (due re-contacts)
+ * and then the work list, both in an order unrelated to memory: fetch the
+ * k-th next one early.  (Written as "find the address, then prefetch":
+ * gcc 12 at -O3 silently dropped every prefetch of the same logic written
+ * with the prefetch inside an early-return helper.) */
+static inline const mdl_household *candidate(const shard_state *sh, const sr_state *sr, size_t k)
+{
+    if (k < sr->ready_contact.n)
+        return &sh->hh[fifo_at(&sr->ready_contact, k)];
+    k -= sr->ready_contact.n;
+    return sr->list_pos + k < sr->list_n ? &sh->hh[sr->list[sr->list_pos + k]] : NULL;
+}
+static inline void prefetch_candidate(const shard_state *sh, const sr_state *sr, size_t k)
+{
+    const mdl_household *h = candidate(sh, sr, k);
+    if (h)
+        __builtin_prefetch(h);
 }
 
 /* A supplier's plan for one (supplier, region) on a working day: first
@@ -440,9 +605,13 @@ static void run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0)
     const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     booking b;
 
+    for (size_t k = 0; k < PREFETCH_AHEAD && k < sr->ready_book.n; k++)
+        __builtin_prefetch(&sh->hh[fifo_at(&sr->ready_book, k)]);
     while (sr->ready_book.n) {
         uint32_t local = fifo_front(&sr->ready_book);
         mdl_household *h = &sh->hh[local];
+        if (sr->ready_book.n > PREFETCH_AHEAD)
+            __builtin_prefetch(&sh->hh[fifo_at(&sr->ready_book, PREFETCH_AHEAD)]);
         if (!plan_booking(sh, sr, h, local, today, 1, &b))
             return;   /* diaries full: tomorrow */
         fifo_pop(&sr->ready_book);
@@ -464,9 +633,12 @@ static void run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0)
         }
     }
     int64_t contacts = 0;
+    for (size_t k = 0; k < PREFETCH_AHEAD; k++)
+        prefetch_candidate(sh, sr, k);
     while (contacts < budget) {
         if (s->monthly_target_per_10k > 0 && sr->month_left <= 0)
             break;
+        prefetch_candidate(sh, sr, PREFETCH_AHEAD);
         uint32_t local;
         int from_ready = sr->ready_contact.n > 0;
         if (from_ready)
@@ -499,7 +671,7 @@ static void run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0)
         sim_rng_stream st;
         sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_CONTACT | (uint32_t)h->n_contact << 8);
         h->n_contact++;
-        double u_answer = sim_rng_uniform(&st), u_accept = sim_rng_uniform(&st);
+        double u_answer = mdl_draw_u01(&st), u_accept = mdl_draw_u01(&st);
         contacts++;
         c[C_CONTACTS]++;
         if (u_answer >= s->contact_answer_prob) {
@@ -595,7 +767,7 @@ static void apply_next(shard_state *sh, mdl_household *h, uint32_t local, const 
         const mdl_rollout_timetable *tt = &r->p->timetable;
         sim_rng_stream st;
         sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_AFTER | 1u << 8);
-        double u_el = sim_rng_uniform(&st), u_t = sim_rng_uniform(&st);
+        double u_el = mdl_draw_u01(&st), u_t = mdl_draw_u01(&st);
         if (u_el >= tt->migration_eligible_share || tt->migration_rate_per_month <= 0) {
             h->proc = MDL_PROC_DONE;
         } else {
@@ -748,6 +920,10 @@ static void start_day(shard_state *sh, sr_state *sr, sim_shard *shard, int64_t t
         }
         dy->jobs[k] = v;
     }
+    /* The visits run later in this window, in time order: bring their
+     * households in now, while the misses can overlap. */
+    for (uint32_t i = 0; i < dy->n_jobs; i++)
+        __builtin_prefetch(&sh->hh[dy->jobs[i].hh]);
     int64_t *c = sh->cnt + rs_index(r, sr->region, sr->supplier) * N_COUNTERS;
     c[C_MIN_AVAILABLE] += (int64_t)llround((double)dy->n_inst * (s->day_end_hour - s->day_start_hour) * 60.0);
     for (uint32_t i = 0; i < dy->n_jobs; i++) {
@@ -769,36 +945,68 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
         return 0;   /* shorter windows (DCC detail days): the daily work runs once */
     sh->last_day = today;
     sim_time day0 = sim_time_from_days(today);
-
-    /* Due waiting households, in (due day, household) order. */
-    uint32_t e_hh = sh->pend_head[today];
-    sh->pend_head[today] = NO_HH;
-    while (e_hh != NO_HH) {
-        struct { uint32_t hh; } e = {e_hh};
-        mdl_household *h = &sh->hh[e.hh];
-        e_hh = h->next;
-        switch (h->proc) {
-        case MDL_PROC_WAIT_CONTACT:
-            h->proc = MDL_PROC_READY_CONTACT;
-            if (fifo_push(&sr_of(sh, h)->ready_contact, e.hh))
-                sh->oom = 1;
-            break;
-        case MDL_PROC_WAIT_BOOK:
-            h->proc = MDL_PROC_READY_BOOK;
-            if (fifo_push(&sr_of(sh, h)->ready_book, e.hh))
-                sh->oom = 1;
-            break;
-        case MDL_PROC_WAIT_REMOTE:
-            remote_commission(sh, h, e.hh, today, day0);
-            break;
-        case MDL_PROC_WAIT_MIGRATE:
-            migrate(sh, h, e.hh, day0);
-            break;
-        default:
-            break;
-        }
-    }
     size_t n_sr = r->n_sup * 3;
+
+    /* A new day: clear yesterday's counters (mdl_rollout_day_end has read
+     * them).  Here rather than in day_end, so the clearing runs in
+     * parallel; only the lead-time bins in use are touched. */
+    memset(sh->cnt, 0, n_sr * N_COUNTERS * sizeof *sh->cnt);
+    memset(sh->outc, 0, n_sr * MDL_N_CAUSES * sizeof *sh->outc);
+    if (sh->lead_used) {
+        for (size_t k = 0; k < n_sr; k++)
+            memset(sh->lead + k * LEAD_BINS, 0, sh->lead_used * sizeof *sh->lead);
+        sh->lead_used = 0;
+    }
+
+    /* Due waiting households, in the order they were put on the list. */
+    if (today >= sh->near_lo + PEND_NEAR)
+        pend_new_block(sh, today);
+    pend_list *due = &sh->near[today % PEND_NEAR];
+    uint32_t ck = due->head;
+    due->head = due->tail = NO_HH;
+    while (ck != NO_HH) {
+        pend_chunk *c = &sh->chunks[ck];
+        for (uint32_t i = 0; i < c->n && i < PREFETCH_AHEAD; i++)
+            if (c->e[i].proc >= MDL_PROC_WAIT_REMOTE)
+                __builtin_prefetch(&sh->hh[c->e[i].hh]);
+        for (uint32_t i = 0; i < c->n; i++) {
+            const pend_entry *e = &c->e[i];
+            if (i + PREFETCH_AHEAD < c->n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE)
+                __builtin_prefetch(&sh->hh[e[PREFETCH_AHEAD].hh]);
+            switch (e->proc) {
+            case MDL_PROC_WAIT_CONTACT:   /* the household is not touched until contacted */
+                if (fifo_push(&sh->sr[e->sr].ready_contact, e->hh))
+                    sh->oom = 1;
+                break;
+            case MDL_PROC_WAIT_BOOK:
+                if (fifo_push(&sh->sr[e->sr].ready_book, e->hh))
+                    sh->oom = 1;
+                break;
+            case MDL_PROC_WAIT_REMOTE:
+                remote_commission(sh, &sh->hh[e->hh], e->hh, today, day0);
+                break;
+            case MDL_PROC_WAIT_MIGRATE:
+                migrate(sh, &sh->hh[e->hh], e->hh, day0);
+                break;
+            default:
+                break;
+            }
+        }
+        uint32_t nx = c->next;
+        c->next = sh->free_chunk;   /* back to the pool */
+        sh->free_chunk = ck;
+        ck = nx;
+    }
+    /* Each (supplier, region) contacts a handful of households a day: start
+     * fetching every plan's first ones now, so their misses overlap with
+     * each other and with the plans that run before. */
+    for (size_t i = 0; i < n_sr; i++) {
+        const sr_state *sr = &sh->sr[i];
+        if (sr->ready_book.n)
+            __builtin_prefetch(&sh->hh[fifo_front(&sr->ready_book)]);
+        for (size_t k = 0; k < 4; k++)
+            prefetch_candidate(sh, sr, k);
+    }
     for (size_t i = 0; i < n_sr; i++) {
         sr_state *sr = &sh->sr[i];
         const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
@@ -831,7 +1039,6 @@ static void shard_free(shard_state *sh, size_t n_sr)
 {
     if (!sh)
         return;
-    free(sh->hh);
     if (sh->sr) {
         for (size_t i = 0; i < n_sr; i++) {
             sr_state *sr = &sh->sr[i];
@@ -845,7 +1052,7 @@ static void shard_free(shard_state *sh, size_t n_sr)
         }
         free(sh->sr);
     }
-    free(sh->pend_head);
+    free(sh->chunks);
     free(sh->cnt);
     free(sh->outc);
     free(sh->lead);
@@ -861,18 +1068,23 @@ static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
     sh->index = index;
     sh->last_day = -1;
     sh->n_hh = (size_t)((N + r->n_shards - 1 - index) / r->n_shards);
-    sh->hh = malloc((sh->n_hh ? sh->n_hh : 1) * sizeof *sh->hh);
+    size_t first = 0;   /* shards before this one hold ceil((N - i) / S) households each */
+    for (size_t i = 0; i < index; i++)
+        first += (size_t)((N + r->n_shards - 1 - i) / r->n_shards);
+    sh->hh = r->hh_all + first;
     sh->sr = calloc(n_sr, sizeof *sh->sr);
     sh->cnt = calloc(n_rs * N_COUNTERS, sizeof *sh->cnt);
     sh->outc = calloc(n_rs * MDL_N_CAUSES, sizeof *sh->outc);
     sh->lead = calloc(n_rs * LEAD_BINS, sizeof *sh->lead);
     sh->stage = calloc(n_rs * MDL_N_HH_STATES, sizeof *sh->stage);
-    sh->pend_head = malloc((size_t)r->n_tab * sizeof *sh->pend_head);
-    if (sh->pend_head)
-        for (int64_t d = 0; d < r->n_tab; d++)
-            sh->pend_head[d] = NO_HH;
-    if (!sh->pend_head || !sh->hh || !sh->sr || !sh->cnt || !sh->outc || !sh->lead || !sh->stage)
+    sh->free_chunk = NO_HH;
+    sh->near_lo = 0;
+    for (int d = 0; d < PEND_NEAR; d++)
+        sh->near[d].head = sh->near[d].tail = NO_HH;
+    sh->far.head = sh->far.tail = NO_HH;
+    if (!sh->hh || !sh->sr || !sh->cnt || !sh->outc || !sh->lead || !sh->stage)
         return -1;
+    /* households, their work-list entries, the (supplier, region) states */
     sh->bytes = sh->n_hh * (sizeof *sh->hh + sizeof(uint32_t)) + n_sr * sizeof *sh->sr;
     size_t *count = calloc(n_sr, sizeof *count);
     if (!count)
@@ -891,6 +1103,9 @@ static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
         sr->households = (double)count[k];
         sr->last_open = -1;
         sr->month_id = -1;
+        const mdl_rollout_supplier *sp = &p->suppliers[sr->supplier];
+        sr->min_job = (uint16_t)ceil(fmin(fmin(sp->job_minutes_single, sp->job_minutes_dual), sp->job_minutes_revisit) +
+                                     sp->travel_minutes);
         for (int d = 0; d < RING; d++)
             sr->ring[d].day = -1;
         sr->list = malloc((count[k] ? count[k] : 1) * sizeof *sr->list);
@@ -1023,6 +1238,25 @@ static int32_t rel_day(const mdl_rollout *r, int64_t date)
     return d < INT32_MIN / 2 ? INT32_MIN / 2 : d > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)d;
 }
 
+/* All households in one mapping with transparent huge pages asked for:
+ * the process visits households in random order, and with 4 KiB pages
+ * nearly every such visit also missed the TLB (0.5 GB at GB scale is far
+ * beyond its reach); 2 MiB pages make that a TLB hit.  Where the kernel
+ * has no huge pages to give the advice is ignored (same results, slower). */
+static mdl_household *alloc_households(size_t n, size_t *bytes)
+{
+    size_t huge = (size_t)2 << 20;
+    size_t len = ((n ? n : 1) * sizeof(mdl_household) + huge - 1) / huge * huge;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+    *bytes = len;
+    return p;
+}
+
 mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5, int n_threads,
                                sim_err *err)
 {
@@ -1080,6 +1314,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     r->factor = malloc(r->n_sup * (size_t)r->n_tab * sizeof *r->factor);
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
     r->shards = calloc(n_shards, sizeof *r->shards);
+    r->hh_all = alloc_households((size_t)sc->run.households, &r->hh_bytes);
     r->b_day = malloc(OUT_ROWS * sizeof *r->b_day);
     r->b_outcomes = malloc(OUT_ROWS * n_rs * MDL_N_CAUSES * sizeof *r->b_outcomes);
     r->b_states = malloc(OUT_ROWS * 3 * MDL_N_HH_STATES * sizeof *r->b_states);
@@ -1087,7 +1322,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     r->sum_outc = malloc(n_rs * MDL_N_CAUSES * sizeof *r->sum_outc);
     r->sum_stage = malloc(n_rs * MDL_N_HH_STATES * sizeof *r->sum_stage);
     r->sum_lead = malloc(n_rs * LEAD_BINS * sizeof *r->sum_lead);
-    int bad = !r->factor || !r->workday || !r->shards || !r->b_day || !r->b_outcomes || !r->b_states || !r->sum_cnt ||
+    int bad = !r->factor || !r->workday || !r->shards || !r->hh_all || !r->b_day || !r->b_outcomes || !r->b_states || !r->sum_cnt ||
               !r->sum_outc || !r->sum_stage || !r->sum_lead;
     for (int v = 0; v < N_OUTVARS && !bad; v++)
         if (!(r->b_var[v] = malloc(OUT_ROWS * n_rs * 4)))
@@ -1141,6 +1376,8 @@ void mdl_rollout_free(mdl_rollout *r)
         for (size_t i = 0; i < r->n_shards; i++)
             shard_free(&r->shards[i], r->n_sup * 3);
     free(r->shards);
+    if (r->hh_all)
+        munmap(r->hh_all, r->hh_bytes);
     free(r->factor);
     free(r->workday);
     free(r->b_day);
@@ -1187,11 +1424,9 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
             r->sum_outc[k] += sh->outc[k];
         for (size_t k = 0; k < n_rs * MDL_N_HH_STATES; k++)
             r->sum_stage[k] += sh->stage[k];
-        for (size_t k = 0; k < n_rs * LEAD_BINS; k++)
-            r->sum_lead[k] += sh->lead[k];
-        memset(sh->cnt, 0, n_rs * N_COUNTERS * sizeof *sh->cnt);
-        memset(sh->outc, 0, n_rs * MDL_N_CAUSES * sizeof *sh->outc);
-        memset(sh->lead, 0, n_rs * LEAD_BINS * sizeof *sh->lead);
+        for (size_t k = 0; k < n_rs; k++)   /* lead bins past lead_used are 0 */
+            for (uint32_t b = 0; b < sh->lead_used; b++)
+                r->sum_lead[k * LEAD_BINS + b] += sh->lead[k * LEAD_BINS + b];
     }
     /* totals */
     for (size_t k = 0; k < n_rs; k++) {
@@ -1257,7 +1492,7 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
         for (size_t k = 0; k < r->n_sup * 3; k++)
             for (int s = 0; s < MDL_N_HH_STATES; s++)
                 by[s] += sh->stage[k * MDL_N_HH_STATES + (size_t)s];
-        bytes += sh->bytes + (size_t)r->n_tab * sizeof(uint32_t);
+        bytes += sh->bytes;
         for (size_t k = 0; k < r->n_sup * 3; k++)
             bytes += (sh->sr[k].ready_contact.cap + sh->sr[k].ready_book.cap) * sizeof(uint32_t);
     }

@@ -13,6 +13,7 @@
 #include "mdl_household.h"
 #include "mdl_rollout_params.h"
 
+
 /* Outcome causes: the `cause` coordinate of /rollout/outcomes. */
 enum mdl_cause {
     MDL_CAUSE_NO_ACCESS,
