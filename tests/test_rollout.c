@@ -374,6 +374,9 @@ static void run(const mdl_scenario *sc, int threads, int check_daily, const char
     sim_err_clear(&err);
     sim_engine *e = sim_engine_alloc(mdl_rollout_model(), (size_t)sc->run.shards, 1024, &err);
     assert_non_null(e);
+    /* Small test populations make tiny windows, which the engine would run
+     * on one thread: force the threads so 1 vs 2 threads really differ. */
+    sim_engine_set_always_parallel(e, threads > 1);
     sim_h5_file *f = NULL;
     if (h5path) {
         f = sim_h5_create(h5path, &err);
