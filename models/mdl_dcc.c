@@ -258,7 +258,7 @@ static int setup_output(mdl_dcc *d, sim_err *err)
     if ((rc = sim_h5_group(h, G, err)) ||
         (rc = sim_h5_attr_str(h, G, "description",
                               "DCC traffic per day: fluid (expected) counts on ordinary days, realised counts on "
-                              "request-level days (resolution = 1); see models/README-dcc.md", err)) ||
+                              "request-level days (resolution = 1); see models/README.md (part 4, the DCC)", err)) ||
         (rc = sim_h5_dim_labels(h, G, "service", S, svc_labels, "DCC service", err)) ||
         (rc = sim_h5_dim_labels(h, G, "region", R, mdl_region_names, "DCC region (CSP)", err)) ||
         (rc = sim_h5_dim_labels(h, G, "failure_class", F, mdl_dcc_failure_names,

@@ -4,7 +4,7 @@
  *
  * Every key has a default, so a scenario may omit the whole `dcc` group.
  * The key table (name, range, unit, meaning) is mdl_dcc_schema in
- * mdl_dcc_schema.c; models/README-dcc.md explains the model behind them.
+ * mdl_dcc_schema.c; models/README.md (part 4, the DCC) explains the model behind them.
  * Not for: model state (mdl_dcc.c) or output layout.
  */
 #ifndef MDL_DCC_PARAMS_H

@@ -5,7 +5,7 @@
  * the structure of the model.  Everything quantitative (rates, service
  * demands, SLA targets, capacities, WAN figures, retries, detail days, the
  * initial fleet) is a scenario key with a default taken from GB-FACTS or,
- * where GB-FACTS is silent, a stated engineering guess (models/README-dcc.md).
+ * where GB-FACTS is silent, a stated engineering guess (models/README.md (part 4, the DCC)).
  * Not for: model logic.
  */
 #include <math.h>
