@@ -8,9 +8,10 @@ set -eu
 BUILD=${BUILD:-build}
 kit=$BUILD/devkit
 rm -rf "$kit"; mkdir -p "$kit/lib"
-cp "$BUILD/smsim" "$kit/"
-cp "$(command -v h5diff)" "$kit/"
-for bin in "$BUILD/smsim" "$(command -v h5diff)"; do
+bins="$BUILD/smsim $(command -v h5diff)"
+for b in "$BUILD"/bench/bench_rollout "$BUILD"/bench/bench_dcc; do [ -x "$b" ] && bins="$bins $b"; done
+for bin in $bins; do
+    cp "$bin" "$kit/"
     ldd "$bin" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }' | while read -r lib; do
         [ -f "$lib" ] && cp -L "$lib" "$kit/lib/"
     done

@@ -75,36 +75,46 @@ timed_smsim() {
 }
 
 section_gb_baseline() {
-    header "GB baseline scenario (whole rollout)"
+    header "GB baseline (scenarios/gb-baseline.cfg: 30 M households, 2012-2025, 9 request-level DCC days)"
     local cfg=scenarios/gb-baseline.cfg bin=$BUILD/smsim
     if [ ! -x "$bin" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin and $cfg"; return; fi
+    [ "$QUICK" = 1 ] && { echo "skipped in quick mode"; return; }
     mkdir -p results
-    local cmd="$bin run $cfg -o results/bench-gb-baseline.h5 --quiet"
-    local r; r=$(timed_smsim $cmd 2>/dev/null) || { echo "failed: $cmd"; return; }
-    # TODO(lead): events/s — have smsim print events=N (or store it as a root
-    # attribute) and read it here, e.g. with h5dump -a /events.
-    echo "wall_s=${r% *} peak_rss_mib=${r#* }   $cmd"
+    local t r out cmd
+    for t in 1 2; do
+        out=results/bench-gb-t$t.h5
+        cmd="$bin run $cfg -o $out --threads $t --quiet"
+        r=$(timed_smsim $cmd 2>/dev/null) || { echo "failed: $cmd"; return; }
+        local wall=${r% *} rss=${r#* } ev hh
+        ev=$(h5dump -a /events "$out" 2>/dev/null | sed -n 's/.*(0): //p')
+        hh=$(h5dump -a /households "$out" 2>/dev/null | sed -n 's/.*(0): //p')
+        printf 'threads=%s wall_s=%s peak_rss_mib=%s bytes_per_household=%s events=%s events_per_s=%s   %s\n' \
+            "$t" "$wall" "$rss" "$(awk -v m="$rss" -v h="$hh" 'BEGIN { printf "%.1f", m * 1048576 / h }')" \
+            "$ev" "$(awk -v e="$ev" -v w="$wall" 'BEGIN { printf "%.0f", e / w }')" "$cmd"
+        eval "gb_wall_$t=$wall"
+    done
+    echo "speed-up 2 vs 1 thread: $(awk -v a="$gb_wall_1" -v b="$gb_wall_2" 'BEGIN { printf "%.2f", a / b }')"
+    if h5diff --exclude-attribute / results/bench-gb-t1.h5 results/bench-gb-t2.h5 >/dev/null 2>&1; then
+        echo "identical output at 1 and 2 threads: every dataset (h5diff --exclude-attribute / results/bench-gb-t1.h5 results/bench-gb-t2.h5)"
+    else
+        echo "DIFFERENT output at 1 and 2 threads (h5diff --exclude-attribute / results/bench-gb-t1.h5 results/bench-gb-t2.h5)"
+    fi
+    rm -f results/bench-gb-t1.h5 results/bench-gb-t2.h5
 }
 
-section_thread_scaling() {
-    header "thread scaling (1 vs 2 threads; outputs must be identical)"
-    local cfg=scenarios/gb-baseline.cfg bin=$BUILD/smsim
+section_rollout_only() {
+    header "rollout model alone at GB scale (no DCC, no output; tests/bench/bench_rollout.c)"
+    local cfg=scenarios/gb-baseline.cfg bin=$BUILD/bench/bench_rollout
     if [ ! -x "$bin" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin and $cfg"; return; fi
-    if ! command -v h5diff >/dev/null; then echo "skipped: h5diff not installed (hdf5-tools)"; return; fi
-    mkdir -p results
-    local t r
+    [ "$QUICK" = 1 ] && cfg=scenarios/default.cfg
+    local t line cmd
     for t in 1 2; do
-        local cmd="$bin run $cfg -o results/bench-threads-$t.h5 --threads $t --quiet"
-        r=$(timed_smsim $cmd 2>/dev/null) || { echo "failed: $cmd"; return; }
-        echo "threads=$t wall_s=${r% *} peak_rss_mib=${r#* }   $cmd"
+        cmd="$bin $cfg --threads $t"
+        line=$($cmd) || { echo "failed: $cmd"; continue; }
+        printf 'threads=%s wall_s=%s cpu_s=%s bytes_per_household=%s checksum=%s   %s\n' "$t" \
+            "$(kv wall_s "$line")" "$(kv cpu_s "$line")" "$(kv bytes_per_household "$line")" \
+            "$(kv checksum "$line")" "$cmd"
     done
-    # TODO(lead): exclude root attributes that legitimately differ (wall
-    # times, thread count, command line) from the comparison.
-    if h5diff -q results/bench-threads-1.h5 results/bench-threads-2.h5 /rollout /rollout >/dev/null 2>&1; then
-        echo "identical: /rollout (h5diff results/bench-threads-1.h5 results/bench-threads-2.h5 /rollout /rollout)"
-    else
-        echo "DIFFERENT: h5diff results/bench-threads-1.h5 results/bench-threads-2.h5 /rollout /rollout"
-    fi
 }
 
 section_dcc_throughput() {
@@ -131,6 +141,6 @@ section_dcc_throughput() {
 machine
 section_queue
 section_phold
-section_gb_baseline
-section_thread_scaling
+section_rollout_only
 section_dcc_throughput
+section_gb_baseline
