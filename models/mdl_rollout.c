@@ -177,7 +177,7 @@ static const struct {
     {"migrations", "1", "SMETS1 sites migrated onto the DCC", 0, C_MIGRATIONS},
     {"cancellations", "1", "booked jobs cancelled because the installer's day ran out (rebooked next day)", 0, C_CANCELLATIONS},
     {"postponed", "1", "uncovered sites postponed until WAN coverage (policy postpone)", 0, C_POSTPONED},
-    {"installer_utilisation", "1", "installer time on site and travelling / installer time available (NaN: no installers)", 1, -1},
+    {"installer_utilisation", "1", "installer time on site and travelling / installer time available; above 1 when on-site retries overrun the day (overtime); NaN: no installers", 1, -1},
     {"backlog", "1", "households still on old meters", 0, -1},
     {"lead_time_p50", "days", "median lead time of appointments booked that day (NaN: none)", 1, -1},
     {"lead_time_p90", "days", "90th percentile lead time of appointments booked that day (NaN: none)", 1, -1},
