@@ -68,5 +68,15 @@ ls "$tmp" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no temp
 expect_rc 0 "run with another seed" "$SMSIM" run scenarios/small.cfg --seed 12345 -o "$tmp/c.h5" --quiet
 h5diff -q "$tmp/a.h5" "$tmp/c.h5" /rollout /rollout >/dev/null 2>&1 && bad "a different seed gave identical /rollout" || ok "a different seed changes /rollout"
 
+# An interrupted run: exit 1, no file under the final name, no temporary left.
+"$SMSIM" run scenarios/default.cfg -o "$tmp/int.h5" --quiet >/dev/null 2>"$tmp/int.err" &
+pid=$!; sleep 0.7; kill -INT $pid 2>/dev/null; wait $pid; rc=$?
+if [ "$rc" = 0 ]; then ok "interrupt: run finished before the signal (nothing to check)"
+else
+  [ "$rc" = 1 ] && ok "interrupted run exits 1" || bad "interrupted run exit $rc"
+  grep -q "interrupted" "$tmp/int.err" && ok "interrupt reported" || bad "interrupt message: $(cat "$tmp/int.err")"
+  ls "$tmp" | grep -q '^int\.h5' && bad "interrupted run left $(ls "$tmp" | grep '^int')" || ok "interrupted run leaves no file"
+fi
+
 echo "cli: $passes passed, $fails failed"
 [ "$fails" = 0 ]
