@@ -96,10 +96,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libsmsim.a
 DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-dev hdf5-tools \
             python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-pandas \
             python3-h5netcdf python3-netcdf4 python3-pytest python3-nbclient python3-nbformat \
-            python3-ipykernel
-ifeq ($(MPI),1)
-  DEB_PKGS += libopenmpi-dev openmpi-bin
-endif
+            python3-ipykernel libopenmpi-dev openmpi-bin
+# (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

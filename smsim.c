@@ -7,6 +7,12 @@
  *   1  a runtime failure (I/O, memory)
  *   2  a usage or scenario error
  * An output file appears under its final name only when the run completed.
+ *
+ * Under mpirun (an MPI build), every rank runs this same driver on its own
+ * block of shards (sim_dist.h); rank 0 also runs the DCC, writes the file
+ * and prints.  After each step that can fail, the ranks agree on the
+ * outcome (sim_dist_agree), so one failure ends the run on every rank with
+ * one message and no file.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,13 +26,10 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef SMSIM_MPI
-#include <mpi.h>
-#endif
-
 #include "mdl_dcc.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
+#include "sim_dist.h"
 #include "sim_engine.h"
 #include "sim_err.h"
 #include "sim_h5.h"
@@ -100,11 +103,13 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, options *o)
+/* diag: where usage errors go (stderr on rank 0; /dev/null on the other
+ * ranks of a distributed run, so a bad option is reported once). */
+static int parse_args(int argc, char **argv, options *o, FILE *diag)
 {
     memset(o, 0, sizeof *o);
     if (argc < 2) {
-        usage(stderr);
+        usage(diag);
         return SIM_EINPUT;
     }
     o->command = argv[1];
@@ -119,7 +124,7 @@ static int parse_args(int argc, char **argv, options *o)
             long v;
             if (!val) goto missing;
             if (parse_int(val, 0, 0x7fffffffffffffffL, &v)) {
-                fprintf(stderr, "smsim: --seed %s: not a non-negative integer\n", val);
+                fprintf(diag, "smsim: --seed %s: not a non-negative integer\n", val);
                 return SIM_EINPUT;
             }
             snprintf(o->seed_override, sizeof o->seed_override, "run.seed=%ld", v);
@@ -128,7 +133,7 @@ static int parse_args(int argc, char **argv, options *o)
             long v;
             if (!val) goto missing;
             if (parse_int(val, 1, 4096, &v)) {
-                fprintf(stderr, "smsim: --threads %s: allowed 1 to 4096\n", val);
+                fprintf(diag, "smsim: --threads %s: allowed 1 to 4096\n", val);
                 return SIM_EINPUT;
             }
             o->threads = (int)v;
@@ -136,44 +141,44 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--set")) {
             if (!val) goto missing;
             if (!strchr(val, '=')) {
-                fprintf(stderr, "smsim: --set %s: expected key=value\n", val);
+                fprintf(diag, "smsim: --set %s: expected key=value\n", val);
                 return SIM_EINPUT;
             }
             if (o->n_overrides == MAX_OVERRIDES) {
-                fprintf(stderr, "smsim: more than %d --set options\n", MAX_OVERRIDES);
+                fprintf(diag, "smsim: more than %d --set options\n", MAX_OVERRIDES);
                 return SIM_EINPUT;
             }
             o->overrides[o->n_overrides++] = val;
             i++;
         } else if (!strncmp(a, "--set=", 6)) {
             if (o->n_overrides == MAX_OVERRIDES || !strchr(a + 6, '=')) {
-                fprintf(stderr, "smsim: %s: expected --set key=value\n", a);
+                fprintf(diag, "smsim: %s: expected --set key=value\n", a);
                 return SIM_EINPUT;
             }
             o->overrides[o->n_overrides++] = a + 6;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "smsim: unknown option %s (see smsim --help)\n", a);
+            fprintf(diag, "smsim: unknown option %s (see smsim --help)\n", a);
             return SIM_EINPUT;
         } else if (!o->scenario) {
             o->scenario = a;
         } else {
-            fprintf(stderr, "smsim: unexpected argument %s (see smsim --help)\n", a);
+            fprintf(diag, "smsim: unexpected argument %s (see smsim --help)\n", a);
             return SIM_EINPUT;
         }
     }
     /* --seed applies after every --set so it wins, like a later --set would. */
     if (o->seed_override[0]) {
         if (o->n_overrides == MAX_OVERRIDES) {
-            fprintf(stderr, "smsim: too many overrides\n");
+            fprintf(diag, "smsim: too many overrides\n");
             return SIM_EINPUT;
         }
         o->overrides[o->n_overrides++] = o->seed_override;
     }
     return SIM_OK;
 missing:
-    fprintf(stderr, "smsim: %s needs a value (see smsim --help)\n", argv[argc - 1]);
+    fprintf(diag, "smsim: %s needs a value (see smsim --help)\n", argv[argc - 1]);
     return SIM_EINPUT;
 }
 
@@ -313,7 +318,11 @@ static int cmd_check(const options *o, sim_err *err)
     return SIM_OK;
 }
 
-static int cmd_run(int argc, char **argv, const options *o, int rank, int ranks, sim_err *err)
+/* Under MPI: every rank learns the outcome of the step that returned rc
+ * (see sim_dist_agree).  One process: rc as it is. */
+#define AGREE(rc) sim_dist_agree(dist, (rc), err)
+
+static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_err *err)
 {
     static mdl_scenario sc;   /* large: keep it off the stack */
     char outbuf[4096];
@@ -322,27 +331,27 @@ static int cmd_run(int argc, char **argv, const options *o, int rank, int ranks,
     sim_engine *eng = NULL;
     mdl_dcc *dcc = NULL;
     mdl_rollout *ro = NULL;
+    int rank = sim_dist_rank(dist), ranks = sim_dist_size(dist);
     int rc;
 
     if (!o->scenario) {
-        usage(stderr);
+        if (rank == 0)
+            usage(stderr);
         return SIM_EINPUT;
     }
+    /* Every rank reads the scenario (a cluster's ranks see the same files);
+     * they all fail alike on a bad one, and rank 0 reports it. */
     rc = mdl_scenario_load(&sc, o->scenario, o->overrides, o->n_overrides, &effective, err);
-    if (rc)
+    if ((rc = AGREE(rc)))
         goto done;
-    if (ranks > 1) {
-        rc = SIM_FAIL(err, SIM_EINPUT,
-                      "running on %d MPI ranks: this build runs one rank only; "
-                      "use mpirun -np 1 or the OpenMP build", ranks);
-        goto done;
-    }
     const char *out = o->output;
     if (!out) {
         default_output(o->scenario, outbuf, sizeof outbuf);
         out = outbuf;
     }
-    if ((rc = check_output_dir(out, o->output == NULL, err)))
+    if (rank == 0)
+        rc = check_output_dir(out, o->output == NULL, err);
+    if ((rc = AGREE(rc)))
         goto done;
 
     int threads = o->threads;
@@ -352,68 +361,99 @@ static int cmd_run(int argc, char **argv, const options *o, int rank, int ranks,
 #else
     threads = 1;
 #endif
-    scenario_text = read_whole_file(o->scenario);
-    cmdline = join_argv(argc, argv);
-    if (!scenario_text || !cmdline) {
-        rc = SIM_FAIL(err, SIM_ERUNTIME, "out of memory reading %s", o->scenario);
-        goto done;
-    }
-
     double t_start = wall_seconds();
     if (rank == 0) {
-        if (!(h5 = sim_h5_create(out, err))) {
-            rc = err->code;
-            goto done;
-        }
-        if ((rc = write_run_attrs(h5, &sc, o, cmdline, scenario_text, effective, threads, ranks, err)))
-            goto done;
+        scenario_text = read_whole_file(o->scenario);
+        cmdline = join_argv(argc, argv);
+        if (!scenario_text || !cmdline)
+            rc = SIM_FAIL(err, SIM_ERUNTIME, "out of memory reading %s", o->scenario);
+        else if (!(h5 = sim_h5_create(out, err)))
+            rc = err->code ? err->code : SIM_ERUNTIME;
+        else
+            rc = write_run_attrs(h5, &sc, o, cmdline, scenario_text, effective, threads, ranks, err);
     }
+    if ((rc = AGREE(rc)))
+        goto done;
 
-    if (!(eng = sim_engine_alloc(mdl_rollout_model(), (size_t)sc.run.shards,
-                                 (size_t)sc.run.queue_capacity, err))) {
-        rc = err->code;
+    /* This rank's block of shards: only those get households and events. */
+    size_t own_first, own_count;
+    sim_dist_block((size_t)sc.run.shards, rank, ranks, &own_first, &own_count);
+    if (!(eng = sim_engine_alloc(mdl_rollout_model(), (size_t)sc.run.shards, (size_t)sc.run.queue_capacity, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
+    else
+        rc = sim_engine_set_owned(eng, own_first, own_count, err);
+    if ((rc = AGREE(rc)))
         goto done;
-    }
-    if (!(dcc = mdl_dcc_alloc(&sc, (size_t)sc.run.shards, h5, err))) {
-        rc = err->code;
+    if (!(dcc = mdl_dcc_alloc_dist(&sc, (size_t)sc.run.shards, h5, dist, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
+    if ((rc = AGREE(rc)))
         goto done;
-    }
-    if (!(ro = mdl_rollout_alloc(&sc, eng, dcc, h5, threads, err))) {
-        rc = err->code;
+    if (!(ro = mdl_rollout_alloc(&sc, eng, dcc, h5, threads, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
+    else
+        mdl_rollout_set_dist(ro, dist);
+    if ((rc = AGREE(rc)))
         goto done;
-    }
 
-    int show = !o->quiet && isatty(STDERR_FILENO);
+    /* Rank 0 decides whether to show progress; with several ranks the
+     * line needs every rank's event count (a reduce, only then). */
+    int tty = isatty(STDERR_FILENO);
+#ifdef SMSIM_MPI
+    /* mpirun hands a rank's stdout a terminal but its stderr a pipe (and
+     * forwards it as it comes): go by stdout there. */
+    tty = tty || isatty(STDOUT_FILENO);
+#endif
+    int show = rank == 0 && !o->quiet && tty;
+    if (ranks > 1 && (rc = AGREE(sim_dist_bcast(dist, &show, sizeof show, err))))
+        goto done;
     int64_t n_days = mdl_scenario_days(&sc);
     double last_shown = 0;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     for (int64_t day = 0; day < n_days; day++) {
-        if (interrupted) {
-            rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted on simulated day %lld; no output written",
-                          (long long)day);
+        if (interrupted)
+            rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted on simulated day %lld; no output written", (long long)day);
+        else
+            rc = sim_engine_run_window(eng, sim_time_from_days(day), sim_time_from_days(day + 1), threads, err);
+        if ((rc = AGREE(rc)))
             goto done;
+        rc = mdl_rollout_day_end(ro, day, err);
+        /* Distributed, both steps are collectives that every rank must
+         * reach, so the DCC day runs even after a failed row (the run ends
+         * at the agreement below either way). */
+        if (!rc || ranks > 1) {
+            sim_err err2;
+            sim_err_clear(&err2);
+            int rc2 = mdl_dcc_day(dcc, day, threads, &err2);
+            if (!rc && rc2) {
+                rc = rc2;
+                *err = err2;
+            }
         }
-        if ((rc = sim_engine_run_window(eng, sim_time_from_days(day), sim_time_from_days(day + 1),
-                                        threads, err)))
+        if ((rc = AGREE(rc)))
             goto done;
-        if ((rc = mdl_rollout_day_end(ro, day, err)))
-            goto done;
-        if ((rc = mdl_dcc_day(dcc, day, threads, err)))
-            goto done;
-        if (show) {
+        /* (distributed: every 8th day, so that the reduce costs nothing next to the days) */
+        if (show && (ranks == 1 || day % 8 == 7 || day + 1 == n_days)) {
+            int64_t events = (int64_t)sim_engine_events(eng);
+            if ((rc = AGREE(sim_dist_sum_i64(dist, &events, 1, err))))
+                goto done;
             double now = wall_seconds();
-            if (now - last_shown > 0.25 || day + 1 == n_days) {
-                progress(&sc, day, n_days, sim_engine_events(eng), t_start, day + 1 == n_days);
+            if (rank == 0 && (now - last_shown > 0.25 || day + 1 == n_days)) {
+                progress(&sc, day, n_days, (uint64_t)events, t_start, day + 1 == n_days);
                 last_shown = now;
             }
         }
     }
-    if ((rc = mdl_rollout_finish(ro, err)) || (rc = mdl_dcc_finish(dcc, err)))
+    if (!(rc = mdl_rollout_finish(ro, err)))
+        rc = mdl_dcc_finish(dcc, err);
+    if ((rc = AGREE(rc)))
         goto done;
 
     double wall = wall_seconds() - t_start;
-    uint64_t events = sim_engine_events(eng);
+    int64_t events_all = (int64_t)sim_engine_events(eng);
+    if ((rc = AGREE(sim_dist_sum_i64(dist, &events_all, 1, err))))
+        goto done;
+    uint64_t events = (uint64_t)events_all;
     mdl_rollout_totals rt;
     mdl_dcc_totals dt;
     mdl_rollout_get_totals(ro, &rt);
@@ -426,15 +466,15 @@ static int cmd_run(int argc, char **argv, const options *o, int rank, int ranks,
         arc |= sim_h5_attr_f64(h5, "/", "wall_time_s", wall, err);
         arc |= sim_h5_attr_i64(h5, "/", "events", (int64_t)events, err);
         arc |= sim_h5_attr_str(h5, "/", "status", "complete", err);
-        if (arc) {
+        if (arc)
             rc = err->code ? err->code : SIM_ERUNTIME;
-            goto done;
-        }
-        rc = sim_h5_commit(h5, err);
+        else
+            rc = sim_h5_commit(h5, err);
         h5 = NULL;
-        if (rc)
-            goto done;
     }
+    /* so that every rank exits with rank 0's status */
+    if ((rc = AGREE(rc)))
+        goto done;
     if (rank == 0) {
         double hh = (double)rt.households;
         printf("smsim %s: %s\n", SMSIM_VERSION, o->scenario);
@@ -452,7 +492,11 @@ static int cmd_run(int argc, char **argv, const options *o, int rank, int ranks,
                (unsigned long long)dt.detail_days, dt.peak_minute_load);
         printf("  events             %12llu  (%.2f M/s)\n", (unsigned long long)events,
                wall > 0 ? (double)events / wall / 1e6 : 0.0);
-        printf("  wall time          %12.2f s on %d thread%s\n", wall, threads, threads == 1 ? "" : "s");
+        if (ranks > 1)
+            printf("  wall time          %12.2f s on %d ranks x %d thread%s\n", wall, ranks, threads,
+                   threads == 1 ? "" : "s");
+        else
+            printf("  wall time          %12.2f s on %d thread%s\n", wall, threads, threads == 1 ? "" : "s");
         printf("  output             %s\n", out);
     }
     rc = SIM_OK;
@@ -466,42 +510,56 @@ done:
     free(cmdline);
     return rc;
 }
+#undef AGREE
 
 int main(int argc, char **argv)
 {
     options o;
     sim_err err;
-    int rank = 0, ranks = 1, rc;
+    sim_dist *dist = NULL;
+    int rank = 0, rc;
     sim_err_clear(&err);
 
-#ifdef SMSIM_MPI
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-#endif
+    sim_dist_start(&argc, &argv);
+    if (!(dist = sim_dist_alloc(&err))) {
+        fprintf(stderr, "smsim: %s\n", err.msg);
+        sim_dist_stop();
+        return 1;
+    }
+    rank = sim_dist_rank(dist);
+    /* Ranks other than 0 stay silent: what they would say, rank 0 says. */
+    FILE *diag = rank == 0 ? stderr : fopen("/dev/null", "w");
+    if (!diag)
+        diag = stderr;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
-        usage(stdout);
+        if (rank == 0)
+            usage(stdout);
         rc = SIM_OK;
     } else if (argc >= 2 && !strcmp(argv[1], "--version")) {
-        printf("smsim %s\n", SMSIM_VERSION);
+        if (rank == 0)
+            printf("smsim %s\n", SMSIM_VERSION);
         rc = SIM_OK;
-    } else if ((rc = parse_args(argc, argv, &o)) == SIM_OK) {
+    } else if ((rc = parse_args(argc, argv, &o, diag)) == SIM_OK) {
+        int check = !strcmp(o.command, "check"), keys = !strcmp(o.command, "keys");
         if (!strcmp(o.command, "run"))
-            rc = cmd_run(argc, argv, &o, rank, ranks, &err);
-        else if (!strcmp(o.command, "check"))
+            rc = cmd_run(argc, argv, &o, dist, &err);
+        else if ((check || keys) && rank != 0)
+            rc = SIM_OK;   /* rank 0's work alone */
+        else if (check)
             rc = cmd_check(&o, &err);
-        else if (!strcmp(o.command, "keys"))
+        else if (keys)
             rc = cmd_keys();
         else {
-            fprintf(stderr, "smsim: unknown command '%s' (run, check, keys; see smsim --help)\n",
+            fprintf(diag, "smsim: unknown command '%s' (run, check, keys; see smsim --help)\n",
                     o.command);
             rc = SIM_EINPUT;
         }
-        if (rc && err.msg[0])
+        if (rc && err.msg[0] && rank == 0)
             fprintf(stderr, "smsim: %s\n", err.msg);
     }
-#ifdef SMSIM_MPI
-    MPI_Finalize();
-#endif
+    if (diag != stderr)
+        fclose(diag);
+    sim_dist_free(dist);
+    sim_dist_stop();
     return rc == SIM_OK ? 0 : (rc == SIM_EINPUT ? 2 : 1);
 }

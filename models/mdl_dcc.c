@@ -13,6 +13,15 @@
  * mdl_dcc_day(d) runs day d with the fleet as it stood at the end of day
  * d-1 plus day d's install messages, then adds day d's joins: a hub that
  * joins on day d sends its first scheduled read on day d+1.
+ *
+ * Distributed runs (mdl_dcc_alloc_dist): the DCC runs on rank 0.  Every
+ * rank fills the outboxes of the shards it owns; each day mdl_dcc_day
+ * packs them, gathers them to rank 0 in rank (= shard) order and unpacks
+ * them into the same shards' outboxes there, so the day then runs exactly
+ * as in one process.  The records are self-contained (a join's read
+ * minute and flags were drawn from the household's own stream when it
+ * joined), and the day depends on them only through integer sums (cells
+ * of the offer, fleet counters), so the result is the one-process result.
  * Not for: queue mechanics (mdl_dcc_fluid.c, mdl_dcc_detail.c).
  */
 #include "mdl_dcc.h"
@@ -24,6 +33,7 @@
 
 #include "mdl_dcc_internal.h"
 #include "mdl_scenario.h"
+#include "sim_dist.h"
 #include "sim_rng.h"
 
 #define FLEET_KINDS 3   /* scheduled reads of: daily-data meters, half-hourly meters, generation */
@@ -64,6 +74,9 @@ struct mdl_dcc {
     int64_t window_day;              /* the day the outboxes are being filled for */
     int64_t hh_from;                 /* half_hourly_from as a run day */
     size_t n_shards;
+    sim_dist *dist;                  /* NULL: one process */
+    size_t own_first, own_count;     /* the shards whose outboxes this process fills */
+    int remote;                      /* a rank other than 0 of a distributed run: outboxes only */
     mdl_dcc_outbox *ob;
     double read_cdf[MDL_DCC_PROFILE_HOURS + 1];
     double minute_w[3][MDL_DCC_MINUTES];   /* per-minute share of a day: read times, on demand, flat */
@@ -397,6 +410,12 @@ static int is_detail_day(const mdl_dcc *d, int64_t day)
 
 mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_err *err)
 {
+    return mdl_dcc_alloc_dist(sc, n_shards, h5, NULL, err);
+}
+
+mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_dist *dist,
+                            sim_err *err)
+{
     if (n_shards == 0 || n_shards > (1u << 20)) {
         SIM_FAIL(err, SIM_EINPUT, "DCC: %zu shards; allowed: 1 .. 1048576", n_shards);
         return NULL;
@@ -412,7 +431,10 @@ mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_fi
     d->n_days = mdl_scenario_days(sc);
     d->hh_from = sc->dcc.half_hourly_from - sc->run.start_day;
     d->n_shards = n_shards;
-    d->h5 = h5;
+    d->dist = sim_dist_size(dist) > 1 ? dist : NULL;
+    d->remote = sim_dist_rank(d->dist) != 0;
+    sim_dist_block(n_shards, sim_dist_rank(d->dist), sim_dist_size(d->dist), &d->own_first, &d->own_count);
+    d->h5 = d->remote ? NULL : h5;
     profile_minutes(d->p->read_time_profile, d->minute_w[0]);
     profile_minutes(d->p->on_demand_profile, d->minute_w[1]);
     for (int m = 0; m < MDL_DCC_MINUTES; m++)
@@ -426,6 +448,18 @@ mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_fi
         d->read_cdf[h + 1] = c / s;
     }
     d->ob = aligned_alloc(64, n_shards * sizeof *d->ob);
+    if (d->remote) {
+        /* Outboxes only: the fleet, the queues and /dcc live on rank 0. */
+        if (!d->ob) {
+            SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC outboxes for %zu shards)", n_shards);
+            mdl_dcc_free(d);
+            return NULL;
+        }
+        memset(d->ob, 0, n_shards * sizeof *d->ob);
+        for (size_t i = 0; i < n_shards; i++)
+            d->ob[i].dcc = d;
+        return d;
+    }
     d->offer = calloc(1, sizeof *d->offer);
     d->sched_dirty = 1;
     for (int r = 0; r < MDL_N_REGIONS; r++)
@@ -661,11 +695,126 @@ static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
     return rc;
 }
 
+/* ---- distributed: the day's outboxes to rank 0 ------------------------------------------- */
+/* Packed per shard with anything to send: shard, n_msgs, n_joins (uint32
+ * each), then the message and join records as they are in the outbox.
+ * The shard index travels with its records, so rank 0 needs no map of
+ * who owns what. */
+static int outbox_check(const mdl_dcc *d, size_t i, sim_err *err)
+{
+    if (d->ob[i].oom)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory in shard %zu's outbox", i);
+    if (d->ob[i].bad)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: shard %zu sent %llu messages with a region or message kind "
+                        "out of range", i, (unsigned long long)d->ob[i].bad);
+    if (d->ob[i].n_msgs > UINT32_MAX || d->ob[i].n_joins > UINT32_MAX)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: shard %zu: more than 2^32 records in a day", i);
+    return SIM_OK;
+}
+
+static int outbox_push(mdl_dcc_outbox *o, uint32_t **v, size_t *n, size_t *cap, const unsigned char *src, size_t k)
+{
+    if (*n + k > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (c < *n + k)
+            c *= 2;
+        uint32_t *a = realloc(*v, c * sizeof *a);
+        if (!a) {
+            o->oom = 1;
+            return -1;
+        }
+        *v = a;
+        *cap = c;
+    }
+    memcpy(*v + *n, src, k * sizeof **v);
+    *n += k;
+    return 0;
+}
+
+/* Every rank calls this every day (it is a collective), also after a
+ * local failure: that rank sends nothing and returns its error after the
+ * gather.  Rank 0 ends with every shard's records in that shard's outbox;
+ * the other ranks end with empty outboxes. */
+static int exchange(mdl_dcc *d, sim_err *err)
+{
+    int rc = SIM_OK;
+    size_t bytes = 0;
+    unsigned char *buf = NULL;
+    size_t end = d->own_first + d->own_count;
+    for (size_t i = d->own_first; i < end && !rc; i++)
+        rc = outbox_check(d, i, err);
+    if (!rc && d->remote) {
+        for (size_t i = d->own_first; i < end; i++)
+            if (d->ob[i].n_msgs || d->ob[i].n_joins)
+                bytes += 3 * sizeof(uint32_t) + (d->ob[i].n_msgs + d->ob[i].n_joins) * sizeof(uint32_t);
+        buf = sim_dist_scratch(d->dist, bytes);
+        if (!buf)
+            rc = SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory packing %zu bytes of outbox records", bytes);
+        unsigned char *p = buf;
+        for (size_t i = d->own_first; i < end && !rc; i++) {
+            const mdl_dcc_outbox *o = &d->ob[i];
+            if (!o->n_msgs && !o->n_joins)
+                continue;
+            uint32_t h[3] = {(uint32_t)i, (uint32_t)o->n_msgs, (uint32_t)o->n_joins};
+            memcpy(p, h, sizeof h);
+            p += sizeof h;
+            memcpy(p, o->msgs, o->n_msgs * sizeof *o->msgs);
+            p += o->n_msgs * sizeof *o->msgs;
+            memcpy(p, o->joins, o->n_joins * sizeof *o->joins);
+            p += o->n_joins * sizeof *o->joins;
+        }
+    }
+    const void *in;
+    size_t in_n;
+    sim_err gerr;
+    sim_err_clear(&gerr);
+    int grc = sim_dist_gather(d->dist, buf, rc || !d->remote ? 0 : bytes, &in, &in_n, &gerr);
+    if (rc)
+        return rc;
+    if (grc) {
+        *err = gerr;
+        return grc;
+    }
+    if (d->remote) {
+        for (size_t i = d->own_first; i < end; i++)
+            d->ob[i].n_msgs = d->ob[i].n_joins = 0;
+        return SIM_OK;
+    }
+    /* rank 0: unpack, in the order received (rank order = shard order) */
+    const unsigned char *p = in, *stop = p + in_n;
+    while (p < stop) {
+        uint32_t h[3];
+        if ((size_t)(stop - p) < sizeof h)
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: gathered outbox records are truncated");
+        memcpy(h, p, sizeof h);
+        p += sizeof h;
+        size_t nm = h[1], nj = h[2];
+        if (h[0] >= d->n_shards || (size_t)(stop - p) / sizeof(uint32_t) < nm + nj)
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: gathered outbox records are malformed (shard %u)", h[0]);
+        mdl_dcc_outbox *o = &d->ob[h[0]];
+        if (outbox_push(o, &o->msgs, &o->n_msgs, &o->cap_msgs, p, nm) ||
+            outbox_push(o, &o->joins, &o->n_joins, &o->cap_joins, p + nm * sizeof(uint32_t), nj))
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory unpacking shard %u's outbox", h[0]);
+        p += (nm + nj) * sizeof(uint32_t);
+    }
+    return SIM_OK;
+}
+
 int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
 {
     if (day != d->next_day || day >= d->n_days)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC: day %lld out of order (expected %lld, run has %lld days)",
                         (long long)day, (long long)d->next_day, (long long)d->n_days);
+    if (d->dist) {
+        int rc = exchange(d, err);
+        if (rc)
+            return rc;
+        if (d->remote) {
+            d->next_day = day + 1;
+            d->window_day = day + 1;   /* joins drawn tomorrow know their day */
+            return SIM_OK;
+        }
+    }
     for (size_t i = 0; i < d->n_shards; i++) {
         if (d->ob[i].oom)
             return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory in shard %zu's outbox", i);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "mdl_common.h"
+#include "sim_dist.h"
 #include "sim_err.h"
 #include "sim_h5.h"
 #include "sim_time.h"
@@ -50,6 +51,12 @@ void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t);
 
 /* ---- the driver ---------------------------------------------------------- */
 mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_err *err);
+/* Distributed runs: rank 0 of `dist` runs the DCC and writes /dcc (its h5);
+ * the other ranks keep outboxes only (h5 ignored).  mdl_dcc_day is then a
+ * collective that first gathers every rank's outboxes to rank 0; totals
+ * and results are on rank 0.  dist NULL or of one rank: mdl_dcc_alloc. */
+mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_dist *dist,
+                            sim_err *err);
 void mdl_dcc_free(mdl_dcc *d);                        /* NULL is a no-op */
 mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard);
 /* After the window of day `day` (0 = the start date): merge outboxes in

@@ -40,6 +40,7 @@
 #include "mdl_common.h"
 #include "mdl_household.h"
 #include "mdl_visit.h"
+#include "sim_dist.h"
 #include "sim_rng.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -189,7 +190,10 @@ struct mdl_rollout {
     sim_engine *eng;
     mdl_dcc *dcc;
     sim_h5_file *h5;
+    sim_dist *dist;              /* NULL: one process */
     size_t n_shards, n_sup;
+    size_t own_first, own_count; /* the shards this process holds (all, unless distributed) */
+    size_t own_households;
     int64_t n_days, n_tab;      /* simulated days; days tabulated (n_days + RING) */
     shard_state *shards;
     mdl_household *hh_all;       /* every shard's households, one block (huge pages) */
@@ -205,8 +209,9 @@ struct mdl_rollout {
     void *b_var[N_OUTVARS];      /* [OUT_ROWS][3][S] int32 or float */
     int32_t *b_outcomes;         /* [OUT_ROWS][3][S][causes] */
     int64_t *b_states;           /* [OUT_ROWS][3][states] */
-    int64_t *sum_cnt, *sum_outc, *sum_stage;
-    uint64_t *sum_lead;
+    int64_t *sum_all;            /* one block, reduced across ranks in one call: */
+    int64_t *sum_cnt, *sum_outc, *sum_stage, *sum_lead;   /* ... slices of it */
+    size_t n_sum;
     mdl_rollout_totals tot;
 };
 
@@ -1068,8 +1073,10 @@ static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
     sh->index = index;
     sh->last_day = -1;
     sh->n_hh = (size_t)((N + r->n_shards - 1 - index) / r->n_shards);
-    size_t first = 0;   /* shards before this one hold ceil((N - i) / S) households each */
-    for (size_t i = 0; i < index; i++)
+    /* Shards before this one hold ceil((N - i) / S) households each; this
+     * process holds only its own shards' households, from own_first on. */
+    size_t first = 0;
+    for (size_t i = r->own_first; i < index; i++)
         first += (size_t)((N + r->n_shards - 1 - i) / r->n_shards);
     sh->hh = r->hh_all + first;
     sh->sr = calloc(n_sr, sizeof *sh->sr);
@@ -1286,7 +1293,8 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
             return NULL;
         }
     }
-    size_t n_shards = sim_engine_n_shards(eng);
+    size_t n_shards = sim_engine_n_shards(eng), own_first, own_count;
+    sim_engine_owned(eng, &own_first, &own_count);
     mdl_rollout *r = calloc(1, sizeof *r);
     if (!r) {
         SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
@@ -1298,6 +1306,10 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     r->dcc = dcc;
     r->h5 = h5;
     r->n_shards = n_shards;
+    r->own_first = own_first;
+    r->own_count = own_count;
+    for (size_t i = own_first; i < own_first + own_count; i++)
+        r->own_households += (size_t)(((uint64_t)sc->run.households + n_shards - 1 - i) / n_shards);
     r->n_sup = p->n_suppliers;
     r->n_days = mdl_scenario_days(sc);
     r->n_tab = r->n_days + RING;
@@ -1314,16 +1326,20 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     r->factor = malloc(r->n_sup * (size_t)r->n_tab * sizeof *r->factor);
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
     r->shards = calloc(n_shards, sizeof *r->shards);
-    r->hh_all = alloc_households((size_t)sc->run.households, &r->hh_bytes);
+    r->hh_all = alloc_households(r->own_households, &r->hh_bytes);
     r->b_day = malloc(OUT_ROWS * sizeof *r->b_day);
     r->b_outcomes = malloc(OUT_ROWS * n_rs * MDL_N_CAUSES * sizeof *r->b_outcomes);
     r->b_states = malloc(OUT_ROWS * 3 * MDL_N_HH_STATES * sizeof *r->b_states);
-    r->sum_cnt = malloc(n_rs * N_COUNTERS * sizeof *r->sum_cnt);
-    r->sum_outc = malloc(n_rs * MDL_N_CAUSES * sizeof *r->sum_outc);
-    r->sum_stage = malloc(n_rs * MDL_N_HH_STATES * sizeof *r->sum_stage);
-    r->sum_lead = malloc(n_rs * LEAD_BINS * sizeof *r->sum_lead);
-    int bad = !r->factor || !r->workday || !r->shards || !r->hh_all || !r->b_day || !r->b_outcomes || !r->b_states || !r->sum_cnt ||
-              !r->sum_outc || !r->sum_stage || !r->sum_lead;
+    r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS);
+    r->sum_all = malloc(r->n_sum * sizeof *r->sum_all);
+    if (r->sum_all) {
+        r->sum_cnt = r->sum_all;
+        r->sum_outc = r->sum_cnt + n_rs * N_COUNTERS;
+        r->sum_stage = r->sum_outc + n_rs * MDL_N_CAUSES;
+        r->sum_lead = r->sum_stage + n_rs * MDL_N_HH_STATES;
+    }
+    int bad = !r->factor || !r->workday || !r->shards || !r->hh_all || !r->b_day || !r->b_outcomes || !r->b_states ||
+              !r->sum_all;
     for (int v = 0; v < N_OUTVARS && !bad; v++)
         if (!(r->b_var[v] = malloc(OUT_ROWS * n_rs * 4)))
             bad = 1;
@@ -1341,22 +1357,24 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
         }
 
     int failed = 0;
-    long ns = (long)n_shards;
+    long ns = (long)own_count;
 #ifdef _OPENMP
     if (n_threads <= 0)
         n_threads = omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) reduction(| : failed)
 #endif
-    for (long i = 0; i < ns; i++)
-        if (shard_init(r, &r->shards[i], (size_t)i) != 0)
+    for (long i = 0; i < ns; i++) {
+        size_t k = own_first + (size_t)i;
+        if (shard_init(r, &r->shards[k], k) != 0)
             failed |= 1;
+    }
     (void)n_threads;
     if (failed) {
         mdl_rollout_free(r);
         SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory generating %lld households", (long long)sc->run.households);
         return NULL;
     }
-    for (size_t i = 0; i < n_shards; i++) {
+    for (size_t i = own_first; i < own_first + own_count; i++) {
         r->shards[i].outbox = dcc ? mdl_dcc_outbox_of(dcc, i) : NULL;
         sim_engine_set_state(eng, i, &r->shards[i]);
     }
@@ -1367,6 +1385,8 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     }
     return r;
 }
+
+void mdl_rollout_set_dist(mdl_rollout *r, sim_dist *dist) { r->dist = dist; }
 
 void mdl_rollout_free(mdl_rollout *r)
 {
@@ -1385,17 +1405,14 @@ void mdl_rollout_free(mdl_rollout *r)
         free(r->b_var[v]);
     free(r->b_outcomes);
     free(r->b_states);
-    free(r->sum_cnt);
-    free(r->sum_outc);
-    free(r->sum_stage);
-    free(r->sum_lead);
+    free(r->sum_all);
     free(r);
 }
 
 /* ---- the day's reduction ------------------------------------------------------ */
-static float lead_pct(const uint64_t *hist, double q)
+static float lead_pct(const int64_t *hist, double q)
 {
-    uint64_t n = 0;
+    int64_t n = 0;
     for (int b = 0; b < LEAD_BINS; b++)
         n += hist[b];
     if (!n)
@@ -1412,11 +1429,8 @@ static float lead_pct(const uint64_t *hist, double q)
 int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
 {
     size_t n_rs = r->n_sup * 3;
-    memset(r->sum_cnt, 0, n_rs * N_COUNTERS * sizeof *r->sum_cnt);
-    memset(r->sum_outc, 0, n_rs * MDL_N_CAUSES * sizeof *r->sum_outc);
-    memset(r->sum_stage, 0, n_rs * MDL_N_HH_STATES * sizeof *r->sum_stage);
-    memset(r->sum_lead, 0, n_rs * LEAD_BINS * sizeof *r->sum_lead);
-    for (size_t i = 0; i < r->n_shards; i++) {   /* fixed shard order */
+    memset(r->sum_all, 0, r->n_sum * sizeof *r->sum_all);
+    for (size_t i = r->own_first; i < r->own_first + r->own_count; i++) {   /* fixed shard order */
         shard_state *sh = &r->shards[i];
         for (size_t k = 0; k < n_rs * N_COUNTERS; k++)
             r->sum_cnt[k] += sh->cnt[k];
@@ -1427,6 +1441,19 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
         for (size_t k = 0; k < n_rs; k++)   /* lead bins past lead_used are 0 */
             for (uint32_t b = 0; b < sh->lead_used; b++)
                 r->sum_lead[k * LEAD_BINS + b] += sh->lead[k * LEAD_BINS + b];
+    }
+    /* Distributed: every quantity above is an integer count or histogram,
+     * so the sum over ranks on rank 0 equals the one-process sum exactly;
+     * ratios and percentiles are derived below, from the sums.  Every rank
+     * reaches this call (nothing above can fail). */
+    if (sim_dist_size(r->dist) > 1) {
+        int rc = sim_dist_sum_i64(r->dist, r->sum_all, r->n_sum, err);
+        if (rc)
+            return rc;
+        if (sim_dist_rank(r->dist) != 0) {
+            r->tot.days = (uint64_t)(day + 1);
+            return 0;   /* totals and rows live on rank 0 */
+        }
     }
     /* totals */
     for (size_t k = 0; k < n_rs; k++) {
@@ -1487,7 +1514,7 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
     *out = r->tot;
     int64_t by[MDL_N_HH_STATES] = {0};
     size_t bytes = sizeof *r;
-    for (size_t i = 0; i < r->n_shards; i++) {
+    for (size_t i = r->own_first; i < r->own_first + r->own_count; i++) {
         const shard_state *sh = &r->shards[i];
         for (size_t k = 0; k < r->n_sup * 3; k++)
             for (int s = 0; s < MDL_N_HH_STATES; s++)
@@ -1496,12 +1523,22 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
         for (size_t k = 0; k < r->n_sup * 3; k++)
             bytes += (sh->sr[k].ready_contact.cap + sh->sr[k].ready_book.cap) * sizeof(uint32_t);
     }
+    /* Distributed: other ranks' households are counted in the last day's
+     * reduced sums (states change only inside windows, so after a day's
+     * reduction they are the current counts). */
+    if (sim_dist_size(r->dist) > 1 && r->tot.days > 0) {
+        memset(by, 0, sizeof by);
+        for (size_t k = 0; k < r->n_sup * 3; k++)
+            for (int s = 0; s < MDL_N_HH_STATES; s++)
+                by[s] += r->sum_stage[k * MDL_N_HH_STATES + (size_t)s];
+    }
     out->smart = (uint64_t)by[MDL_HH_SMART];
     out->traditional = (uint64_t)(by[MDL_HH_TRADITIONAL] + by[MDL_HH_PARTIAL]);
     out->smets1 = (uint64_t)by[MDL_HH_SMETS1];
     for (int s = 0; s < MDL_N_HH_STATES; s++)
         out->by_state[s] = (uint64_t)by[s];
-    out->bytes_per_household = r->tot.households ? (double)bytes / (double)r->tot.households : 0;
+    /* this process's memory over this process's households (all, unless distributed) */
+    out->bytes_per_household = r->own_households ? (double)bytes / (double)r->own_households : 0;
 }
 
 int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
@@ -1511,7 +1548,7 @@ int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
     if (!seen)
         return SIM_FAIL(err, SIM_ERUNTIME, "rollout check: out of memory");
     int rc = 0;
-    for (size_t i = 0; i < r->n_shards && !rc; i++) {
+    for (size_t i = r->own_first; i < r->own_first + r->own_count && !rc; i++) {
         const shard_state *sh = &r->shards[i];
         memset(seen, 0, n_rs * MDL_N_HH_STATES * sizeof *seen);
         for (size_t k = 0; k < sh->n_hh && !rc; k++) {

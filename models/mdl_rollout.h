@@ -11,6 +11,7 @@
 
 #include "mdl_dcc.h"
 #include "mdl_scenario.h"
+#include "sim_dist.h"
 #include "sim_engine.h"
 #include "sim_h5.h"
 
@@ -22,13 +23,21 @@ const sim_model *mdl_rollout_model(void);
 /* Generate the population into the engine's shards (in parallel, each
  * shard from its households' own streams), give each shard its slice of
  * the workforce, seed the first events, and (if h5 is not NULL) create the
- * /rollout datasets. */
+ * /rollout datasets.  Only the shards the engine owns (sim_engine_owned)
+ * get households: in a distributed run each rank holds its block alone,
+ * and a household is the same whichever rank generates it. */
 mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc,
                                sim_h5_file *h5, int n_threads, sim_err *err);
 void mdl_rollout_free(mdl_rollout *r);   /* NULL is a no-op */
 
+/* Distributed runs: mdl_rollout_day_end reduces the day's counters across
+ * the ranks of `dist` to rank 0 (NULL, the default: one process). */
+void mdl_rollout_set_dist(mdl_rollout *r, sim_dist *dist);
+
 /* After the window of day `day` (0 = start date): reduce the shards'
- * counters in shard order into the day's row and append it (buffered). */
+ * counters in shard order into the day's row and append it (buffered).
+ * Distributed: a collective (every rank calls it every day); the row and
+ * the totals are complete on rank 0 only. */
 int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err);
 /* Flush buffered rows. */
 int mdl_rollout_finish(mdl_rollout *r, sim_err *err);
@@ -56,6 +65,8 @@ typedef struct mdl_rollout_totals {
     uint64_t by_state[MDL_ROLLOUT_N_STATES];   /* households by state at the end (see mdl_household.h) */
     double bytes_per_household;   /* model memory (households, lists, diaries, heaps) / households */
 } mdl_rollout_totals;
+/* Distributed: complete on rank 0 after a day's reduction, except
+ * bytes_per_household, which is this process's memory over its own households. */
 void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
 
 /* Invariants over every household (O(households), for tests and debug
@@ -63,6 +74,6 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
  * counts; no meter is commissioned without a hub; an electricity-only
  * household has no gas meter; a gas meter is only smart where the
  * electricity meter is.  0, or SIM_ERUNTIME naming the first violation. */
-int mdl_rollout_check(const mdl_rollout *r, sim_err *err);
+int mdl_rollout_check(const mdl_rollout *r, sim_err *err);   /* owned shards only */
 
 #endif

@@ -37,6 +37,7 @@ struct sim_shard {
 struct sim_engine {
     const sim_model *model;
     size_t n_shards;
+    size_t own_first, own_count;   /* the shards this process runs (all, unless distributed) */
     sim_shard *shards;
     double window_cost_s;    /* moving average of a window's thread-seconds */
     int always_parallel;     /* tests: never fall back to one thread */
@@ -60,6 +61,8 @@ sim_engine *sim_engine_alloc(const sim_model *model, size_t n_shards, size_t que
     }
     e->model = model;
     e->n_shards = n_shards;
+    e->own_first = 0;
+    e->own_count = n_shards;
     e->shards = aligned_alloc(64, ((n_shards * sizeof(sim_shard) + 63) / 64) * 64);
     if (!e->shards) {
         free(e);
@@ -90,6 +93,35 @@ void sim_engine_free(sim_engine *e)
         free(e->shards);
     }
     free(e);
+}
+
+int sim_engine_set_owned(sim_engine *e, size_t first, size_t count, sim_err *err)
+{
+    if (first > e->n_shards || count > e->n_shards - first)
+        return SIM_FAIL(err, SIM_EINPUT, "engine: shards %zu to %zu owned, but there are %zu", first,
+                        first + count, e->n_shards);
+    /* A shard outside the block never runs here: give its queue back (at
+     * GB scale, queue_capacity events per shard is real memory). */
+    for (size_t i = 0; i < e->n_shards; i++)
+        if (i < first || i >= first + count) {
+            sim_queue_free(e->shards[i].queue);
+            e->shards[i].queue = NULL;
+            e->shards[i].state = NULL;
+        }
+    e->own_first = first;
+    e->own_count = count;
+    return SIM_OK;
+}
+
+void sim_engine_owned(const sim_engine *e, size_t *first, size_t *count)
+{
+    *first = e->own_first;
+    *count = e->own_count;
+}
+
+int sim_engine_owns(const sim_engine *e, size_t shard)
+{
+    return shard >= e->own_first && shard - e->own_first < e->own_count;
 }
 
 void sim_engine_set_always_parallel(sim_engine *e, int on) { e->always_parallel = on != 0; }
@@ -165,7 +197,8 @@ static void shard_run(sim_shard *s, sim_time t0, sim_time t1)
 
 int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads, sim_err *err)
 {
-    long n = (long)e->n_shards;
+    long n = (long)e->own_count;
+    sim_shard *own = e->shards + e->own_first;
 #ifdef _OPENMP
     if (n_threads <= 0)
         n_threads = omp_get_max_threads();
@@ -175,18 +208,18 @@ int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if(n_threads > 1)
 #endif
     for (long i = 0; i < n; i++)
-        shard_run(&e->shards[i], t0, t1);
+        shard_run(&own[i], t0, t1);
 #ifdef _OPENMP
     /* thread-seconds: what the window would cost on one thread, roughly */
     double cost = (omp_get_wtime() - started) * (double)n_threads;
     e->window_cost_s = 0.75 * e->window_cost_s + 0.25 * cost;
 #endif
     (void)n_threads;
-    for (size_t i = 0; i < e->n_shards; i++)
-        if (e->shards[i].failed) {
+    for (long i = 0; i < n; i++)
+        if (own[i].failed) {
             if (err)
-                *err = e->shards[i].err;
-            return e->shards[i].err.code ? e->shards[i].err.code : SIM_ERUNTIME;
+                *err = own[i].err;
+            return own[i].err.code ? own[i].err.code : SIM_ERUNTIME;
         }
     return SIM_OK;
 }
@@ -194,7 +227,7 @@ int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads
 uint64_t sim_engine_events(const sim_engine *e)
 {
     uint64_t n = 0;
-    for (size_t i = 0; i < e->n_shards; i++)
+    for (size_t i = e->own_first; i < e->own_first + e->own_count; i++)
         n += e->shards[i].events;
     return n;
 }
@@ -202,7 +235,7 @@ uint64_t sim_engine_events(const sim_engine *e)
 size_t sim_engine_pending(const sim_engine *e)
 {
     size_t n = 0;
-    for (size_t i = 0; i < e->n_shards; i++)
+    for (size_t i = e->own_first; i < e->own_first + e->own_count; i++)
         n += sim_queue_size(e->shards[i].queue);
     return n;
 }

@@ -48,6 +48,14 @@ sim_engine *sim_engine_alloc(const sim_model *model, size_t n_shards, size_t que
 void sim_engine_free(sim_engine *e);     /* NULL is a no-op */
 
 size_t sim_engine_n_shards(const sim_engine *e);
+/* Distributed runs: this process runs only shards [first, first + count)
+ * (its block, see sim_dist_block); the others keep no queue and no events,
+ * and their states stay NULL.  Call once, right after sim_engine_alloc
+ * (the queues it drops do not come back).  Default:
+ * every shard.  Fails (SIM_EINPUT) if the block is not within the shards. */
+int sim_engine_set_owned(sim_engine *e, size_t first, size_t count, sim_err *err);
+void sim_engine_owned(const sim_engine *e, size_t *first, size_t *count);
+int sim_engine_owns(const sim_engine *e, size_t shard);
 sim_shard *sim_engine_shard(sim_engine *e, size_t i);
 void sim_engine_set_state(sim_engine *e, size_t shard, void *state);
 
@@ -62,8 +70,8 @@ int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads
  * the threads switch this off. */
 void sim_engine_set_always_parallel(sim_engine *e, int on);
 
-uint64_t sim_engine_events(const sim_engine *e);   /* handled so far, all shards */
-size_t sim_engine_pending(const sim_engine *e);    /* events waiting, all shards */
+uint64_t sim_engine_events(const sim_engine *e);   /* handled so far, all owned shards */
+size_t sim_engine_pending(const sim_engine *e);    /* events waiting, all owned shards */
 
 /* ---- for handlers and hooks: the shard they run in ---------------------- */
 size_t sim_shard_index(const sim_shard *s);
