@@ -3,11 +3,11 @@
  * through the DSP and its region's CSP, with WAN latency, device failures,
  * retries with back-off and 1.75 notices, and its latency recorded.
  *
- * No general event queue.  Time advances in one-minute windows:
- *  1. each region's arrivals for the window (fresh requests with uniform
- *     offsets inside the minute, plus its retries and notices falling due)
- *     are put in time order by a stable two-pass radix sort on the 26-bit
- *     offset;
+ * No general event queue.  Time advances in slots of half a minute:
+ *  1. each region's arrivals for a slot (fresh requests with uniform
+ *     offsets — drawn a minute at a time and split by slot — plus its
+ *     retries and notices falling due) are put in time order by a stable
+ *     radix sort on the offset;
  *  2. the DSP takes the three regions' lists merged in time order (ties by
  *     region); each stage is a multi-server queue run by the Kiefer-
  *     Wolfowitz recursion: a min-heap of the c servers' free times; a
@@ -16,22 +16,34 @@
  *     goes first) and is started only once no earlier arrival can still
  *     come, so priority is exact too;
  *  3. departures from the DSP leave slightly out of order (c servers); the
- *     ones before the window's end are final (no later start can depart
+ *     ones before the slot's end are final (no later start can depart
  *     earlier), so they are released to their region's CSP, radix-sorted
- *     there; the rest wait one more window.  Nothing after the CSP queues,
+ *     there; the rest wait one more slot.  Nothing after the CSP queues,
  *     so a CSP start settles the attempt's outcome at once;
- *  4. retries and notices go to the region's small binary heap; the
- *     time-out (>= 60 s) guarantees they fall in a later window.
+ *  4. retries and notices go to the region's small binary heap (ordered by
+ *     time, then push order).
+ * The slot length does not change the results: a stage's starts, and so
+ * its draws, come in the same order whatever the window (drains at a
+ * window's end start only what frees strictly before it).
  *
- * Threads.  After the DSP the three regions are independent until the next
- * window's DSP, so each window has a parallel phase — per region: its CSP
- * for the previous window, then its arrivals for this window — and a serial
- * one (the DSP).  Every region draws from its own streams (keyed by day,
- * purpose and region, never by thread) and writes only its own partial
- * results, which are added in region order at the end of the day: the
- * output is the same for any thread count (tested).  The DSP is ~1/3 of
- * the work, and the regions are 30/33/37 % of the rest, so 2 threads give
- * ~1.3x and 3 threads ~1.6x.
+ * Threads: a software pipeline.  Step k runs, concurrently, the DSP for
+ * slot k and, per region, its CSP for slot k-1 then its arrivals for slot
+ * k+1.  These are independent: the DSP reads the lists the regions made in
+ * step k-1 and writes departures the regions take in step k+1 (double
+ * buffers by slot parity); a region's CSP work for slot k-1 can only make
+ * retries and notices due response_timeout_s (>= 60 s, checked at alloc)
+ * after that slot's start, i.e. in slot k+1 or later, so they are in the
+ * heap before the slot k+1 list is made, and never land in a slot whose
+ * DSP work has run or is running.  (With one-minute windows, the schema's
+ * 60 s minimum left no slack, and each minute's DSP had to wait for the
+ * regions: 1.28x at 2 threads.)  Four tasks per step (DSP ~1/3 of the
+ * work, regions 30/33/37 % of the rest) balance over 2 threads.  Every
+ * task draws from its own streams (keyed by day, purpose and region, never
+ * by thread) and writes only its own state and its side of the buffers;
+ * DSP-only requests (1.75 notices) completed at the DSP are counted by
+ * their region's next task; the regions' partial results are added in
+ * region order at the end of the day: the output is the same for any
+ * thread count (tested with 1-4 threads and the shortest retry delay).
  *
  * Random numbers come in blocks straight from the Philox function of
  * sim_rng.h (one buffered stream per purpose, region and day), so a request
@@ -211,7 +223,7 @@ typedef struct dreq {
     uint16_t lane;      /* service * regions + region */
     uint8_t attempt;
     uint8_t tier;       /* 0 served first when on_demand_first */
-    uint32_t pad_;
+    uint32_t seq;       /* push number in its region's future heap: equal times pop in push order */
 } dreq;
 
 typedef struct dvec {
@@ -346,7 +358,10 @@ static inline void heap_replace_top(int64_t *h, int c, int64_t v)
 }
 
 /* ---- the simulator --------------------------------------------------------------- */
-/* ---- the simulator --------------------------------------------------------------- */
+/* Time advances in slots of half a minute (see the file comment). */
+#define SLOT_US (SIM_US_PER_MIN / 2)
+#define SLOTS_PER_MIN 2
+#define N_SLOTS ((long)MDL_DCC_HORIZON * SLOTS_PER_MIN)
 /* A region's own results (its column of the day's [service][region] arrays). */
 typedef struct rres {
     double requests[S_], requests_by_midnight[S_], attempts[S_], completed[S_];
@@ -354,7 +369,12 @@ typedef struct rres {
     double busy_s;                      /* its CSP's busy time before 24:00 */
 } rres;
 
-/* Everything one region's phase touches; one thread at a time. */
+/* Everything one region's task touches; one thread at a time.  The arrays
+ * indexed [2] are double buffers by slot parity: in a step, the DSP works
+ * on one parity while the region's task works on the other.  The two the
+ * DSP's task writes (per request) sit on cache lines of their own at the
+ * end, so that its stores do not evict the region's fields from the other
+ * core (false sharing). */
 typedef struct region {
     int r;
     stage csp;
@@ -362,45 +382,56 @@ typedef struct region {
     rbuf arr_rng;                       /* offsets of fresh arrivals */
     sim_rng_stream cnt_stream;          /* Poisson counts (through GSL) */
     gsl_rng cnt_gsl;
-    dvec in;                            /* this window's arrivals, sorted */
-    dvec csp_in;                        /* DSP departures released to this CSP */
+    dvec in[2];                         /* a slot's arrivals, sorted (written by the region, read by the DSP) */
+    dvec fresh2;                        /* the current minute's fresh arrivals in its second slot, unsorted */
+    dvec carry;                         /* DSP departures not yet released (after their slot's end) */
+    dvec csp_in;                        /* the departures released to this CSP in a slot */
     dvec tmp;
     uint32_t *cnt;                      /* radix counts */
-    dvec future;                        /* retries and notices, min-heap on t */
+    dvec future;                        /* retries and notices, min-heap on (t, seq) */
+    uint32_t seq;                       /* pushes into `future` today */
     rres rr;
     mdl_dcc_detailres part;             /* its share of the per-bin output */
     int oom;
+    /* written by the DSP's task, read by the region's next one */
+    _Alignas(64) dvec dep[2];           /* DSP departures of the slot's starts, in start order */
+    dvec done[2];                       /* DSP-only requests completed at the DSP in the slot */
 } __attribute__((aligned(64))) region;
 
+/* The fields up to `dsp` are read by every task and written by none during
+ * a day; the DSP's task owns `dsp` and what follows, on their own cache
+ * lines (it writes them per request; the regions read the constants above
+ * per request). */
 struct mdl_dcc_detail {
     const mdl_dcc_params *p;
     uint64_t seed;
     int K;
     zig z;
-    stage dsp;
     region *reg[R_];
-    dvec pending;                       /* DSP departures not yet released */
-    uint32_t *cnt;
     int64_t timeout_us, backoff_us[8], device_us;
     int64_t wan_min_us[R_];
     double wan_mean_us[R_];
     uint32_t loss_u32[R_][2], fail_u32[R_][2];   /* thresholds on a 32-bit word: [first attempt, retries] */
     int64_t target_us[S_];
     uint8_t tier[S_];
-    size_t par_min;                     /* requests in a window worth forking the regions for */
+    size_t par_min;                     /* requests in a step worth forking its tasks for */
     /* per day */
     mdl_dcc_dayres *res;
     mdl_dcc_detailres *dres;
     int64_t bin_us;
     double inv_bin_us;
+    /* the DSP task's own */
+    _Alignas(64) stage dsp;
+    double minute_in[R_];               /* attempts reaching the DSP so far in the current minute */
     int oom;
 };
 
-/* The window a phase works in (its bin, for utilisation). */
+/* The slot a task works in (its minute's bin, for utilisation). */
 typedef struct win {
     int64_t T0, T1;
     size_t bin;
     int64_t bin_start;
+    int par;            /* slot parity: which of a region's double buffers */
 } win;
 
 static void stage_destroy(stage *g)
@@ -415,7 +446,13 @@ static void region_free(region *g)
     if (!g)
         return;
     stage_destroy(&g->csp);
-    free(g->in.v);
+    for (int k = 0; k < 2; k++) {
+        free(g->in[k].v);
+        free(g->dep[k].v);
+        free(g->done[k].v);
+    }
+    free(g->fresh2.v);
+    free(g->carry.v);
     free(g->csp_in.v);
     free(g->tmp.v);
     free(g->cnt);
@@ -431,8 +468,6 @@ void mdl_dcc_detail_free(mdl_dcc_detail *x)
     stage_destroy(&x->dsp);
     for (int r = 0; r < R_; r++)
         region_free(x->reg[r]);
-    free(x->pending.v);
-    free(x->cnt);
     free(x);
 }
 
@@ -456,7 +491,9 @@ static int stage_init(stage *g, const mdl_dcc_params *p, int i)
 
 mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim_err *err)
 {
-    mdl_dcc_detail *x = calloc(1, sizeof *x);
+    mdl_dcc_detail *x = aligned_alloc(64, sizeof *x);   /* sizeof is a multiple of its 64-byte alignment */
+    if (x)
+        memset(x, 0, sizeof *x);
     if (!x) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC request-level model)");
         return NULL;
@@ -464,10 +501,16 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     x->p = p;
     x->seed = seed;
     x->K = (int)p->retry.max_retries + 1;
-    x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute */
+    x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute (~11,000 a step) */
     zig_init(&x->z);
-    x->cnt = malloc(RADIX * sizeof *x->cnt);
-    int bad = !x->cnt || stage_init(&x->dsp, p, 0);
+    if (p->retry.response_timeout_s * 1e6 < (double)(2 * SLOT_US)) {
+        SIM_FAIL(err, SIM_EINPUT, "DCC request-level model: retry.response_timeout_s = %g s; it must be at least "
+                 "%g s (retries and 1.75 notices must land two slots after the CSP work that made them)",
+                 p->retry.response_timeout_s, 2 * (double)SLOT_US * 1e-6);
+        free(x);
+        return NULL;
+    }
+    int bad = stage_init(&x->dsp, p, 0);
     for (int r = 0; r < R_ && !bad; r++) {
         region *g = aligned_alloc(64, sizeof *g);
         if (!g) {
@@ -516,6 +559,15 @@ void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage_i, mdl_dcc_st
 }
 
 /* ---- future heap (retries, notices) of a region ------------------------------------ */
+/* Order of the future heap: by time, equal times in push order.  A total
+ * order makes the pop sequence a function of the pushed set alone, not of
+ * how pushes and pops interleave (which the slot pipeline changed; a plain
+ * heap on t popped equal times in an order that depended on it). */
+static inline int fut_before(const dreq *a, const dreq *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
 static void future_push(region *g, const dreq *r)
 {
     dvec *h = &g->future;
@@ -523,15 +575,17 @@ static void future_push(region *g, const dreq *r)
         g->oom = 1;
         return;
     }
+    dreq e = *r;
+    e.seq = g->seq++;
     size_t i = h->n++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (h->v[up].t <= r->t)
+        if (!fut_before(&e, &h->v[up]))
             break;
         h->v[i] = h->v[up];
         i = up;
     }
-    h->v[i] = *r;
+    h->v[i] = e;
 }
 
 static void future_pop(region *g, dreq *out)
@@ -544,8 +598,8 @@ static void future_pop(region *g, dreq *out)
         size_t l = 2 * i + 1;
         if (l >= n)
             break;
-        size_t m = (l + 1 < n && h->v[l + 1].t < h->v[l].t) ? l + 1 : l;
-        if (h->v[m].t >= last.t)
+        size_t m = (l + 1 < n && fut_before(&h->v[l + 1], &h->v[l])) ? l + 1 : l;
+        if (!fut_before(&h->v[m], &last))
             break;
         h->v[i] = h->v[m];
         i = m;
@@ -653,8 +707,10 @@ static void add_busy(const mdl_dcc_detail *x, const win *wn, float *util, int st
 }
 
 /* Start rq at time s on stage g's earliest free server.  At the DSP
- * (rg == NULL) the request goes on to `pending` (reserved by the caller) or,
- * DSP-only, completes; at region rg's CSP its outcome is settled. */
+ * (rg == NULL) the request goes on to its region's `dep` (reserved by the
+ * caller) or,
+ * DSP-only, completes (to its region's `done`); at region rg's CSP its
+ * outcome is settled. */
 static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg, dreq *rq, int64_t s)
 {
     int svc = rq->lane / R_;
@@ -671,11 +727,21 @@ static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
     if (!rg) {
         add_busy(x, wn, x->dres->utilisation, 0, &x->res->busy_s[0], s, d);
         if (mdl_dcc_services[svc].dsp_only) {
-            complete(x, x->reg[rq->lane % R_], rq, d);
-        } else {
+            /* Completed here, but counted by its region's next task: the
+             * region's results are its own thread's to write. */
+            dvec *dn = &x->reg[rq->lane % R_]->done[wn->par];
+            if (dvec_reserve(dn, dn->n + 1)) {
+                x->oom = 1;
+                return;
+            }
             dreq o = *rq;
             o.t = d;
-            x->pending.v[x->pending.n++] = o;
+            dn->v[dn->n++] = o;
+        } else {
+            dvec *dp = &x->reg[rq->lane % R_]->dep[wn->par];
+            dreq o = *rq;
+            o.t = d;
+            dp->v[dp->n++] = o;
         }
     } else {
         add_busy(x, wn, rg->part.utilisation, g->index, &rg->rr.busy_s, s, d);
@@ -713,65 +779,128 @@ static size_t stage_waiting(const stage *g)
     return g->q[0].n + g->q[1].n;
 }
 
-static win window(const mdl_dcc_detail *x, long w)
+static win slot_win(const mdl_dcc_detail *x, long h)
 {
     win wn;
-    wn.T0 = (int64_t)w * SIM_US_PER_MIN;
-    wn.T1 = wn.T0 + SIM_US_PER_MIN;
-    wn.bin = (size_t)(w / x->dres->bin_minutes);
+    wn.T0 = (int64_t)h * SLOT_US;
+    wn.T1 = wn.T0 + SLOT_US;
+    wn.bin = (size_t)(h / SLOTS_PER_MIN / x->dres->bin_minutes);
     wn.bin_start = (int64_t)wn.bin * x->bin_us;
+    wn.par = (int)(h & 1);
     return wn;
 }
 
-/* ---- the phases of a window ------------------------------------------------------------ */
-/* Region g, parallel phase of window w: its CSP for window w-1, then its
- * arrivals for window w (fresh ones and the retries / notices due). */
-static void region_phase(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer, long w)
+/* ---- the tasks of a step ------------------------------------------------------------------ */
+/* Region g's CSP for slot h: the DSP departures before the slot's end are
+ * final (no later DSP start can depart earlier) and released to it, in time
+ * order; then the requests waiting whose server frees before the slot's
+ * end; the DSP-only requests of g completed at the DSP in h are counted; at
+ * a minute's end its queue length is recorded.  The release is done here,
+ * not by the DSP, to keep the DSP's task (the longest) short. */
+static void region_csp(mdl_dcc_detail *x, region *g, long h)
+{
+    const win wn = slot_win(x, h);
+    dvec *D = &g->dep[wn.par], *C = &g->carry, *c = &g->csp_in;
+    if (dvec_reserve(c, C->n + D->n) || dvec_reserve(C, C->n + D->n) || dvec_reserve(&g->tmp, C->n + D->n)) {
+        g->oom = 1;
+        return;
+    }
+    /* Carried ones first, then this slot's starts, each in start order:
+     * the order a single DSP departure list had (ties keep it). */
+    size_t keep = 0, nc = 0;
+    for (size_t i = 0; i < C->n; i++) {
+        if (C->v[i].t < wn.T1)
+            c->v[nc++] = C->v[i];
+        else
+            C->v[keep++] = C->v[i];
+    }
+    for (size_t i = 0; i < D->n; i++) {
+        if (D->v[i].t < wn.T1)
+            c->v[nc++] = D->v[i];
+        else
+            C->v[keep++] = D->v[i];
+    }
+    C->n = keep;
+    c->n = nc;
+    D->n = 0;
+    sort_window(c->v, g->tmp.v, c->n, wn.T0, g->cnt);
+    for (size_t i = 0; i < c->n; i++)
+        if (admit(x, &wn, &g->csp, g, &c->v[i]))
+            g->oom = 1;
+    drain(x, &wn, &g->csp, g, wn.T1, 1);
+    c->n = 0;
+    dvec *dn = &g->done[wn.par];
+    for (size_t i = 0; i < dn->n; i++)
+        complete(x, g, &dn->v[i], dn->v[i].t);
+    dn->n = 0;
+    long m = h / SLOTS_PER_MIN;
+    if (h % SLOTS_PER_MIN == SLOTS_PER_MIN - 1 && m < MDL_DCC_MINUTES) {
+        const int i = 1 + g->r;
+        double q = (double)stage_waiting(&g->csp);
+        x->res->queue[i][m] = q;
+        if (q > x->res->max_queue[i])
+            x->res->max_queue[i] = q;
+        if ((m + 1) % x->dres->bin_minutes == 0)
+            x->dres->queue[(size_t)(m / x->dres->bin_minutes) * MDL_DCC_N_STAGES + (size_t)i] = (float)q;
+    }
+}
+
+/* Region g's arrivals for slot h, into in[h & 1], sorted: in a minute's
+ * first slot the whole minute's fresh requests are drawn (Poisson counts,
+ * uniform offsets: the same draws as one list per minute) and split by
+ * slot; then the retries and notices falling due in the slot.  Fresh ones
+ * come before retries in the list, so ties sort as in one list per minute. */
+static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer, long h)
 {
     const int r = g->r;
-    if (w > 0) {
-        win pw = window(x, w - 1);
-        dvec *c = &g->csp_in;
-        if (dvec_reserve(&g->tmp, c->n)) {
-            g->oom = 1;
-            return;
-        }
-        sort_window(c->v, g->tmp.v, c->n, pw.T0, g->cnt);
-        for (size_t i = 0; i < c->n; i++)
-            if (admit(x, &pw, &g->csp, g, &c->v[i]))
-                g->oom = 1;
-        drain(x, &pw, &g->csp, g, pw.T1, 1);
-        c->n = 0;
-    }
-    if (w >= MDL_DCC_HORIZON)
-        return;
-    const win wn = window(x, w);
-    const int in_day = w < MDL_DCC_MINUTES;
+    const win wn = slot_win(x, h);
+    const long m = h / SLOTS_PER_MIN;
+    const int in_day = m < MDL_DCC_MINUTES;
     mdl_dcc_detailres *dr = &g->part;
-    dvec *B = &g->in;
+    dvec *B = &g->in[wn.par];
     B->n = 0;
-    if (in_day) {
+    if (in_day && h % SLOTS_PER_MIN == 0) {
+        dvec *B2 = &g->fresh2;
+        B2->n = 0;
+        const int64_t M0 = (int64_t)m * SIM_US_PER_MIN;
         for (int s = 0; s < S_; s++) {
-            double a = offer->a[((size_t)s * R_ + (size_t)r) * MDL_DCC_MINUTES + (size_t)w];
+            double a = offer->a[((size_t)s * R_ + (size_t)r) * MDL_DCC_MINUTES + (size_t)m];
             if (a <= 0)
                 continue;
             size_t n = offer->exact[s] ? (size_t)(a + 0.5) : (size_t)gsl_ran_poisson(&g->cnt_gsl, a);
             if (!n)
                 continue;
-            if (dvec_reserve(B, B->n + n)) {
+            if (dvec_reserve(B, B->n + n) || dvec_reserve(B2, B2->n + n)) {
                 g->oom = 1;
                 return;
             }
             dreq proto = {0, 0, (uint16_t)(s * R_ + r), 0, x->tier[s], 0};
+            /* Branch-free split (the slot of a uniform offset is a coin
+             * toss for the branch predictor): write both, advance one. */
+            dreq *v1 = B->v, *v2 = B2->v;
+            size_t n1 = B->n, n2 = B2->n;
             for (size_t i = 0; i < n; i++) {
-                proto.t = proto.t0 = wn.T0 + (int64_t)(((uint64_t)rb_u32(&g->arr_rng) * 60000000u) >> 32);
-                B->v[B->n++] = proto;
+                int64_t off = (int64_t)(((uint64_t)rb_u32(&g->arr_rng) * 60000000u) >> 32);
+                proto.t = proto.t0 = M0 + off;
+                size_t first = off < SLOT_US;
+                v1[n1] = proto;
+                v2[n2] = proto;
+                n1 += first;
+                n2 += 1 - first;
             }
+            B->n = n1;
+            B2->n = n2;
             g->rr.requests[s] += (double)n;
             g->rr.requests_by_midnight[s] += (double)n;
             dr->arrivals[wn.bin * S_ + (size_t)s] += (int32_t)n;
             dr->arrivals_r[wn.bin * R_ + (size_t)r] += (int32_t)n;
         }
+    } else if (in_day) {
+        /* The minute's second slot: its fresh requests are already drawn. */
+        dvec t = *B;
+        *B = g->fresh2;
+        g->fresh2 = t;
+        g->fresh2.n = 0;
     }
     while (g->future.n && g->future.v[0].t < wn.T1) {
         if (dvec_reserve(B, B->n + 1)) {
@@ -780,8 +909,13 @@ static void region_phase(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offe
         }
         dreq f;
         future_pop(g, &f);
+        /* A retry or notice lands >= response_timeout_s (>= 2 slots, checked
+         * at alloc) after the start of the CSP slot that made it, so it was
+         * pushed before this slot's arrivals were gathered and is not late. */
+#ifdef SIM_DEBUG
         if (f.t < wn.T0)
-            f.t = wn.T0;   /* cannot happen with timeout >= 60 s; kept safe */
+            abort();
+#endif
         if (f.attempt == 0) {   /* a 1.75 notice is created now */
             int s = f.lane / R_;
             g->rr.requests[s] += 1;
@@ -802,61 +936,58 @@ static void region_phase(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offe
         g->rr.attempts[B->v[i].lane / R_] += 1;
 }
 
-/* Serial phase of window w: queue lengths at the end of w-1, the stop
- * test, then the DSP for window w and the release of its departures.
- * Returns 1 when the day is over. */
-static int dsp_phase(mdl_dcc_detail *x, long w)
+/* Region g's task in step k: its CSP for slot k-1, then its arrivals for
+ * slot k+1 (the CSP first: its retries may fall due in slot k+1). */
+static void region_step(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer, long k)
+{
+    if (k >= 1 && k <= N_SLOTS)
+        region_csp(x, g, k - 1);
+    if (!g->oom && k + 1 < N_SLOTS)
+        region_gen(x, g, offer, k + 1);
+}
+
+/* The DSP for slot h: the regions' lists for h merged in time order, then
+ * the waiting requests whose server frees before the slot's end; the
+ * departures go to their regions' `dep`; the peak minute and, at a
+ * minute's end, the DSP queue length are recorded. */
+static void dsp_step(mdl_dcc_detail *x, long h)
 {
     mdl_dcc_dayres *res = x->res;
     mdl_dcc_detailres *dres = x->dres;
-    if (w >= 1 && w - 1 < MDL_DCC_MINUTES) {
-        long pw = w - 1;
-        for (int i = 0; i < MDL_DCC_N_STAGES; i++) {
-            const stage *g = i == 0 ? &x->dsp : &x->reg[i - 1]->csp;
-            double q = (double)stage_waiting(g);
-            res->queue[i][pw] = q;
-            if (q > res->max_queue[i])
-                res->max_queue[i] = q;
-            if ((pw + 1) % dres->bin_minutes == 0)
-                dres->queue[(size_t)(pw / dres->bin_minutes) * MDL_DCC_N_STAGES + (size_t)i] = (float)q;
-        }
-    }
-    if (w >= MDL_DCC_HORIZON)
-        return 1;
-    const int in_day = w < MDL_DCC_MINUTES;
+    const win wn = slot_win(x, h);
+    const long m = h / SLOTS_PER_MIN;
+    const int in_day = m < MDL_DCC_MINUTES;
     size_t n_in = 0;
     for (int r = 0; r < R_; r++)
-        n_in += x->reg[r]->in.n;
-    if (!in_day && n_in == 0 && x->pending.n == 0 && stage_waiting(&x->dsp) == 0) {
-        int busy = 0;
-        for (int r = 0; r < R_; r++)
-            busy |= x->reg[r]->future.n > 0 || stage_waiting(&x->reg[r]->csp) > 0;
-        if (!busy)
-            return 1;
-    }
+        n_in += x->reg[r]->in[wn.par].n;
     if (in_day) {
-        double tot = 0;
-        for (int r = 0; r < R_; r++) {
-            double c = (double)x->reg[r]->in.n;
-            if (c > res->peak_minute[r])
-                res->peak_minute[r] = c;
-            tot += c;
+        for (int r = 0; r < R_; r++)
+            x->minute_in[r] += (double)x->reg[r]->in[wn.par].n;
+        if (h % SLOTS_PER_MIN == SLOTS_PER_MIN - 1) {
+            double tot = 0;
+            for (int r = 0; r < R_; r++) {
+                double c = x->minute_in[r];
+                if (c > res->peak_minute[r])
+                    res->peak_minute[r] = c;
+                tot += c;
+                x->minute_in[r] = 0;
+            }
+            if (tot > res->peak_minute_total)
+                res->peak_minute_total = tot;
         }
-        if (tot > res->peak_minute_total)
-            res->peak_minute_total = tot;
     }
-    if (dvec_reserve(&x->pending, x->pending.n + n_in + stage_waiting(&x->dsp))) {
-        x->oom = 1;
-        return 1;
-    }
-    const win wn = window(x, w);
+    for (int r = 0; r < R_; r++)
+        if (dvec_reserve(&x->reg[r]->dep[wn.par], n_in + stage_waiting(&x->dsp))) {
+            x->oom = 1;
+            return;
+        }
     /* The DSP takes the regions' sorted lists merged in time order (ties:
      * lower region first). */
     dreq *cur[R_], *end[R_];
     int64_t head[R_];   /* time of each list's next request; INT64_MAX when done */
     for (int r = 0; r < R_; r++) {
-        cur[r] = x->reg[r]->in.v;
-        end[r] = cur[r] + x->reg[r]->in.n;
+        cur[r] = x->reg[r]->in[wn.par].v;
+        end[r] = cur[r] + x->reg[r]->in[wn.par].n;
         head[r] = cur[r] < end[r] ? cur[r]->t : INT64_MAX;
     }
     for (;;) {
@@ -871,24 +1002,51 @@ static int dsp_phase(mdl_dcc_detail *x, long w)
             x->oom = 1;
     }
     drain(x, &wn, &x->dsp, NULL, wn.T1, 1);
-    /* Release the departures before T1 to their CSPs (sorted there). */
-    dvec *P = &x->pending;
-    for (int r = 0; r < R_; r++)
-        if (dvec_reserve(&x->reg[r]->csp_in, x->reg[r]->csp_in.n + P->n)) {
-            x->oom = 1;
-            return 1;
-        }
-    size_t keep = 0;
-    for (size_t i = 0; i < P->n; i++) {
-        if (P->v[i].t < wn.T1) {
-            dvec *c = &x->reg[P->v[i].lane % R_]->csp_in;
-            c->v[c->n++] = P->v[i];
-        } else {
-            P->v[keep++] = P->v[i];
+    if (in_day && h % SLOTS_PER_MIN == SLOTS_PER_MIN - 1) {
+        double q = (double)stage_waiting(&x->dsp);
+        res->queue[0][m] = q;
+        if (q > res->max_queue[0])
+            res->max_queue[0] = q;
+        if ((m + 1) % dres->bin_minutes == 0)
+            dres->queue[(size_t)(m / dres->bin_minutes) * MDL_DCC_N_STAGES] = (float)q;
+    }
+}
+
+/* After step k, with no fresh arrivals left: is everything idle?  Then the
+ * remaining steps would change nothing, and the day can stop. */
+static int all_idle(const mdl_dcc_detail *x, long k)
+{
+    if (k < 2 * (long)MDL_DCC_MINUTES || stage_waiting(&x->dsp))
+        return 0;
+    for (int r = 0; r < R_; r++) {
+        const region *g = x->reg[r];
+        if (g->in[(k + 1) & 1].n || g->dep[k & 1].n || g->carry.n || g->done[k & 1].n || g->future.n ||
+            stage_waiting(&g->csp))
+            return 0;
+    }
+    return 1;
+}
+
+/* Requests the tasks of step k will handle (to decide whether to fork). */
+static size_t step_work(const mdl_dcc_detail *x, const mdl_dcc_offer *offer, long k)
+{
+    size_t work = 0;
+    for (int r = 0; r < R_; r++) {
+        const region *g = x->reg[r];
+        if (k >= 0)
+            work += g->in[k & 1].n;
+        if (k >= 1)
+            work += g->dep[(k - 1) & 1].n + g->carry.n;
+        long h = k + 1, m = h / SLOTS_PER_MIN;
+        if (m < MDL_DCC_MINUTES) {
+            if (h % SLOTS_PER_MIN)
+                work += g->fresh2.n;
+            else
+                for (int s = 0; s < S_; s++)
+                    work += (size_t)offer->a[((size_t)s * R_ + (size_t)r) * MDL_DCC_MINUTES + (size_t)m];
         }
     }
-    P->n = keep;
-    return x->oom;
+    return work;
 }
 
 /* ---- the day ------------------------------------------------------------------------ */
@@ -903,7 +1061,7 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
     x->bin_us = dres->bin_minutes * SIM_US_PER_MIN;
     x->inv_bin_us = 1.0 / (double)x->bin_us;
     x->oom = 0;
-    x->pending.n = 0;
+    memset(x->minute_in, 0, sizeof x->minute_in);
     if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
                         (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
@@ -923,32 +1081,39 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         rb_init(&g->arr_rng, x->seed, entity, base | (uint32_t)(12 + r) << 8);
         sim_rng_stream_init(&g->cnt_stream, x->seed, entity, base | (uint32_t)(9 + r) << 8);
         sim_rng_gsl_wrap(&g->cnt_gsl, &g->cnt_stream);
-        g->in.n = g->csp_in.n = g->future.n = 0;
+        for (int k = 0; k < 2; k++)
+            g->in[k].n = g->dep[k].n = g->done[k].n = 0;
+        g->fresh2.n = g->future.n = g->carry.n = g->csp_in.n = 0;
+        g->seq = 0;
         memset(&g->rr, 0, sizeof g->rr);
         mdl_dcc_detailres_clear(&g->part);
         g->oom = 0;
     }
-    const int nt = n_threads < 1 ? 1 : n_threads > R ? R : n_threads;
-    for (long w = 0; w <= MDL_DCC_HORIZON; w++) {
-        /* The regions' phase forks only when the window has enough work to
-         * pay for the fork and join (a few microseconds on idle cores, up to
-         * a time slice when another process holds a core: forking every
-         * minute of a small day made it 10x slower on a loaded machine).
-         * Regions run in any order on any thread; each touches only its own
-         * state, so the choice changes nothing in the results. */
-        size_t work = 0;
-        for (int r = 0; r < R; r++) {
-            work += x->reg[r]->csp_in.n;
-            if (w < MDL_DCC_MINUTES)
-                for (int s = 0; s < S_; s++)
-                    work += (size_t)offer->a[((size_t)s * R + (size_t)r) * MDL_DCC_MINUTES + (size_t)w];
+    /* One task for the DSP and one per region: more threads than that have
+     * nothing to do. */
+    const int nt = n_threads < 1 ? 1 : n_threads > 1 + R ? 1 + R : n_threads;
+    for (long k = -1; k <= N_SLOTS; k++) {
+        /* The step forks only when it has enough work to pay for the fork
+         * and join (a few microseconds on idle cores, up to a time slice
+         * when another process holds a core: forking every minute of a
+         * small day made it 10x slower on a loaded machine).  The tasks run
+         * in any order on any thread; each touches only its own state and
+         * its side of the double buffers, so the choice changes nothing in
+         * the results.  The DSP (the biggest task) is handed out first, then
+         * the regions from the busiest (south) down. */
+        int par = nt > 1 && step_work(x, offer, k) >= x->par_min;
+#pragma omp parallel for num_threads(nt) if (par) schedule(dynamic, 1)
+        for (int t = 0; t <= R; t++) {
+            if (t == 0) {
+                if (k >= 0 && k < N_SLOTS)
+                    dsp_step(x, k);
+            } else {
+                region_step(x, x->reg[R - t], offer, k);
+            }
         }
-#pragma omp parallel for num_threads(nt) if (nt > 1 && work >= x->par_min) schedule(dynamic, 1)
-        for (int r = 0; r < R; r++)
-            region_phase(x, x->reg[r], offer, w);
         for (int r = 0; r < R; r++)
             x->oom |= x->reg[r]->oom;
-        if (x->oom || dsp_phase(x, w))
+        if (x->oom || all_idle(x, k))
             break;
     }
     if (x->oom)
@@ -961,8 +1126,6 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             x->reg[l % R]->rr.unresolved[l / R] += 1;
         }
     }
-    for (size_t k = 0; k < x->pending.n; k++)
-        x->reg[x->pending.v[k].lane % R]->rr.unresolved[x->pending.v[k].lane / R] += 1;
     for (int r = 0; r < R; r++) {
         region *g = x->reg[r];
         for (int t = 0; t < 2; t++) {
@@ -970,8 +1133,14 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             for (size_t k = 0; k < q->n; k++)
                 g->rr.unresolved[q->v[(q->head + k) & (q->cap - 1)].lane / R] += 1;
         }
-        for (size_t k = 0; k < g->csp_in.n; k++)
-            g->rr.unresolved[g->csp_in.v[k].lane / R] += 1;
+        for (size_t k = 0; k < g->carry.n; k++)   /* between the stages */
+            g->rr.unresolved[g->carry.v[k].lane / R] += 1;
+        for (int t = 0; t < 2; t++) {
+            for (size_t k = 0; k < g->dep[t].n; k++)
+                g->rr.unresolved[g->dep[t].v[k].lane / R] += 1;
+            for (size_t k = 0; k < g->done[t].n; k++)   /* completed at the DSP: none left at the horizon */
+                complete(x, g, &g->done[t].v[k], g->done[t].v[k].t);
+        }
         for (size_t k = 0; k < g->future.n; k++)
             if (g->future.v[k].attempt > 0)   /* a notice not yet created is not a request yet */
                 g->rr.unresolved[g->future.v[k].lane / R] += 1;

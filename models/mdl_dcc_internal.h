@@ -105,16 +105,20 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
 typedef struct mdl_dcc_detail mdl_dcc_detail;
 mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim_err *err);
 void mdl_dcc_detail_free(mdl_dcc_detail *x);
-/* Request-level day on up to n_threads threads (at most one per region
- * helps); the result does not depend on n_threads.  dres must have the
- * scenario's bin_minutes. */
+/* Request-level day on up to n_threads threads (at most 4 help: the DSP
+ * and the three regions run as a pipeline of half-minute slots); the
+ * result does not depend on n_threads.  dres must have the scenario's
+ * bin_minutes.  mdl_dcc_detail_alloc fails (SIM_EINPUT) when
+ * retry.response_timeout_s is under 60 s: the pipeline needs retries to
+ * land two slots after the CSP work that made them (the schema's minimum). */
 int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
                        mdl_dcc_detailres *dres, int n_threads, sim_err *err);
+/* Pipeline steps handling fewer requests than this (default 2,000) run
+ * their tasks on one thread (the test sets 0 or a low value to force the
+ * parallel path). */
+void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests);
 /* into += from, for the service- and region-indexed series, and stage
  * stage_i's utilisation column (merging the regions' partial results). */
-/* Windows with fewer requests than this (default 2,000) run their regions
- * on one thread (for the test, which forces the parallel path). */
-void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests);
 void mdl_dcc_detailres_add(mdl_dcc_detailres *into, const mdl_dcc_detailres *from, int stage_i);
 /* n Exp(1) draws of the request-level model's generator (ziggurat), from
  * stream (seed, entity, MDL_RNG_DCC_DETAIL): for its distribution test. */

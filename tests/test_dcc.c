@@ -476,14 +476,14 @@ static void test_fluid_closed_form(void **state)
 }
 
 /* ---- request level: bit-identical for any thread count --------------------------------- */
-static void test_detail_threads(void **state)
+/* The day of `dcc_text` on 1, 2, 3 and 4 threads (the DSP's task and the
+ * three regions' run concurrently in each half-minute step of the
+ * pipeline; 4 threads run all four at once), with steps of par_min+
+ * requests forked: every result array must be bit-identical, and each day
+ * must conserve requests exactly.  Returns the 1-thread day (caller frees). */
+static mdl_dcc_dayres *check_detail_threads(const char *dcc_text, size_t par_min, int bin_minutes)
 {
-    (void)state;
-    /* Busy enough that every stage queues at the night peak and retries,
-     * notices and the drain after midnight all happen. */
-    mdl_scenario *sc = load("initial_fleet = { hubs = 150000; }; retry = { device_failure = 0.05; }; "
-                            "dsp = { servers = 1; service_time_s = 0.08; }; "
-                            "csp = { north = { servers = 1; service_time_s = 0.2; }; }; detail = { bin_minutes = 5; };");
+    mdl_scenario *sc = load(dcc_text);
     mdl_dcc *d = make(sc, 1);
     run_day(d, 0);
     mdl_dcc_offer *offer = malloc(sizeof *offer);
@@ -492,23 +492,18 @@ static void test_detail_threads(void **state)
     sim_err err = {0};
     mdl_dcc_detail *x = mdl_dcc_detail_alloc(&sc->dcc, 7, &err);
     assert_non_null(x);
-    /* Fork the regions in windows of 600+ requests (the night peak, ~150
-     * minutes); quiet windows run on one thread either way. */
-    mdl_dcc_detail_set_parallel_min(x, 600);
-    mdl_dcc_dayres *res[3];
-    mdl_dcc_detailres dres[3];
-    for (int t = 0; t < 3; t++) {
+    mdl_dcc_detail_set_parallel_min(x, par_min);
+    enum { T = 4 };
+    mdl_dcc_dayres *res[T];
+    mdl_dcc_detailres dres[T];
+    for (int t = 0; t < T; t++) {
         res[t] = malloc(sizeof *res[t]);
-        assert_int_equal(mdl_dcc_detailres_init(&dres[t], 5, &err), SIM_OK);
+        assert_int_equal(mdl_dcc_detailres_init(&dres[t], bin_minutes, &err), SIM_OK);
         assert_int_equal(mdl_dcc_detail_day(x, offer, 19737, res[t], &dres[t], t + 1, &err), SIM_OK);
+        check_conservation(res[t], 0.0);
     }
-    double mq = 0;
-    for (int i = 0; i < MDL_DCC_N_STAGES; i++)
-        mq = fmax(mq, res[0]->max_queue[i]);
-    assert_true(mq > 100);   /* queues really formed */
-    assert_true(sum_sr(res[0]->requests, MDL_DCC_SVC_FAILURE_NOTICE) > 0);
     size_t nb = dres[0].n_bins, S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, G = MDL_DCC_N_STAGES;
-    for (int t = 1; t < 3; t++) {
+    for (int t = 1; t < T; t++) {
         assert_memory_equal(res[0], res[t], sizeof *res[0]);
         assert_memory_equal(dres[0].arrivals, dres[t].arrivals, nb * S * 4);
         assert_memory_equal(dres[0].completions, dres[t].completions, nb * S * 4);
@@ -523,11 +518,83 @@ static void test_detail_threads(void **state)
         assert_memory_equal(dres[0].lat_max, dres[t].lat_max, nb * S * 4);
         assert_memory_equal(dres[0].hist, dres[t].hist, sizeof dres[0].hist);
     }
-    for (int t = 0; t < 3; t++) {
-        free(res[t]);
+    for (int t = 0; t < T; t++) {
+        if (t)
+            free(res[t]);
         mdl_dcc_detailres_destroy(&dres[t]);
     }
     free(offer);
+    mdl_dcc_detail_free(x);
+    free(sc);
+    return res[0];
+}
+
+static void test_detail_threads(void **state)
+{
+    (void)state;
+    /* Busy enough that every stage queues at the night peak and retries,
+     * notices and the drain after midnight all happen.  Steps of 600+
+     * requests fork (the night peak, ~150 minutes); quiet ones run on one
+     * thread either way. */
+    mdl_dcc_dayres *res = check_detail_threads(
+        "initial_fleet = { hubs = 150000; }; retry = { device_failure = 0.05; }; "
+        "dsp = { servers = 1; service_time_s = 0.08; }; "
+        "csp = { north = { servers = 1; service_time_s = 0.2; }; }; detail = { bin_minutes = 5; };",
+        600, 5);
+    double mq = 0;
+    for (int i = 0; i < MDL_DCC_N_STAGES; i++)
+        mq = fmax(mq, res->max_queue[i]);
+    assert_true(mq > 100);   /* queues really formed */
+    assert_true(sum_sr(res->requests, MDL_DCC_SVC_FAILURE_NOTICE) > 0);
+    free(res);
+}
+
+/* The pipeline's edge: a CSP's retries and 1.75 notices come back to the
+ * DSP two half-minute slots after the CSP slot that made them, at the
+ * earliest (response_timeout_s >= 60 s).  With the shortest delay the
+ * schema allows (time-out 60 s, no back-off) they land right at that edge;
+ * deterministic service times make equal times (ties) common, and
+ * on_demand_first adds the priority rings; every step forks.  Same day on
+ * any thread count, nothing lost (exact conservation), retries happened. */
+static void test_detail_threads_shortest_retry(void **state)
+{
+    (void)state;
+    mdl_dcc_dayres *res = check_detail_threads(
+        "initial_fleet = { hubs = 60000; }; on_demand_first = true; "
+        "retry = { device_failure = 0.08; response_timeout_s = 60.0; backoff_s = 0.0; max_retries = 3; }; "
+        "dsp = { servers = 1; service_time_s = 0.12; distribution = \"deterministic\"; }; "
+        "csp = { north = { servers = 1; service_time_s = 0.6; distribution = \"deterministic\"; }; "
+        "        central = { servers = 2; service_time_s = 0.2; distribution = \"deterministic\"; }; }; "
+        "detail = { bin_minutes = 1; };",
+        0, 1);
+    double req = 0, att = 0;
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++) {
+            req += res->requests[s][r];
+            att += res->attempts[s][r];
+        }
+    assert_true(att > req * 1.01);   /* retries really went round (~8 % of first attempts fail) */
+    assert_true(sum_sr(res->requests, MDL_DCC_SVC_FAILURE_NOTICE) > 0);
+    assert_true(res->max_queue[0] > 5);      /* the DSP queued (18 here) */
+    assert_true(res->max_queue[1] > 100);    /* and the north CSP (~3,400) */
+    free(res);
+}
+
+/* The request-level model refuses a time-out shorter than two slots (the
+ * schema already does; a caller filling mdl_dcc_params itself is caught
+ * here, not by a wrong day). */
+static void test_detail_short_timeout(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load("initial_fleet = { hubs = 1000; };");
+    sc->dcc.retry.response_timeout_s = 59.5;
+    sim_err err = {0};
+    assert_null(mdl_dcc_detail_alloc(&sc->dcc, 7, &err));
+    assert_int_equal(err.code, SIM_EINPUT);
+    assert_non_null(strstr(err.msg, "response_timeout_s"));
+    sc->dcc.retry.response_timeout_s = 60.0;
+    mdl_dcc_detail *x = mdl_dcc_detail_alloc(&sc->dcc, 7, &err);
+    assert_non_null(x);
     mdl_dcc_detail_free(x);
     free(sc);
 }
@@ -646,6 +713,8 @@ int main(void)
         cmocka_unit_test(test_schema_errors),
         cmocka_unit_test(test_fluid_closed_form),
         cmocka_unit_test(test_detail_threads),
+        cmocka_unit_test(test_detail_threads_shortest_retry),
+        cmocka_unit_test(test_detail_short_timeout),
         cmocka_unit_test(test_rng_words),
         cmocka_unit_test(test_exp_ziggurat),
         cmocka_unit_test(test_totals),

@@ -11,12 +11,15 @@
  *   dcc_detail ... requests_per_s_core=  requests / CPU second of the day
  *                  (= per core at 1 thread; CPU time, not wall, because the
  *                  dev machine is shared), wall_s=, gb_day_s= (wall scaled
- *                  to 28 M hubs)
+ *                  to 28 M hubs), digest= FNV-1a of every result array of the
+ *                  day (equal digests: bit-identical output, e.g. across
+ *                  thread counts or before/after an optimisation)
  *   dcc_fluid  ... ms_per_day=  mean of N fluid days on the same offer
  *                  (CPU time), closed= 1 if they took the closed form
  *   dcc_day    ... ms=  one whole mdl_dcc_day (offer built from scratch,
  *                  fluid day, totals), the first day of a run
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,34 @@
 #include "mdl_dcc.h"
 #include "mdl_dcc_internal.h"
 #include "mdl_scenario.h"
+
+/* FNV-1a over bytes: a fingerprint of a detail day's results, so two builds
+ * or thread counts can be compared for bit-identical output. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+static uint64_t day_digest(const mdl_dcc_dayres *res, const mdl_dcc_detailres *d)
+{
+    size_t nb = d->n_bins, S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, G = MDL_DCC_N_STAGES;
+    uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), res, sizeof *res);
+    h = fnv(h, d->arrivals, nb * S * sizeof(int32_t));
+    h = fnv(h, d->completions, nb * S * sizeof(int32_t));
+    h = fnv(h, d->failures, nb * S * sizeof(int32_t));
+    h = fnv(h, d->sla_breaches, nb * S * sizeof(int32_t));
+    h = fnv(h, d->arrivals_r, nb * R * sizeof(int32_t));
+    h = fnv(h, d->completions_r, nb * R * sizeof(int32_t));
+    h = fnv(h, d->failures_r, nb * R * sizeof(int32_t));
+    h = fnv(h, d->queue, nb * G * sizeof(float));
+    h = fnv(h, d->utilisation, nb * G * sizeof(float));
+    h = fnv(h, d->lat, nb * S * MDL_DCC_HIST_BINS * sizeof(uint32_t));
+    h = fnv(h, d->lat_max, nb * S * sizeof(float));
+    return fnv(h, d->hist, sizeof d->hist);
+}
 
 static double clock_s(clockid_t id)
 {
@@ -128,9 +159,10 @@ int main(int argc, char **argv)
             att += res->attempts[s][r];
         }
     printf("dcc_detail hubs=%lld threads=%d requests=%.0f attempts=%.0f wall_s=%.3f cpu_s=%.3f "
-           "requests_per_s_core=%.0f gb_day_s=%.2f p99_hh_read_s=%.2f\n",
+           "requests_per_s_core=%.0f gb_day_s=%.2f p99_hh_read_s=%.2f digest=%016llx\n",
            hubs, threads, req, att, wall, cpu, req / cpu, wall * 28e6 / (double)hubs,
-           mdl_dcc_hist_quantile(&dres.hist[MDL_DCC_SVC_READ_HH], 0.99));
+           mdl_dcc_hist_quantile(&dres.hist[MDL_DCC_SVC_READ_HH], 0.99),
+           (unsigned long long)day_digest(res, &dres));
     mdl_dcc_detailres_destroy(&dres);
     mdl_dcc_detail_free(x);
     free(offer);
