@@ -54,8 +54,14 @@
  * Not for: ordinary days (mdl_dcc_fluid.c), output (mdl_dcc.c).
  */
 #include <math.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -415,6 +421,7 @@ struct mdl_dcc_detail {
     int64_t target_us[S_];
     uint8_t tier[S_];
     size_t par_min;                     /* requests in a step worth forking its tasks for */
+    int max_threads;                    /* team size cap; 0: the CPUs this process may use */
     /* per day */
     mdl_dcc_dayres *res;
     mdl_dcc_detailres *dres;
@@ -551,6 +558,11 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
 void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests)
 {
     x->par_min = requests;
+}
+
+void mdl_dcc_detail_set_max_threads(mdl_dcc_detail *x, int n_threads)
+{
+    x->max_threads = n_threads < 0 ? 0 : n_threads;
 }
 
 void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage_i, mdl_dcc_stage_stats *out)
@@ -1049,6 +1061,166 @@ static size_t step_work(const mdl_dcc_detail *x, const mdl_dcc_offer *offer, lon
     return work;
 }
 
+/* ---- running the steps on threads ------------------------------------------------------- */
+/* Task t of step k: 0 the DSP for slot k, 1..3 the regions from the
+ * busiest (south) down.  Tasks run in any order on any thread; each touches
+ * only its own state and its side of the double buffers, so the choice
+ * changes nothing in the results. */
+static void step_task(mdl_dcc_detail *x, const mdl_dcc_offer *offer, long k, int t)
+{
+    if (t == 0) {
+        if (k >= 0 && k < N_SLOTS)
+            dsp_step(x, k);
+    } else {
+        region_step(x, x->reg[R_ - t], offer, k);
+    }
+}
+
+/* After all of step k's tasks: is the day over (out of memory, or idle)? */
+static int step_end(mdl_dcc_detail *x, long k)
+{
+    for (int r = 0; r < R_; r++)
+        x->oom |= x->reg[r]->oom;
+    return x->oom || all_idle(x, k);
+}
+
+/* A thread team's own step barrier.  A GB peak day has ~2,900 steps of a
+ * couple of milliseconds; with an OpenMP fork and join per step, what the
+ * threads did between steps was up to libgomp's wait policy (a thread that
+ * falls asleep pays a wake-up per step; OMP_WAIT_POLICY=active spins for
+ * ever, bad manners on a shared machine), and with another process on one
+ * of 2 cores, 2 threads took 12.6 s against 9.5 s on one.
+ * So one parallel region runs a whole run of busy steps.  The team's first
+ * thread (the leader) does the serial part between steps and publishes
+ * each step by a release store of `go`; the tasks are handed out by an
+ * atomic counter (DSP first: it is the longest); each other thread reports
+ * the end of its share by an acq_rel increment of `arrived`, which the
+ * leader waits for with an acquire load.  Everything a task wrote in step k
+ * is so published, through the leader, to every task of step k+1.  Waits
+ * spin briefly (a step's imbalance is short when both cores are ours) and
+ * then yield the core at every check (when another process holds a core,
+ * the thread we wait for gets it).  The run ends at the first step with
+ * too little work: threads never wait long, so no sleeping tier is needed.
+ * A thread that loses its core in the middle of a task still holds up the
+ * step for a time slice, so the leader also compares each step's wall time
+ * with the CPU time its tasks took: in a window of STEP_WINDOW steps where
+ * most steps gained less than 10 %, the run ends and the next `backoff`
+ * steps run on one thread (doubling each time the next try fails, back to
+ * the minimum when a window pays; with the busy neighbour, 2 threads then
+ * take 9.7 s, as one does).  Which thread runs a task changes nothing in
+ * the results, so neither does any of this. */
+typedef struct step_sync {
+    _Alignas(64) atomic_long go;        /* k + 2 of the step published; STEP_STOP: the run is over */
+    _Alignas(64) atomic_int next;       /* next task of the current step to hand out */
+    _Alignas(64) atomic_int arrived;    /* other threads done with the current step */
+    _Alignas(64) atomic_llong cpu_ns;   /* the other threads' CPU time in the current step's tasks */
+    _Alignas(64) long k;                /* in: the run's first step; out: the next step to run */
+    int finished;                       /* out: the day is over */
+    int slow;                           /* out: the run ended because threads did not pay */
+    int paid;                           /* out: some window of the run paid */
+} step_sync;
+
+#define STEP_STOP (-1L)
+/* Pause-spins before a waiting thread starts yielding its core: a few tens
+ * of microseconds, well under a busy step. */
+#define STEP_SPINS 4000
+/* Steps judged at a time, and the range of busy steps then run on one
+ * thread after a window that did not pay (a window costs at most ~1.3x its
+ * serial time; the back-off keeps the tries a few % of a loaded day). */
+#define STEP_WINDOW 32
+#define STEP_BACKOFF_MIN 64
+#define STEP_BACKOFF_MAX 1024
+
+static inline long long clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* Take and run tasks of step k until none is left. */
+static void step_share(mdl_dcc_detail *x, const mdl_dcc_offer *offer, long k, step_sync *sy)
+{
+    int t;
+    while ((t = atomic_fetch_add_explicit(&sy->next, 1, memory_order_relaxed)) <= R_)
+        step_task(x, offer, k, t);
+}
+
+/* Called by every thread of the team. */
+static void busy_run(mdl_dcc_detail *x, const mdl_dcc_offer *offer, step_sync *sy)
+{
+#ifdef _OPENMP
+    const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
+#else
+    const int tid = 0, nth = 1;
+#endif
+    if (tid != 0) {
+        long seen = 0;
+        for (;;) {
+            long g;
+            for (unsigned spin = 0; (g = atomic_load_explicit(&sy->go, memory_order_acquire)) == seen; spin++) {
+                if (spin < STEP_SPINS)
+                    cpu_relax();
+                else
+                    sched_yield();
+            }
+            if (g == STEP_STOP)
+                return;
+            seen = g;
+            long long c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+            step_share(x, offer, g - 2, sy);
+            atomic_fetch_add_explicit(&sy->cpu_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0, memory_order_relaxed);
+            atomic_fetch_add_explicit(&sy->arrived, 1, memory_order_acq_rel);
+        }
+    }
+    long k = sy->k;
+    int judged = 0, unpaid = 0;
+    for (;;) {
+        /* The others are all past the previous step's counters. */
+        atomic_store_explicit(&sy->next, 0, memory_order_relaxed);
+        atomic_store_explicit(&sy->arrived, 0, memory_order_relaxed);
+        atomic_store_explicit(&sy->cpu_ns, 0, memory_order_relaxed);
+        long long w0 = clock_ns(CLOCK_MONOTONIC), c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+        atomic_store_explicit(&sy->go, k + 2, memory_order_release);
+        step_share(x, offer, k, sy);
+        long long cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+        for (unsigned spin = 0; atomic_load_explicit(&sy->arrived, memory_order_acquire) < nth - 1; spin++) {
+            if (spin < STEP_SPINS)
+                cpu_relax();
+            else
+                sched_yield();
+        }
+        cpu += atomic_load_explicit(&sy->cpu_ns, memory_order_relaxed);
+        unpaid += 10 * (clock_ns(CLOCK_MONOTONIC) - w0) > 9 * cpu;
+        if (step_end(x, k)) {
+            sy->finished = 1;
+            break;
+        }
+        k++;
+        if (++judged == STEP_WINDOW) {
+            if (2 * unpaid > judged) {
+                sy->slow = 1;
+                break;
+            }
+            sy->paid = 1;
+            judged = unpaid = 0;
+        }
+        if (k > N_SLOTS || step_work(x, offer, k) < x->par_min)
+            break;
+    }
+    sy->k = k;
+    atomic_store_explicit(&sy->go, STEP_STOP, memory_order_release);
+}
+
 /* ---- the day ------------------------------------------------------------------------ */
 int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
                        mdl_dcc_detailres *dres, int n_threads, sim_err *err)
@@ -1090,31 +1262,56 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         g->oom = 0;
     }
     /* One task for the DSP and one per region: more threads than that have
-     * nothing to do. */
+     * nothing to do.  More threads than CPUs only take turns on them, and a
+     * thread that loses its CPU in the middle of a task holds up the step
+     * (3 threads on 2 cores: 6.9 s for a GB day, 2 threads: 5.2 s), so the
+     * team is also capped at the CPUs this process may use (the test lifts
+     * the cap to check 3 and 4 threads on a small machine). */
+    int cap = x->max_threads;
+#ifdef _OPENMP
+    if (!cap)
+        cap = omp_get_num_procs();
+#endif
+    if (cap > 0 && n_threads > cap)
+        n_threads = cap;
     const int nt = n_threads < 1 ? 1 : n_threads > 1 + R ? 1 + R : n_threads;
-    for (long k = -1; k <= N_SLOTS; k++) {
-        /* The step forks only when it has enough work to pay for the fork
-         * and join (a few microseconds on idle cores, up to a time slice
-         * when another process holds a core: forking every minute of a
-         * small day made it 10x slower on a loaded machine).  The tasks run
-         * in any order on any thread; each touches only its own state and
-         * its side of the double buffers, so the choice changes nothing in
-         * the results.  The DSP (the biggest task) is handed out first, then
-         * the regions from the busiest (south) down. */
-        int par = nt > 1 && step_work(x, offer, k) >= x->par_min;
-#pragma omp parallel for num_threads(nt) if (par) schedule(dynamic, 1)
-        for (int t = 0; t <= R; t++) {
-            if (t == 0) {
-                if (k >= 0 && k < N_SLOTS)
-                    dsp_step(x, k);
-            } else {
-                region_step(x, x->reg[R - t], offer, k);
+    long step = -1, serial_left = 0, backoff = STEP_BACKOFF_MIN;
+    while (step <= N_SLOTS) {
+        /* A run of busy steps goes to one thread team (busy_run); a step
+         * with too little work to pay for the hand-over runs here, on this
+         * thread (waking the team costs a few microseconds on idle cores,
+         * up to a time slice when another process holds a core: forking
+         * every minute of a small day made it 10x slower on a loaded
+         * machine), and so does a whole day on one thread, and the steps
+         * after a run that did not pay (see step_sync). */
+        if (nt > 1 && !serial_left && step_work(x, offer, step) >= x->par_min) {
+            step_sync sy;
+            atomic_init(&sy.go, 0);
+            atomic_init(&sy.next, 0);
+            atomic_init(&sy.arrived, 0);
+            atomic_init(&sy.cpu_ns, 0);
+            sy.k = step;
+            sy.finished = sy.slow = sy.paid = 0;
+#pragma omp parallel num_threads(nt)
+            busy_run(x, offer, &sy);
+            step = sy.k;
+            if (sy.finished)
+                break;
+            if (sy.paid)
+                backoff = STEP_BACKOFF_MIN;
+            if (sy.slow) {
+                serial_left = backoff;
+                backoff = backoff * 2 > STEP_BACKOFF_MAX ? STEP_BACKOFF_MAX : backoff * 2;
             }
+            continue;
         }
-        for (int r = 0; r < R; r++)
-            x->oom |= x->reg[r]->oom;
-        if (x->oom || all_idle(x, k))
+        if (serial_left)
+            serial_left--;
+        for (int t = 0; t <= R; t++)
+            step_task(x, offer, step, t);
+        if (step_end(x, step))
             break;
+        step++;
     }
     if (x->oom)
         return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");

@@ -117,6 +117,10 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
  * their tasks on one thread (the test sets 0 or a low value to force the
  * parallel path). */
 void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests);
+/* At most this many threads in a request-level day (default 0: the CPUs
+ * the process may use; more only take turns on them).  The result does not
+ * depend on it; the test raises it to run 3 and 4 threads on any machine. */
+void mdl_dcc_detail_set_max_threads(mdl_dcc_detail *x, int n_threads);
 /* into += from, for the service- and region-indexed series, and stage
  * stage_i's utilisation column (merging the regions' partial results). */
 void mdl_dcc_detailres_add(mdl_dcc_detailres *into, const mdl_dcc_detailres *from, int stage_i);

@@ -493,6 +493,7 @@ static mdl_dcc_dayres *check_detail_threads(const char *dcc_text, size_t par_min
     mdl_dcc_detail *x = mdl_dcc_detail_alloc(&sc->dcc, 7, &err);
     assert_non_null(x);
     mdl_dcc_detail_set_parallel_min(x, par_min);
+    mdl_dcc_detail_set_max_threads(x, 4);   /* 3 and 4 threads even on a 2-core machine */
     enum { T = 4 };
     mdl_dcc_dayres *res[T];
     mdl_dcc_detailres dres[T];
