@@ -143,6 +143,23 @@ void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsig
                                        (flags & MDL_DCC_FLAG_GAS) != 0, gen, (flags & MDL_DCC_FLAG_PREPAY) != 0);
 }
 
+/* Append to a growable uint32 array: amortised doubling, kept across days,
+ * so nothing is allocated once the busiest day so far has been seen.
+ * Returns -1 (array unchanged) when memory runs out. */
+static int u32_push(uint32_t **v, size_t *n, size_t *cap, size_t first_cap, uint32_t x)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : first_cap;
+        uint32_t *nv = realloc(*v, c * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = c;
+    }
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
 void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t)
 {
     if (region < 0 || region >= MDL_N_REGIONS || msg < 0 || msg >= MDL_DCC_N_INSTALL_MSGS) {
@@ -150,19 +167,9 @@ void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t)
         return;
     }
     int64_t minute = sim_time_of_day(t) / SIM_US_PER_MIN;
-    if (o->n_msgs == o->cap_msgs) {
-        /* Amortised doubling, kept across days: no allocation once the
-         * busiest day so far has been seen. */
-        size_t cap = o->cap_msgs ? o->cap_msgs * 2 : 1024;
-        uint32_t *v = realloc(o->msgs, cap * sizeof *v);
-        if (!v) {
-            o->oom = 1;
-            return;
-        }
-        o->msgs = v;
-        o->cap_msgs = cap;
-    }
-    o->msgs[o->n_msgs++] = (uint32_t)minute | (uint32_t)region << 11 | (uint32_t)msg << 13;
+    if (u32_push(&o->msgs, &o->n_msgs, &o->cap_msgs, 1024,
+                 (uint32_t)minute | (uint32_t)region << 11 | (uint32_t)msg << 13))
+        o->oom = 1;
 }
 
 mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard)
@@ -559,17 +566,11 @@ static void build_offer(mdl_dcc *d)
             int m = (int)(rec & 2047u), r = (int)(rec >> 11 & 3u), msg = (int)(rec >> 13 & 3u);
             double *a = mdl_dcc_offer_lane(o, MDL_DCC_SVC_PRENOTIFY + msg, r);
             if (a[m] == 0.0) {
-                if (d->n_inst_cells == d->cap_inst_cells) {
-                    size_t cap = d->cap_inst_cells ? d->cap_inst_cells * 2 : 4096;
-                    uint32_t *v = realloc(d->inst_cells, cap * sizeof *v);
-                    if (!v) {
-                        d->inst_oom = 1;
-                        continue;
-                    }
-                    d->inst_cells = v;
-                    d->cap_inst_cells = cap;
+                if (u32_push(&d->inst_cells, &d->n_inst_cells, &d->cap_inst_cells, 4096,
+                             (uint32_t)(a + m - o->a))) {
+                    d->inst_oom = 1;
+                    continue;
                 }
-                d->inst_cells[d->n_inst_cells++] = (uint32_t)(a + m - o->a);
             }
             a[m] += 1.0;
         }

@@ -688,7 +688,10 @@ int sim_h5_attr_str(sim_h5_file *f, const char *obj, const char *name, const cha
     return rc;
 }
 
-int sim_h5_attr_i64(sim_h5_file *f, const char *obj, const char *name, int64_t value, sim_err *err)
+/* A numeric scalar attribute: file type little-endian, memory type native
+ * (HDF5 converts). */
+static int attr_scalar(sim_h5_file *f, const char *obj, const char *name, hid_t file_type,
+                       const void *value, sim_err *err)
 {
     hid_t o;
     int rc;
@@ -696,23 +699,19 @@ int sim_h5_attr_i64(sim_h5_file *f, const char *obj, const char *name, int64_t v
         return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: NULL file");
     if (open_obj(f, obj, &o, err))
         return err ? err->code : SIM_ERUNTIME;
-    /* File type little-endian, memory type native: HDF5 converts. */
-    rc = attr_write(f, o, obj, name, H5T_STD_I64LE, &value, err);
+    rc = attr_write(f, o, obj, name, file_type, value, err);
     H5Oclose(o);
     return rc;
 }
 
+int sim_h5_attr_i64(sim_h5_file *f, const char *obj, const char *name, int64_t value, sim_err *err)
+{
+    return attr_scalar(f, obj, name, H5T_STD_I64LE, &value, err);
+}
+
 int sim_h5_attr_f64(sim_h5_file *f, const char *obj, const char *name, double value, sim_err *err)
 {
-    hid_t o;
-    int rc;
-    if (!f)
-        return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: NULL file");
-    if (open_obj(f, obj, &o, err))
-        return err ? err->code : SIM_ERUNTIME;
-    rc = attr_write(f, o, obj, name, H5T_IEEE_F64LE, &value, err);
-    H5Oclose(o);
-    return rc;
+    return attr_scalar(f, obj, name, H5T_IEEE_F64LE, &value, err);
 }
 
 /* ---- dimensions ---------------------------------------------------------- */
