@@ -68,6 +68,14 @@ ls "$tmp" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no temp
 expect_rc 0 "run with another seed" "$SMSIM" run scenarios/small.cfg --seed 12345 -o "$tmp/c.h5" --quiet
 h5diff -q "$tmp/a.h5" "$tmp/c.h5" /rollout /rollout >/dev/null 2>&1 && bad "a different seed gave identical /rollout" || ok "a different seed changes /rollout"
 
+# The effective scenario stored in the file reproduces the run exactly.
+if /usr/bin/python3 -c "import h5py,sys; a=h5py.File(sys.argv[1]).attrs['scenario_effective']; open(sys.argv[2],'w').write(a.decode() if isinstance(a,bytes) else a)" "$tmp/a.h5" "$tmp/effective.cfg" 2>"$tmp/py.err"; then
+  expect_rc 0 "run the stored effective scenario" "$SMSIM" run "$tmp/effective.cfg" --threads 2 -o "$tmp/e.h5" --quiet
+  h5diff --exclude-attribute / "$tmp/a.h5" "$tmp/e.h5" >/dev/null 2>&1 && ok "effective scenario reproduces every dataset" || bad "effective scenario gives different datasets"
+else
+  bad "could not read scenario_effective: $(cat "$tmp/py.err")"
+fi
+
 # An interrupted run: exit 1, no file under the final name, no temporary left.
 "$SMSIM" run scenarios/default.cfg -o "$tmp/int.h5" --quiet >/dev/null 2>"$tmp/int.err" &
 pid=$!; sleep 0.7; kill -INT $pid 2>/dev/null; wait $pid; rc=$?
