@@ -455,26 +455,7 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
         d->read_cdf[h + 1] = c / s;
     }
     d->ob = aligned_alloc(64, n_shards * sizeof *d->ob);
-    if (d->remote) {
-        /* Outboxes only: the fleet, the queues and /dcc live on rank 0. */
-        if (!d->ob) {
-            SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC outboxes for %zu shards)", n_shards);
-            mdl_dcc_free(d);
-            return NULL;
-        }
-        memset(d->ob, 0, n_shards * sizeof *d->ob);
-        for (size_t i = 0; i < n_shards; i++)
-            d->ob[i].dcc = d;
-        return d;
-    }
-    d->offer = calloc(1, sizeof *d->offer);
-    d->sched_dirty = 1;
-    for (int r = 0; r < MDL_N_REGIONS; r++)
-        d->offer_hubs[r] = UINT64_MAX;
-    d->res = malloc(sizeof *d->res);
-    if (!d->ob || !d->offer || !d->res) {
-        free(d->ob);
-        d->ob = NULL;
+    if (!d->ob) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC outboxes for %zu shards)", n_shards);
         mdl_dcc_free(d);
         return NULL;
@@ -482,6 +463,18 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
     memset(d->ob, 0, n_shards * sizeof *d->ob);
     for (size_t i = 0; i < n_shards; i++)
         d->ob[i].dcc = d;
+    if (d->remote)   /* outboxes only: the fleet, the queues and /dcc live on rank 0 */
+        return d;
+    d->offer = calloc(1, sizeof *d->offer);
+    d->sched_dirty = 1;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        d->offer_hubs[r] = UINT64_MAX;
+    d->res = malloc(sizeof *d->res);
+    if (!d->offer || !d->res) {
+        SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC day buffers)");
+        mdl_dcc_free(d);
+        return NULL;
+    }
     d->fluid = mdl_dcc_fluid_alloc(d->p, err);
     if (!d->fluid)
         goto fail;
