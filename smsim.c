@@ -42,11 +42,48 @@
 #define MAX_OVERRIDES 256
 
 static volatile sig_atomic_t interrupted;
+/* The temporary output file, for the second signal (set once it exists). */
+static char tmp_for_signal[4096];
+static volatile sig_atomic_t tmp_for_signal_set;
 
+/* The first SIGINT/SIGTERM asks the run to stop at the next day boundary
+ * (the file is closed and removed cleanly).  A second one ends the process
+ * at once, whatever it is doing (a run that stopped making progress can
+ * always be stopped): unlink and _exit are async-signal-safe. */
 static void on_signal(int sig)
 {
     (void)sig;
+    if (interrupted) {
+        static const char msg[] = "smsim: interrupted again; stopping now, no output written\n";
+        if (tmp_for_signal_set)
+            unlink(tmp_for_signal);
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+        _exit(1);
+    }
     interrupted = 1;
+}
+
+/* From the first instruction: SIGINT, SIGTERM, SIGHUP (a closed terminal
+ * or ssh session) and SIGQUIT all stop the run; none is left to its
+ * default action, which would leave the temporary file behind. */
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static void remember_tmp(const char *path)
+{
+    if (path && strlen(path) < sizeof tmp_for_signal) {
+        memcpy(tmp_for_signal, path, strlen(path) + 1);
+        tmp_for_signal_set = 1;
+    }
 }
 
 static double wall_seconds(void)
@@ -67,6 +104,7 @@ static void iso_utc_now(char *buf, size_t n)
 static void usage(FILE *out)
 {
     fputs("usage: smsim run FILE [-o OUT.h5] [--seed N] [--threads N] [--set key=value]... [--quiet]\n"
+          "                [--check-invariants]\n"
           "       smsim check FILE [--set key=value]...\n"
           "       smsim keys            print the reference of every scenario key (markdown)\n"
           "       smsim --help | --version\n"
@@ -77,6 +115,8 @@ static void usage(FILE *out)
           "        or --set rollout.suppliers.[0].share=0.3 (validated like the file)\n"
           "--seed  same as --set run.seed=N\n"
           "--threads  OpenMP threads (default: all cores); results do not depend on it\n"
+          "--check-invariants  check every household, state count and pending list every\n"
+          "        64 simulated days (O(households) each time); a violation fails the run\n"
           "exit status: 0 success, 1 runtime failure, 2 usage or scenario error\n",
           out);
 }
@@ -90,6 +130,7 @@ typedef struct options {
     char seed_override[64];
     int threads;
     int quiet;
+    int check_invariants;
 } options;
 
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -158,6 +199,8 @@ static int parse_args(int argc, char **argv, options *o, FILE *diag)
             o->overrides[o->n_overrides++] = a + 6;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
+        } else if (!strcmp(a, "--check-invariants")) {
+            o->check_invariants = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(diag, "smsim: unknown option %s (see smsim --help)\n", a);
             return SIM_EINPUT;
@@ -369,8 +412,10 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
             rc = SIM_FAIL(err, SIM_ERUNTIME, "out of memory reading %s", o->scenario);
         else if (!(h5 = sim_h5_create(out, err)))
             rc = err->code ? err->code : SIM_ERUNTIME;
-        else
+        else {
+            remember_tmp(sim_h5_tmp_path(h5));
             rc = write_run_attrs(h5, &sc, o, cmdline, scenario_text, effective, threads, ranks, err);
+        }
     }
     if ((rc = AGREE(rc)))
         goto done;
@@ -408,8 +453,6 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
         goto done;
     int64_t n_days = mdl_scenario_days(&sc);
     double last_shown = 0;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
     for (int64_t day = 0; day < n_days; day++) {
         if (interrupted)
             rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted on simulated day %lld; no output written", (long long)day);
@@ -418,6 +461,8 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
         if ((rc = AGREE(rc)))
             goto done;
         rc = mdl_rollout_day_end(ro, day, err);
+        if (!rc && o->check_invariants && (day % 64 == 63 || day + 1 == n_days))
+            rc = mdl_rollout_check(ro, err);
         /* Distributed, both steps are collectives that every rank must
          * reach, so the DCC day runs even after a failed row (the run ends
          * at the agreement below either way). */
@@ -519,6 +564,7 @@ int main(int argc, char **argv)
     sim_dist *dist = NULL;
     int rank = 0, rc;
     sim_err_clear(&err);
+    install_signal_handlers();
 
     sim_dist_start(&argc, &argv);
     if (!(dist = sim_dist_alloc(&err))) {

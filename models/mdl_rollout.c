@@ -93,6 +93,19 @@ typedef struct fifo {
  * households).  A far entry is copied once per block it waits through:
  * sequential, and most waits (unanswered calls, rebooks) are near.
  *
+ * The pool's invariant (pend_check; every block boundary in debug builds,
+ * and mdl_rollout_check in tests):
+ *   - every chunk index below n_chunks is in exactly one list: one of the
+ *     PEND_NEAR day lists, the far list, or the free list;
+ *   - a list's tail is its last chunk, and only a tail may be part full;
+ *   - the entries in the lists number n_pend, and each names a household
+ *     waiting for exactly that process: households waiting (proc WAIT_*)
+ *     = n_pend + those already moved to a ready list + those due beyond
+ *     the run (n_beyond).
+ * Code that appends (pend_append, via pending_push) may realloc the pool,
+ * so nothing may hold a pointer into the pool across a call that can file
+ * a household: use chunk indices (see the drain in window_begin).
+ *
  * Draining a day reads its entries in order and touches a household only
  * when the work needs it (remote commissioning, migration): a due
  * re-contact or rebook just moves to the (supplier, region)'s ready list.
@@ -140,8 +153,10 @@ typedef struct shard_state {
     pend_list near[PEND_NEAR];   /* entries due on day d in [near_lo, near_lo + PEND_NEAR): near[d % PEND_NEAR] */
     pend_list far;               /* entries due later */
     int64_t near_lo;
-    pend_chunk *chunks;      /* the pool, grown by doubling */
+    pend_chunk *chunks;      /* the pool, grown by doubling (moves: hold indices, never pointers) */
     uint32_t n_chunks, cap_chunks, free_chunk;
+    uint64_t n_pend;         /* entries in the near and far lists */
+    uint64_t n_beyond;       /* households whose due day is beyond the run (no entry) */
     mdl_dcc_outbox *outbox;
     int64_t *cnt;            /* [3][S][N_COUNTERS], daily */
     int64_t *outc;           /* [3][S][MDL_N_CAUSES], daily */
@@ -191,6 +206,7 @@ struct mdl_rollout {
     mdl_dcc *dcc;
     sim_h5_file *h5;
     sim_dist *dist;              /* NULL: one process */
+    int test_move_pool;          /* tests: every chunk allocation moves the pending pool */
     size_t n_shards, n_sup;
     size_t own_first, own_count; /* the shards this process holds (all, unless distributed) */
     size_t own_households;
@@ -248,8 +264,29 @@ static void fifo_pop(fifo *f)
  * (a Philox block or two), near enough to stay in L1. */
 #define PREFETCH_AHEAD 8
 
+/* Tests (mdl_rollout_test_move_pool): move the pool to a new block, the
+ * old one filled with garbage and freed, as a realloc that moves would;
+ * a pointer held into the pool across an append then reads garbage (and
+ * ASan reports the use after free). */
+static int pool_move(shard_state *sh)
+{
+    size_t bytes = (size_t)sh->cap_chunks * sizeof *sh->chunks;
+    pend_chunk *a = malloc(bytes ? bytes : 1);
+    if (!a)
+        return -1;
+    if (bytes) {
+        memcpy(a, sh->chunks, bytes);
+        memset(sh->chunks, 0xA5, bytes);
+    }
+    free(sh->chunks);
+    sh->chunks = a;
+    return 0;
+}
+
 static uint32_t chunk_alloc(shard_state *sh)
 {
+    if (sh->r->test_move_pool && pool_move(sh))
+        return NO_HH;
     uint32_t c = sh->free_chunk;
     if (c != NO_HH) {
         sh->free_chunk = sh->chunks[c].next;
@@ -265,6 +302,13 @@ static uint32_t chunk_alloc(shard_state *sh)
         sh->cap_chunks = nc;
     }
     return sh->n_chunks++;
+}
+
+static void chunk_free(shard_state *sh, uint32_t c)
+{
+    sh->chunks[c].next = sh->free_chunk;
+    sh->chunks[c].n = 0;
+    sh->free_chunk = c;
 }
 
 static void pend_append(shard_state *sh, pend_list *l, pend_entry e)
@@ -300,10 +344,29 @@ static void pending_push(shard_state *sh, int64_t due, uint32_t hh, int proc, si
 {
     if (due <= sh->last_day)
         due = sh->last_day + 1;
-    if (due >= sh->r->n_tab)
-        return;   /* beyond the run: the household just waits */
+    if (due >= sh->r->n_tab) {
+        sh->n_beyond++;   /* beyond the run: the household just waits */
+        return;
+    }
+    sh->n_pend++;
     pend_file(sh, (pend_entry){.hh = hh, .proc = (uint8_t)proc, .sr = (uint8_t)sr, .due = (uint16_t)due});
 }
+
+static int pend_check(const shard_state *sh, sim_err *err);
+#ifdef SIM_DEBUG
+#include <stdio.h>
+#define PEND_DEBUG_CHECK(sh)                                                       \
+    do {                                                                           \
+        sim_err e_;                                                                \
+        sim_err_clear(&e_);                                                        \
+        if (pend_check((sh), &e_)) {                                               \
+            fprintf(stderr, "smsim: pending-list invariant: %s\n", e_.msg);        \
+            abort();                                                               \
+        }                                                                          \
+    } while (0)
+#else
+#define PEND_DEBUG_CHECK(sh) ((void)0)
+#endif
 
 /* A new block of days starts on `today`: move the far entries due in it
  * into their day lists, in list order. */
@@ -316,10 +379,10 @@ static void pend_new_block(shard_state *sh, int64_t today)
         for (uint32_t i = 0; i < sh->chunks[ck].n; i++)   /* (appends may move the pool: index, not pointer) */
             pend_file(sh, sh->chunks[ck].e[i]);
         uint32_t nx = sh->chunks[ck].next;
-        sh->chunks[ck].next = sh->free_chunk;
-        sh->free_chunk = ck;
+        chunk_free(sh, ck);
         ck = nx;
     }
+    PEND_DEBUG_CHECK(sh);
 }
 
 /* ---- indexing ------------------------------------------------------------ */
@@ -970,13 +1033,24 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
     uint32_t ck = due->head;
     due->head = due->tail = NO_HH;
     while (ck != NO_HH) {
-        pend_chunk *c = &sh->chunks[ck];
-        for (uint32_t i = 0; i < c->n && i < PREFETCH_AHEAD; i++)
-            if (c->e[i].proc >= MDL_PROC_WAIT_REMOTE)
-                __builtin_prefetch(&sh->hh[c->e[i].hh]);
-        for (uint32_t i = 0; i < c->n; i++) {
-            const pend_entry *e = &c->e[i];
-            if (i + PREFETCH_AHEAD < c->n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE)
+        /* Entries are copied out before they are acted on: a remote
+         * commissioning can file the household again (pending_push), and
+         * that append may grow the pool with realloc, which moves every
+         * chunk.  Holding a pointer into the pool across that call was the
+         * cause of the lost-chunk hang (the chunk was returned to the free
+         * list through the old, freed copy of the pool, so the new pool's
+         * free list ran on into the chunks still being drained). */
+        uint32_t n = sh->chunks[ck].n;
+        pend_entry buf[PEND_CHUNK];
+        memcpy(buf, sh->chunks[ck].e, n * sizeof buf[0]);
+        uint32_t nx = sh->chunks[ck].next;
+        sh->n_pend -= n;
+        for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+            if (buf[i].proc >= MDL_PROC_WAIT_REMOTE)
+                __builtin_prefetch(&sh->hh[buf[i].hh]);
+        for (uint32_t i = 0; i < n; i++) {
+            const pend_entry *e = &buf[i];
+            if (i + PREFETCH_AHEAD < n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE)
                 __builtin_prefetch(&sh->hh[e[PREFETCH_AHEAD].hh]);
             switch (e->proc) {
             case MDL_PROC_WAIT_CONTACT:   /* the household is not touched until contacted */
@@ -997,9 +1071,7 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
                 break;
             }
         }
-        uint32_t nx = c->next;
-        c->next = sh->free_chunk;   /* back to the pool */
-        sh->free_chunk = ck;
+        chunk_free(sh, ck);   /* (by index, after the appends above) */
         ck = nx;
     }
     /* Each (supplier, region) contacts a handful of households a day: start
@@ -1387,6 +1459,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
 }
 
 void mdl_rollout_set_dist(mdl_rollout *r, sim_dist *dist) { r->dist = dist; }
+void mdl_rollout_test_move_pool(mdl_rollout *r, int on) { r->test_move_pool = on; }
 
 void mdl_rollout_free(mdl_rollout *r)
 {
@@ -1541,6 +1614,83 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
     out->bytes_per_household = r->own_households ? (double)bytes / (double)r->own_households : 0;
 }
 
+/* The pending pool's invariant (stated where the pool is declared). */
+static int pend_walk(const shard_state *sh, uint32_t head, uint32_t tail, int free_list, uint8_t *owner,
+                     uint8_t tag, uint8_t *seen, uint64_t *n_entries, uint64_t *n_wait, sim_err *err)
+{
+    uint32_t prev = NO_HH, steps = 0;
+    for (uint32_t c = head; c != NO_HH; prev = c, c = sh->chunks[c].next) {
+        if (c >= sh->n_chunks || ++steps > sh->n_chunks)
+            return SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending list %u runs past the pool (chunk %u, a cycle?)",
+                            sh->index, tag, c);
+        if (owner[c])
+            return SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending chunk %u is in list %u and list %u", sh->index,
+                            c, owner[c] - 1u, tag);
+        owner[c] = (uint8_t)(tag + 1);
+        if (free_list)
+            continue;
+        const pend_chunk *ck = &sh->chunks[c];
+        if (ck->n == 0 || ck->n > PEND_CHUNK || (ck->n < PEND_CHUNK && ck->next != NO_HH))
+            return SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending chunk %u holds %u entries (not the tail)",
+                            sh->index, c, ck->n);
+        for (uint32_t i = 0; i < ck->n; i++) {
+            const pend_entry *e = &ck->e[i];
+            if (e->hh >= sh->n_hh || sh->hh[e->hh].proc != e->proc || (seen[e->hh >> 3] >> (e->hh & 7) & 1))
+                return SIM_FAIL(err, SIM_ERUNTIME,
+                                "shard %zu: pending entry for household %u (process %u) is stale or duplicated",
+                                sh->index, e->hh, e->proc);
+            seen[e->hh >> 3] |= (uint8_t)(1u << (e->hh & 7));
+            n_wait[e->proc]++;
+        }
+        *n_entries += ck->n;
+    }
+    if (!free_list && prev != tail)
+        return SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending list %u's tail is chunk %u, its last chunk is %u",
+                        sh->index, tag, tail, prev);
+    return 0;
+}
+
+static int pend_check(const shard_state *sh, sim_err *err)
+{
+    uint8_t *owner = calloc(sh->n_chunks ? sh->n_chunks : 1, 1);
+    uint8_t *seen = calloc(sh->n_hh / 8 + 1, 1);
+    uint64_t n_wait[MDL_PROC_DONE + 1] = {0}, n_entries = 0;
+    int rc = 0;
+    if (!owner || !seen)
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "pending check: out of memory");
+    for (unsigned d = 0; d < PEND_NEAR && !rc; d++)
+        rc = pend_walk(sh, sh->near[d].head, sh->near[d].tail, 0, owner, (uint8_t)d, seen, &n_entries, n_wait, err);
+    if (!rc)
+        rc = pend_walk(sh, sh->far.head, sh->far.tail, 0, owner, PEND_NEAR, seen, &n_entries, n_wait, err);
+    if (!rc)
+        rc = pend_walk(sh, sh->free_chunk, NO_HH, 1, owner, PEND_NEAR + 1, seen, &n_entries, n_wait, err);
+    for (uint32_t c = 0; c < sh->n_chunks && !rc; c++)
+        if (!owner[c])
+            rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending chunk %u is in no list (lost)", sh->index, c);
+    if (!rc && n_entries != sh->n_pend)
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: %llu pending entries in the lists, %llu filed", sh->index,
+                      (unsigned long long)n_entries, (unsigned long long)sh->n_pend);
+    /* Households waiting = entries + those in a ready list + those due beyond the run. */
+    uint64_t waiting = 0, ready = 0;
+    for (size_t k = 0; k < sh->n_hh && !rc; k++)
+        waiting += sh->hh[k].proc >= MDL_PROC_WAIT_CONTACT && sh->hh[k].proc <= MDL_PROC_WAIT_MIGRATE;
+    for (size_t i = 0; i < sh->r->n_sup * 3 && !rc; i++) {
+        const sr_state *sr = &sh->sr[i];
+        for (size_t k = 0; k < sr->ready_contact.n; k++)
+            ready += sh->hh[fifo_at(&sr->ready_contact, k)].proc == MDL_PROC_WAIT_CONTACT;
+        for (size_t k = 0; k < sr->ready_book.n; k++)
+            ready += sh->hh[fifo_at(&sr->ready_book, k)].proc == MDL_PROC_WAIT_BOOK;
+    }
+    if (!rc && waiting != n_entries + ready + sh->n_beyond)
+        rc = SIM_FAIL(err, SIM_ERUNTIME,
+                      "shard %zu: %llu households waiting, but %llu pending entries + %llu ready + %llu beyond the run",
+                      sh->index, (unsigned long long)waiting, (unsigned long long)n_entries,
+                      (unsigned long long)ready, (unsigned long long)sh->n_beyond);
+    free(owner);
+    free(seen);
+    return rc;
+}
+
 int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
 {
     size_t n_rs = r->n_sup * 3;
@@ -1573,6 +1723,8 @@ int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
                 rc = SIM_FAIL(err, SIM_ERUNTIME, "household %llu: old meters but state %s", (unsigned long long)id,
                               mdl_hh_state_names[h->stage]);
         }
+        if (!rc)
+            rc = pend_check(sh, err);
         for (size_t k = 0; k < n_rs * MDL_N_HH_STATES && !rc; k++)
             if (seen[k] != sh->stage[k])
                 rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: state counts drifted (%lld counted, %lld kept)", i,

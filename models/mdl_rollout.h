@@ -76,4 +76,10 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
  * electricity meter is.  0, or SIM_ERUNTIME naming the first violation. */
 int mdl_rollout_check(const mdl_rollout *r, sim_err *err);   /* owned shards only */
 
+/* For tests: when on, every allocation of a pending-list chunk moves the
+ * pool to a new block (the old one is overwritten and freed), so that any
+ * pointer into the pool held across a call that may file a household is
+ * caught at once (garbage in release builds, ASan in debug builds). */
+void mdl_rollout_test_move_pool(mdl_rollout *r, int on);
+
 #endif

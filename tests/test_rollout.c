@@ -579,6 +579,63 @@ static void test_h5_output(void **state)
     free(rr.daily);
 }
 
+/* The pending-list pool (issue: gb-baseline hung at 2 M and 3 M households
+ * when a remote commissioning grew the pool in the middle of a day's drain).
+ * gb-baseline's own inputs at small sizes, several shard counts and seeds,
+ * with the pool's invariant (every chunk in exactly one list, tails last,
+ * entries = households waiting) checked at every block boundary of the
+ * pending lists (64 days) through the WAN-later peak.  The pool is moved
+ * on every chunk allocation (mdl_rollout_test_move_pool), so a pointer held
+ * across an append fails here at any size, not only at the sizes where a
+ * real realloc happens to fall inside a drain. */
+static void test_pending_pool_invariant(void **state)
+{
+    (void)state;
+    static const struct { const char *hh, *shards, *seed; } cases[] = {
+        {"run.households=20011", "run.shards=64", "run.seed=2011"},
+        {"run.households=46875", "run.shards=1", "run.seed=2011"},
+        {"run.households=30000", "run.shards=16", "run.seed=7"},
+        {"run.households=45007", "run.shards=3", "run.seed=1"},
+        {"run.households=64", "run.shards=64", "run.seed=5"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *ov[] = {cases[k].hh, cases[k].shards, cases[k].seed, "run.end=\"2019-06-30\"",
+                            "dcc.detail.dates=[]"};
+        mdl_scenario sc;
+        sim_err err;
+        sim_err_clear(&err);
+        memset(&sc, 0, sizeof sc);
+        int rc = mdl_scenario_load(&sc, "scenarios/gb-baseline.cfg", ov, sizeof ov / sizeof ov[0], NULL, &err);
+        if (rc)
+            fprintf(stderr, "%s\n", err.msg);
+        assert_int_equal(rc, 0);
+        sim_engine *e = sim_engine_alloc(mdl_rollout_model(), (size_t)sc.run.shards, 1024, &err);
+        assert_non_null(e);
+        mdl_rollout *r = mdl_rollout_alloc(&sc, e, NULL, NULL, 1, &err);
+        assert_non_null(r);
+        mdl_rollout_test_move_pool(r, 1);
+        int64_t days = mdl_scenario_days(&sc);
+        for (int64_t d = 0; d < days; d++) {
+            assert_int_equal(sim_engine_run_window(e, sim_time_from_days(d), sim_time_from_days(d + 1), 1, &err), 0);
+            assert_int_equal(mdl_rollout_day_end(r, d, &err), 0);
+            if (d % 64 == 63 || d + 1 == days) {
+                rc = mdl_rollout_check(r, &err);
+                if (rc)
+                    fprintf(stderr, "%s, day %lld: %s\n", cases[k].hh, (long long)d, err.msg);
+                assert_int_equal(rc, 0);
+            }
+        }
+        mdl_rollout_totals t;
+        mdl_rollout_get_totals(r, &t);
+        uint64_t sum = 0;
+        for (int s = 0; s < MDL_ROLLOUT_N_STATES; s++)
+            sum += t.by_state[s];
+        assert_int_equal(sum, (uint64_t)sc.run.households);
+        mdl_rollout_free(r);
+        sim_engine_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_wan_later_remote_day),
         cmocka_unit_test(test_determinism_threads),
         cmocka_unit_test(test_h5_output),
+        cmocka_unit_test(test_pending_pool_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
