@@ -52,14 +52,20 @@ else
   LDOPT    :=
 endif
 VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-CFLAGS     += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -MMD -MP \
-              -Isim -Imodels $(PKG_CFLAGS) $(MPIFLAGS) -DSMSIM_VERSION='"$(VERSION)"'
+# The kernel (sim/) is compiled with -Isim only, so a kernel file that
+# includes a model header fails to build; models and the program see all.
+MODEL_DIRS := models $(patsubst %/,%,$(sort $(dir $(wildcard models/*/*.h))))
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -MMD -MP \
+              $(PKG_CFLAGS) $(MPIFLAGS) -DSMSIM_VERSION='"$(VERSION)"'
+KERNEL_CFLAGS := $(BASE_CFLAGS) -Isim $(CFLAGS)
+CFLAGS     := $(BASE_CFLAGS) -Isim $(addprefix -I,$(MODEL_DIRS)) $(CFLAGS)
 LDLIBS     += $(PKG_LIBS) $(HL_LIBS) -lm
 LDFLAGS    += -fopenmp $(LDOPT)
 
 SIM_SRC    := $(wildcard sim/*.c)
-MDL_SRC    := $(wildcard models/*.c)
-LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC) $(MDL_SRC))
+MDL_SRC    := $(wildcard models/*.c models/*/*.c)
+SIM_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC))
+MDL_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(MDL_SRC))
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC  := $(wildcard tests/bench/*.c)
@@ -71,24 +77,35 @@ all: $(BUILD)/smsim
 debug:
 	$(MAKE) DEBUG=1
 
+$(BUILD)/sim/%.o: sim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libsmsim.a: $(LIB_OBJ)
+# Two libraries: the kernel, and the models on top of it.
+$(BUILD)/libsmsim-kernel.a: $(SIM_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/smsim: $(BUILD)/smsim.o $(BUILD)/libsmsim.a
+$(BUILD)/libsmsim-models.a: $(MDL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+LIBS_A := $(BUILD)/libsmsim-models.a $(BUILD)/libsmsim-kernel.a
+
+$(BUILD)/smsim: $(BUILD)/smsim.o $(LIBS_A)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libsmsim.a
+$(BUILD)/tests/%: tests/%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $< $(BUILD)/libsmsim.a $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS) -o $@
+	$(CC) $(CFLAGS) -Itests $< $(LIBS_A) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS) -o $@
 
-$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libsmsim.a
+$(BUILD)/bench/%: tests/bench/%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(BUILD)/libsmsim.a $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $< $(LIBS_A) $(LDFLAGS) $(LDLIBS) -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

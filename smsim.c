@@ -9,9 +9,9 @@
  * An output file appears under its final name only when the run completed.
  *
  * Under mpirun (an MPI build), every rank runs this same driver on its own
- * block of shards (sim_dist.h); rank 0 also runs the DCC, writes the file
+ * block of shards (sim_mpi.h); rank 0 also runs the DCC, writes the file
  * and prints.  After each step that can fail, the ranks agree on the
- * outcome (sim_dist_agree), so one failure ends the run on every rank with
+ * outcome (sim_mpi_agree), so one failure ends the run on every rank with
  * one message and no file.
  */
 #include <errno.h>
@@ -29,7 +29,7 @@
 #include "mdl_dcc.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
-#include "sim_dist.h"
+#include "sim_mpi.h"
 #include "sim_engine.h"
 #include "sim_err.h"
 #include "sim_h5.h"
@@ -340,7 +340,7 @@ static int write_run_attrs(sim_h5_file *h5, const mdl_scenario *sc, const option
 
 static int cmd_keys(void)
 {
-    return mdl_cfg_write_markdown(&mdl_scenario_schema, stdout) ? SIM_ERUNTIME : SIM_OK;
+    return sim_cfg_write_markdown(&mdl_scenario_schema, stdout) ? SIM_ERUNTIME : SIM_OK;
 }
 
 static int cmd_check(const options *o, sim_err *err)
@@ -362,10 +362,10 @@ static int cmd_check(const options *o, sim_err *err)
 }
 
 /* Under MPI: every rank learns the outcome of the step that returned rc
- * (see sim_dist_agree).  One process: rc as it is. */
-#define AGREE(rc) sim_dist_agree(dist, (rc), err)
+ * (see sim_mpi_agree).  One process: rc as it is. */
+#define AGREE(rc) sim_mpi_agree(dist, (rc), err)
 
-static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_err *err)
+static int cmd_run(int argc, char **argv, const options *o, sim_mpi *dist, sim_err *err)
 {
     static mdl_scenario sc;   /* large: keep it off the stack */
     char outbuf[4096];
@@ -374,7 +374,7 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
     sim_engine *eng = NULL;
     mdl_dcc *dcc = NULL;
     mdl_rollout *ro = NULL;
-    int rank = sim_dist_rank(dist), ranks = sim_dist_size(dist);
+    int rank = sim_mpi_rank(dist), ranks = sim_mpi_size(dist);
     int rc;
 
     if (!o->scenario) {
@@ -422,7 +422,7 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
 
     /* This rank's block of shards: only those get households and events. */
     size_t own_first, own_count;
-    sim_dist_block((size_t)sc.run.shards, rank, ranks, &own_first, &own_count);
+    sim_mpi_block((size_t)sc.run.shards, rank, ranks, &own_first, &own_count);
     if (!(eng = sim_engine_alloc(mdl_rollout_model(), (size_t)sc.run.shards, (size_t)sc.run.queue_capacity, err)))
         rc = err->code ? err->code : SIM_ERUNTIME;
     else
@@ -449,7 +449,7 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
     tty = tty || isatty(STDOUT_FILENO);
 #endif
     int show = rank == 0 && !o->quiet && tty;
-    if (ranks > 1 && (rc = AGREE(sim_dist_bcast(dist, &show, sizeof show, err))))
+    if (ranks > 1 && (rc = AGREE(sim_mpi_bcast(dist, &show, sizeof show, err))))
         goto done;
     int64_t n_days = mdl_scenario_days(&sc);
     double last_shown = 0;
@@ -480,7 +480,7 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
         /* (distributed: every 8th day, so that the reduce costs nothing next to the days) */
         if (show && (ranks == 1 || day % 8 == 7 || day + 1 == n_days)) {
             int64_t events = (int64_t)sim_engine_events(eng);
-            if ((rc = AGREE(sim_dist_sum_i64(dist, &events, 1, err))))
+            if ((rc = AGREE(sim_mpi_sum_i64(dist, &events, 1, err))))
                 goto done;
             double now = wall_seconds();
             if (rank == 0 && (now - last_shown > 0.25 || day + 1 == n_days)) {
@@ -496,7 +496,7 @@ static int cmd_run(int argc, char **argv, const options *o, sim_dist *dist, sim_
 
     double wall = wall_seconds() - t_start;
     int64_t events_all = (int64_t)sim_engine_events(eng);
-    if ((rc = AGREE(sim_dist_sum_i64(dist, &events_all, 1, err))))
+    if ((rc = AGREE(sim_mpi_sum_i64(dist, &events_all, 1, err))))
         goto done;
     uint64_t events = (uint64_t)events_all;
     mdl_rollout_totals rt;
@@ -561,18 +561,18 @@ int main(int argc, char **argv)
 {
     options o;
     sim_err err;
-    sim_dist *dist = NULL;
+    sim_mpi *dist = NULL;
     int rank = 0, rc;
     sim_err_clear(&err);
     install_signal_handlers();
 
-    sim_dist_start(&argc, &argv);
-    if (!(dist = sim_dist_alloc(&err))) {
+    sim_mpi_start(&argc, &argv);
+    if (!(dist = sim_mpi_alloc(&err))) {
         fprintf(stderr, "smsim: %s\n", err.msg);
-        sim_dist_stop();
+        sim_mpi_stop();
         return 1;
     }
-    rank = sim_dist_rank(dist);
+    rank = sim_mpi_rank(dist);
     /* Ranks other than 0 stay silent: what they would say, rank 0 says. */
     FILE *diag = rank == 0 ? stderr : fopen("/dev/null", "w");
     if (!diag)
@@ -605,7 +605,7 @@ int main(int argc, char **argv)
     }
     if (diag != stderr)
         fclose(diag);
-    sim_dist_free(dist);
-    sim_dist_stop();
+    sim_mpi_free(dist);
+    sim_mpi_stop();
     return rc == SIM_OK ? 0 : (rc == SIM_EINPUT ? 2 : 1);
 }

@@ -2,7 +2,7 @@
  * mdl_scenario.c — the whole scenario file: the `run` group (dates, seed,
  * population size, shards) described here, plus the `rollout` and `dcc`
  * groups whose tables live with their models.  Loading is the schema
- * engine's job (mdl_config.c); this file only says what a scenario is.
+ * engine's job (sim_config.c); this file only says what a scenario is.
  * Not for: the meaning of rollout or DCC keys.
  */
 #include "mdl_scenario.h"
@@ -17,14 +17,14 @@
  * for 2025 is caught here rather than as an out-of-memory later. */
 #define RUN_MAX_YEARS 60
 
-static int run_check(void *obj, const mdl_cfg_where *where, sim_err *err)
+static int run_check(void *obj, const sim_cfg_where *where, sim_err *err)
 {
     const mdl_run_params *run = obj;
     char s[16], e[16];
     sim_format_date(run->start_day, s);
     sim_format_date(run->end_day, e);
     if (run->end_day < run->start_day)
-        return mdl_cfg_fail(err, where, "end", "%s is before start (%s); allowed: start or a later date "
+        return sim_cfg_fail(err, where, "end", "%s is before start (%s); allowed: start or a later date "
                             "(the end day is simulated too)", e, s);
     int y, m, d;
     sim_civil_from_days(run->start_day, &y, &m, &d);
@@ -33,35 +33,35 @@ static int run_check(void *obj, const mdl_cfg_where *where, sim_err *err)
     if (run->end_day > limit) {
         char l[16];
         sim_format_date(limit, l);
-        return mdl_cfg_fail(err, where, "end", "%s is more than %d years after start (%s); allowed: "
+        return sim_cfg_fail(err, where, "end", "%s is more than %d years after start (%s); allowed: "
                             "at most %s", e, RUN_MAX_YEARS, s, l);
     }
     return SIM_OK;
 }
 
-static const mdl_cfg_key run_keys[] = {
-    {.name = "start", .kind = MDL_CFG_DATE, .offset = offsetof(mdl_run_params, start_day),
+static const sim_cfg_key run_keys[] = {
+    {.name = "start", .kind = SIM_CFG_DATE, .offset = offsetof(mdl_run_params, start_day),
      .unit = "date", .doc = "First simulated day (00:00 UTC). Simulated time counts from here."},
-    {.name = "end", .kind = MDL_CFG_DATE, .offset = offsetof(mdl_run_params, end_day),
+    {.name = "end", .kind = SIM_CFG_DATE, .offset = offsetof(mdl_run_params, end_day),
      .unit = "date", .doc = "Last simulated day, inclusive (end = start simulates one day); at most 60 years after start."},
-    {.name = "seed", .kind = MDL_CFG_INT, .offset = offsetof(mdl_run_params, seed), .min = 0,
+    {.name = "seed", .kind = SIM_CFG_INT, .offset = offsetof(mdl_run_params, seed), .min = 0,
      .max = 9223372036854775807.0, .def = "1",
      .doc = "Root of every random stream: the same scenario and seed give the same output for any "
             "thread or rank count. Values beyond 2147483647 need an L suffix (libconfig)."},
-    {.name = "households", .kind = MDL_CFG_INT, .offset = offsetof(mdl_run_params, households),
+    {.name = "households", .kind = SIM_CFG_INT, .offset = offsetof(mdl_run_params, households),
      .min = 1, .max = 40000000, .unit = "households",
      .doc = "Population size (GB has about 30 million metered homes)."},
-    {.name = "shards", .kind = MDL_CFG_INT, .offset = offsetof(mdl_run_params, shards), .min = 1,
+    {.name = "shards", .kind = SIM_CFG_INT, .offset = offsetof(mdl_run_params, shards), .min = 1,
      .max = 4096, .def = "64",
      .doc = "Fixed partition of the households; part of the scenario, not of the machine, so that "
             "results do not depend on the thread or rank count."},
-    {.name = "queue_capacity", .kind = MDL_CFG_INT, .offset = offsetof(mdl_run_params, queue_capacity),
+    {.name = "queue_capacity", .kind = SIM_CFG_INT, .offset = offsetof(mdl_run_params, queue_capacity),
      .min = 16, .max = 100000000, .def = "4096", .unit = "events",
      .doc = "Initial pending-event capacity of each shard's queue; raise it if a run reports the "
             "pool ran dry."},
 };
 
-static const mdl_cfg_schema run_schema = {
+static const sim_cfg_schema run_schema = {
     .name = "run",
     .doc = "What to simulate and how it is partitioned: the calendar window, the seed, the "
            "population size and the shard count.",
@@ -70,17 +70,17 @@ static const mdl_cfg_schema run_schema = {
     .check = run_check,
 };
 
-static const mdl_cfg_key scenario_keys[] = {
-    {.name = "run", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_scenario, run), .sub = &run_schema,
+static const sim_cfg_key scenario_keys[] = {
+    {.name = "run", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_scenario, run), .sub = &run_schema,
      .doc = "Run settings (required)."},
-    {.name = "rollout", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_scenario, rollout),
+    {.name = "rollout", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_scenario, rollout),
      .sub = &mdl_rollout_schema, .def = "{}",
      .doc = "Households, suppliers, workforce and the install process."},
-    {.name = "dcc", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_scenario, dcc), .sub = &mdl_dcc_schema,
+    {.name = "dcc", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_scenario, dcc), .sub = &mdl_dcc_schema,
      .def = "{}", .doc = "The DCC: services, DSP and CSP queues, detail days."},
 };
 
-const mdl_cfg_schema mdl_scenario_schema = {
+const sim_cfg_schema mdl_scenario_schema = {
     .name = "scenario",
     .doc = "A scenario file has three groups: run (required), rollout and dcc (each may be "
            "omitted, and then takes its defaults).",
@@ -95,7 +95,7 @@ int mdl_scenario_load(mdl_scenario *sc, const char *path, const char *const *ove
     /* Zeroed first: unused list slots and padding are then the same on
      * every load, so two loads of one file compare equal byte for byte. */
     memset(sc, 0, sizeof *sc);
-    return mdl_cfg_load_file(&mdl_scenario_schema, sc, path, overrides, n_overrides, effective_text, err);
+    return sim_cfg_load_file(&mdl_scenario_schema, sc, path, overrides, n_overrides, effective_text, err);
 }
 
 int mdl_scenario_load_string(mdl_scenario *sc, const char *name, const char *text,
@@ -103,6 +103,6 @@ int mdl_scenario_load_string(mdl_scenario *sc, const char *name, const char *tex
                              char **effective_text, sim_err *err)
 {
     memset(sc, 0, sizeof *sc);
-    return mdl_cfg_load_string(&mdl_scenario_schema, sc, name, text, overrides, n_overrides,
+    return sim_cfg_load_string(&mdl_scenario_schema, sc, name, text, overrides, n_overrides,
                                effective_text, err);
 }

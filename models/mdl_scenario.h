@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "mdl_config.h"
+#include "sim_config.h"
 #include "mdl_dcc_params.h"
 #include "mdl_rollout_params.h"
 
@@ -30,9 +30,9 @@ typedef struct mdl_scenario {
     mdl_dcc_params dcc;
 } mdl_scenario;
 
-extern const mdl_cfg_schema mdl_scenario_schema;
+extern const sim_cfg_schema mdl_scenario_schema;
 
-/* Load and validate; see mdl_cfg_load_file.  *effective_text may be NULL. */
+/* Load and validate; see sim_cfg_load_file.  *effective_text may be NULL. */
 int mdl_scenario_load(mdl_scenario *sc, const char *path, const char *const *overrides,
                       size_t n_overrides, char **effective_text, sim_err *err);
 int mdl_scenario_load_string(mdl_scenario *sc, const char *name, const char *text,

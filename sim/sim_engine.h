@@ -49,7 +49,7 @@ void sim_engine_free(sim_engine *e);     /* NULL is a no-op */
 
 size_t sim_engine_n_shards(const sim_engine *e);
 /* Distributed runs: this process runs only shards [first, first + count)
- * (its block, see sim_dist_block); the others keep no queue and no events,
+ * (its block, see sim_mpi_block); the others keep no queue and no events,
  * and their states stay NULL.  Call once, right after sim_engine_alloc
  * (the queues it drops do not come back).  Default:
  * every shard.  Fails (SIM_EINPUT) if the block is not within the shards. */

@@ -1,5 +1,5 @@
 /*
- * test_config.c — the schema engine (mdl_config.c) on a test schema of its
+ * test_config.c — the schema engine (sim_config.c) on a test schema of its
  * own that uses every key kind: reading, every error path with its exact
  * FILE:LINE: PATH, defaults (also inside list elements), --set overrides,
  * the effective-text round trip, and the markdown reference.
@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mdl_config.h"
+#include "sim_config.h"
 #include "sim_time.h"
 
 /* ---- the test schema ----------------------------------------------------------- */
 
 typedef struct t_supplier {
-    char name[MDL_CFG_STRLEN];
+    char name[SIM_CFG_STRLEN];
     double share;
     int64_t staff;
     int size;
@@ -38,7 +38,7 @@ typedef struct t_top {
     int64_t seed;
     double prob;
     int enabled;
-    char label[MDL_CFG_STRLEN];
+    char label[SIM_CFG_STRLEN];
     int64_t day;
     int region;
     double weights[4];
@@ -53,72 +53,72 @@ typedef struct t_top {
 static const char *const t_regions[] = {"north", "central", "south", NULL};
 static const char *const t_sizes[] = {"big", "small", NULL};
 
-static int t_inner_check(void *obj, const mdl_cfg_where *where, sim_err *err)
+static int t_inner_check(void *obj, const sim_cfg_where *where, sim_err *err)
 {
     const t_inner *in = obj;
     if (in->flag && in->rate > 50)
-        return mdl_cfg_fail(err, where, "rate", "must be at most 50 when flag is true, is %g", in->rate);
+        return sim_cfg_fail(err, where, "rate", "must be at most 50 when flag is true, is %g", in->rate);
     return SIM_OK;
 }
 
-static int t_top_check(void *obj, const mdl_cfg_where *where, sim_err *err)
+static int t_top_check(void *obj, const sim_cfg_where *where, sim_err *err)
 {
     const t_top *t = obj;
     double sum = 0;
     for (size_t i = 0; i < t->n_sup; i++)
         sum += t->sup[i].share;
     if (fabs(sum - 1.0) > 1e-9)
-        return mdl_cfg_fail(err, where, "suppliers", "shares sum to %g; allowed: a sum of 1", sum);
+        return sim_cfg_fail(err, where, "suppliers", "shares sum to %g; allowed: a sum of 1", sum);
     return SIM_OK;
 }
 
-static const mdl_cfg_key t_inner_keys[] = {
-    {.name = "rate", .kind = MDL_CFG_FLOAT, .offset = offsetof(t_inner, rate), .min = 0, .max = 100,
+static const sim_cfg_key t_inner_keys[] = {
+    {.name = "rate", .kind = SIM_CFG_FLOAT, .offset = offsetof(t_inner, rate), .min = 0, .max = 100,
      .def = "2.5", .unit = "1/day", .doc = "A rate."},
-    {.name = "flag", .kind = MDL_CFG_BOOL, .offset = offsetof(t_inner, flag), .def = "false",
+    {.name = "flag", .kind = SIM_CFG_BOOL, .offset = offsetof(t_inner, flag), .def = "false",
      .doc = "A switch."},
 };
-static const mdl_cfg_schema t_inner_schema = {
+static const sim_cfg_schema t_inner_schema = {
     .name = "inner", .doc = "An inner group.", .keys = t_inner_keys, .n_keys = 2, .check = t_inner_check};
 
-static const mdl_cfg_key t_supplier_keys[] = {
-    {.name = "name", .kind = MDL_CFG_STRING, .offset = offsetof(t_supplier, name), .doc = "Name."},
-    {.name = "share", .kind = MDL_CFG_FLOAT, .offset = offsetof(t_supplier, share), .min = 0, .max = 1,
+static const sim_cfg_key t_supplier_keys[] = {
+    {.name = "name", .kind = SIM_CFG_STRING, .offset = offsetof(t_supplier, name), .doc = "Name."},
+    {.name = "share", .kind = SIM_CFG_FLOAT, .offset = offsetof(t_supplier, share), .min = 0, .max = 1,
      .unit = "fraction", .doc = "Share of households."},
-    {.name = "staff", .kind = MDL_CFG_INT, .offset = offsetof(t_supplier, staff), .min = 0, .max = 100000,
+    {.name = "staff", .kind = SIM_CFG_INT, .offset = offsetof(t_supplier, staff), .min = 0, .max = 100000,
      .def = "10", .doc = "Installers."},
-    {.name = "size", .kind = MDL_CFG_ENUM, .offset = offsetof(t_supplier, size), .def = "\"big\"",
+    {.name = "size", .kind = SIM_CFG_ENUM, .offset = offsetof(t_supplier, size), .def = "\"big\"",
      .enum_names = t_sizes, .doc = "Big or small."},
 };
-static const mdl_cfg_schema t_supplier_schema = {
+static const sim_cfg_schema t_supplier_schema = {
     .name = "supplier", .doc = "One energy supplier.", .keys = t_supplier_keys, .n_keys = 4};
 
-static const mdl_cfg_key t_top_keys[] = {
-    {.name = "count", .kind = MDL_CFG_INT, .offset = offsetof(t_top, count), .min = 1, .max = 1000,
+static const sim_cfg_key t_top_keys[] = {
+    {.name = "count", .kind = SIM_CFG_INT, .offset = offsetof(t_top, count), .min = 1, .max = 1000,
      .doc = "How many."},
-    {.name = "seed", .kind = MDL_CFG_INT, .offset = offsetof(t_top, seed), .def = "1", .doc = "Unbounded."},
-    {.name = "prob", .kind = MDL_CFG_FLOAT, .offset = offsetof(t_top, prob), .min = 0, .max = 1,
+    {.name = "seed", .kind = SIM_CFG_INT, .offset = offsetof(t_top, seed), .def = "1", .doc = "Unbounded."},
+    {.name = "prob", .kind = SIM_CFG_FLOAT, .offset = offsetof(t_top, prob), .min = 0, .max = 1,
      .def = "0.25", .unit = "probability", .doc = "A probability."},
-    {.name = "enabled", .kind = MDL_CFG_BOOL, .offset = offsetof(t_top, enabled), .def = "true",
+    {.name = "enabled", .kind = SIM_CFG_BOOL, .offset = offsetof(t_top, enabled), .def = "true",
      .doc = "On or off."},
-    {.name = "label", .kind = MDL_CFG_STRING, .offset = offsetof(t_top, label), .def = "\"base\"",
+    {.name = "label", .kind = SIM_CFG_STRING, .offset = offsetof(t_top, label), .def = "\"base\"",
      .doc = "A label."},
-    {.name = "day", .kind = MDL_CFG_DATE, .offset = offsetof(t_top, day), .min = 10957 /* 2000-01-01 */,
+    {.name = "day", .kind = SIM_CFG_DATE, .offset = offsetof(t_top, day), .min = 10957 /* 2000-01-01 */,
      .max = 29220 /* 2050-01-01 */, .doc = "A date."},
-    {.name = "region", .kind = MDL_CFG_ENUM, .offset = offsetof(t_top, region), .def = "\"north\"",
+    {.name = "region", .kind = SIM_CFG_ENUM, .offset = offsetof(t_top, region), .def = "\"north\"",
      .enum_names = t_regions, .doc = "A region."},
-    {.name = "weights", .kind = MDL_CFG_FLOATS, .offset = offsetof(t_top, weights), .min = 0, .max = 10,
+    {.name = "weights", .kind = SIM_CFG_FLOATS, .offset = offsetof(t_top, weights), .min = 0, .max = 10,
      .def = "[1.0, 2.0]", .max_count = 4, .count_offset = offsetof(t_top, n_weights), .doc = "Weights."},
-    {.name = "holidays", .kind = MDL_CFG_DATES, .offset = offsetof(t_top, holidays), .def = "[]",
+    {.name = "holidays", .kind = SIM_CFG_DATES, .offset = offsetof(t_top, holidays), .def = "[]",
      .max_count = 3, .count_offset = offsetof(t_top, n_holidays), .doc = "Holidays."},
-    {.name = "inner", .kind = MDL_CFG_GROUP, .offset = offsetof(t_top, inner), .def = "{}",
+    {.name = "inner", .kind = SIM_CFG_GROUP, .offset = offsetof(t_top, inner), .def = "{}",
      .sub = &t_inner_schema, .doc = "The inner group."},
-    {.name = "suppliers", .kind = MDL_CFG_LIST, .offset = offsetof(t_top, sup), .min = 1, .max = 4,
+    {.name = "suppliers", .kind = SIM_CFG_LIST, .offset = offsetof(t_top, sup), .min = 1, .max = 4,
      .def = "( { name = \"a\"; share = 1.0; } )", .sub = &t_supplier_schema,
      .elem_size = sizeof(t_supplier), .max_count = 4, .count_offset = offsetof(t_top, n_sup),
      .doc = "The suppliers."},
 };
-static const mdl_cfg_schema t_root = {
+static const sim_cfg_schema t_root = {
     .name = "test", .doc = "The test root.", .keys = t_top_keys, .n_keys = 11, .check = t_top_check};
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -129,7 +129,7 @@ static int load_ov(const char *text, const char *const *ov, size_t n, t_top *t, 
 {
     memset(t, 0, sizeof *t);
     sim_err_clear(err);
-    return mdl_cfg_load_string(&t_root, t, "t.cfg", text, ov, n, NULL, err);
+    return sim_cfg_load_string(&t_root, t, "t.cfg", text, ov, n, NULL, err);
 }
 
 /* The load fails with SIM_EINPUT and the message contains every fragment. */
@@ -451,13 +451,13 @@ static void test_round_trip(void **state)
                       "  { name = \"q\"; share = 0.6666666666666667; staff = 100000; } );\n";
     const char *ov[] = {"seed=-9000000000L"};
     memset(&a, 0, sizeof a);
-    assert_int_equal(mdl_cfg_load_string(&t_root, &a, "t.cfg", src, ov, 1, &text, &err), SIM_OK);
+    assert_int_equal(sim_cfg_load_string(&t_root, &a, "t.cfg", src, ov, 1, &text, &err), SIM_OK);
     assert_non_null(text);
     assert_non_null(strstr(text, "seed = -9000000000L;"));
     assert_non_null(strstr(text, "region = \"central\";"));
     assert_non_null(strstr(text, "prob = 0.12345678901234568;"));
     memset(&b, 0, sizeof b);
-    int rc = mdl_cfg_load_string(&t_root, &b, "effective", text, NULL, 0, &text2, &err);
+    int rc = sim_cfg_load_string(&t_root, &b, "effective", text, NULL, 0, &text2, &err);
     if (rc != SIM_OK)
         print_error("%s\n--- text:\n%s\n", err.msg, text);
     assert_int_equal(rc, SIM_OK);
@@ -468,11 +468,11 @@ static void test_round_trip(void **state)
     /* With nothing but defaults, too; no effective text on failure. */
     text = (char *)1;
     memset(&a, 0, sizeof a);
-    assert_int_equal(mdl_cfg_load_string(&t_root, &a, "t.cfg", "count = 0;", NULL, 0, &text, &err), SIM_EINPUT);
+    assert_int_equal(sim_cfg_load_string(&t_root, &a, "t.cfg", "count = 0;", NULL, 0, &text, &err), SIM_EINPUT);
     assert_null(text);
-    assert_int_equal(mdl_cfg_load_string(&t_root, &a, "t.cfg", MINIMAL, NULL, 0, &text, &err), SIM_OK);
+    assert_int_equal(sim_cfg_load_string(&t_root, &a, "t.cfg", MINIMAL, NULL, 0, &text, &err), SIM_OK);
     memset(&b, 0, sizeof b);
-    assert_int_equal(mdl_cfg_load_string(&t_root, &b, "e", text, NULL, 0, NULL, &err), SIM_OK);
+    assert_int_equal(sim_cfg_load_string(&t_root, &b, "e", text, NULL, 0, NULL, &err), SIM_OK);
     assert_memory_equal(&a, &b, sizeof a);
     free(text);
 }
@@ -490,7 +490,7 @@ static void test_file(void **state)
     t_top t;
     sim_err err;
     memset(&t, 0, sizeof t);
-    assert_int_equal(mdl_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_EINPUT);
+    assert_int_equal(sim_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_EINPUT);
     char want[128];
     snprintf(want, sizeof want, "%s:5: housholds: unknown key", path);
     if (!strstr(err.msg, want))
@@ -500,10 +500,10 @@ static void test_file(void **state)
     assert_non_null(f);
     fputs("count = 5;\nday = \"2021-03-04\";\n", f);
     fclose(f);
-    assert_int_equal(mdl_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_OK);
+    assert_int_equal(sim_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_OK);
     assert_int_equal(t.count, 5);
     unlink(path);
-    assert_int_equal(mdl_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_EINPUT);
+    assert_int_equal(sim_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_EINPUT);
     assert_non_null(strstr(err.msg, "cannot open the scenario file"));
 }
 
@@ -514,7 +514,7 @@ static void test_markdown(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     assert_non_null(out);
-    assert_int_equal(mdl_cfg_write_markdown(&t_root, out), SIM_OK);
+    assert_int_equal(sim_cfg_write_markdown(&t_root, out), SIM_OK);
     fclose(out);
     const char *must[] = {"`count`", "`seed`", "`prob`", "`enabled`", "`label`", "`day`", "`region`",
                           "`weights`", "`holidays`", "`inner`", "`suppliers`", "`inner.rate`", "`inner.flag`",
@@ -535,27 +535,27 @@ static void test_where_and_schema_bugs(void **state)
 {
     (void)state;
     sim_err err;
-    mdl_cfg_where w = {"s.cfg", 12, "rollout.suppliers.[2]"};
-    assert_int_equal(mdl_cfg_fail(&err, &w, "share", "bad %d", 3), SIM_EINPUT);
+    sim_cfg_where w = {"s.cfg", 12, "rollout.suppliers.[2]"};
+    assert_int_equal(sim_cfg_fail(&err, &w, "share", "bad %d", 3), SIM_EINPUT);
     assert_string_equal(err.msg, "s.cfg:12: rollout.suppliers.[2].share: bad 3");
-    mdl_cfg_where ws = {"--set", 0, "run"};
-    mdl_cfg_fail(&err, &ws, NULL, "x");
+    sim_cfg_where ws = {"--set", 0, "run"};
+    sim_cfg_fail(&err, &ws, NULL, "x");
     assert_string_equal(err.msg, "--set run: x");
     /* A broken table is the programmer's error, not the user's. */
-    static const mdl_cfg_key bad_keys[] = {
-        {.name = "l", .kind = MDL_CFG_LIST, .sub = &t_inner_schema, .elem_size = 8, .max_count = 0}};
-    static const mdl_cfg_schema bad = {.name = "bad", .keys = bad_keys, .n_keys = 1};
+    static const sim_cfg_key bad_keys[] = {
+        {.name = "l", .kind = SIM_CFG_LIST, .sub = &t_inner_schema, .elem_size = 8, .max_count = 0}};
+    static const sim_cfg_schema bad = {.name = "bad", .keys = bad_keys, .n_keys = 1};
     t_top t;
-    assert_int_equal(mdl_cfg_load_string(&bad, &t, "b", "", NULL, 0, NULL, &err), SIM_ERUNTIME);
-    static const mdl_cfg_key bad_count[] = {
-        {.name = "w", .kind = MDL_CFG_FLOATS, .offset = 0, .max_count = 2, .count_offset = 0}};
-    static const mdl_cfg_schema bad1 = {.name = "bad1", .keys = bad_count, .n_keys = 1};
-    assert_int_equal(mdl_cfg_load_string(&bad1, &t, "b", "", NULL, 0, NULL, &err), SIM_ERUNTIME);
+    assert_int_equal(sim_cfg_load_string(&bad, &t, "b", "", NULL, 0, NULL, &err), SIM_ERUNTIME);
+    static const sim_cfg_key bad_count[] = {
+        {.name = "w", .kind = SIM_CFG_FLOATS, .offset = 0, .max_count = 2, .count_offset = 0}};
+    static const sim_cfg_schema bad1 = {.name = "bad1", .keys = bad_count, .n_keys = 1};
+    assert_int_equal(sim_cfg_load_string(&bad1, &t, "b", "", NULL, 0, NULL, &err), SIM_ERUNTIME);
     assert_non_null(strstr(err.msg, "count_offset"));
-    static const mdl_cfg_key bad_def[] = {
-        {.name = "x", .kind = MDL_CFG_INT, .def = "{{"}};
-    static const mdl_cfg_schema bad2 = {.name = "bad2", .keys = bad_def, .n_keys = 1};
-    assert_int_equal(mdl_cfg_load_string(&bad2, &t, "b", "", NULL, 0, NULL, &err), SIM_ERUNTIME);
+    static const sim_cfg_key bad_def[] = {
+        {.name = "x", .kind = SIM_CFG_INT, .def = "{{"}};
+    static const sim_cfg_schema bad2 = {.name = "bad2", .keys = bad_def, .n_keys = 1};
+    assert_int_equal(sim_cfg_load_string(&bad2, &t, "b", "", NULL, 0, NULL, &err), SIM_ERUNTIME);
     assert_non_null(strstr(err.msg, "schema bug"));
 }
 

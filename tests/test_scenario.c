@@ -155,7 +155,7 @@ static void test_round_trip_and_reference(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     assert_non_null(out);
-    assert_int_equal(mdl_cfg_write_markdown(&mdl_scenario_schema, out), SIM_OK);
+    assert_int_equal(sim_cfg_write_markdown(&mdl_scenario_schema, out), SIM_OK);
     fclose(out);
     const char *must[] = {"`run.start`", "`run.end`", "`run.seed`", "`run.households`", "`run.shards`",
                           "`run.queue_capacity`", "### `run`", "### `rollout`", "### `dcc`"};

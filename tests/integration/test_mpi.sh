@@ -4,7 +4,7 @@
 # the OpenMP build for N = 1, 2, 3 (also with more ranks than shards), the
 # `ranks` root attribute says N, and a failure (a bad scenario; a signal to
 # a rank other than 0) ends every rank with one message and no output.
-# Also runs tests/test_dist.c on 3 ranks (the collectives themselves).
+# Also runs tests/test_mpi.c on 3 ranks (the collectives themselves).
 # Skips (and passes) where mpicc or mpirun is missing.
 set -u
 SMSIM=${SMSIM:-build/smsim}
@@ -33,12 +33,12 @@ export OMP_NUM_THREADS=1 OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl_vader_singl
 mpi() { local n=$1; shift; mpirun --allow-run-as-root --oversubscribe -np "$n" "$@"; }
 
 # The collectives themselves (agree, integer sum, gather, bcast) on 3 ranks.
-if MAKEFLAGS= MAKEOVERRIDES= make --no-print-directory -s MPI=1 DEBUG=0 build-mpi/tests/test_dist >>"$tmp/build.log" 2>&1 \
-   && mpi 3 build-mpi/tests/test_dist >"$tmp/td.out" 2>&1 && ! grep -q FAILED "$tmp/td.out" \
+if MAKEFLAGS= MAKEOVERRIDES= make --no-print-directory -s MPI=1 DEBUG=0 build-mpi/tests/test_mpi >>"$tmp/build.log" 2>&1 \
+   && mpi 3 build-mpi/tests/test_mpi >"$tmp/td.out" 2>&1 && ! grep -q FAILED "$tmp/td.out" \
    && [ "$(grep -c 'OK \] test_collectives_across_ranks' "$tmp/td.out")" = 3 ]; then
-  ok "test_dist under mpirun -np 3 (collectives across ranks)"
+  ok "test_mpi under mpirun -np 3 (collectives across ranks)"
 else
-  bad "test_dist under mpirun -np 3: $(grep -E 'FAIL|ERROR|error' "$tmp/td.out" "$tmp/build.log" | head -10)"
+  bad "test_mpi under mpirun -np 3: $(grep -E 'FAIL|ERROR|error' "$tmp/td.out" "$tmp/build.log" | head -10)"
 fi
 
 "$SMSIM" run scenarios/small.cfg --threads 1 -o "$tmp/omp.h5" --quiet >"$tmp/omp.out" 2>"$tmp/omp.err" \

@@ -1,14 +1,14 @@
 /*
- * sim_dist.c — ranks, shard blocks and the boundary collectives
- * (sim_dist.h), over MPI_COMM_WORLD in an MPI build and trivial otherwise.
+ * sim_mpi.c — ranks, shard blocks and the boundary collectives
+ * (sim_mpi.h), over MPI_COMM_WORLD in an MPI build and trivial otherwise.
  *
  * Costs per simulated day on a GB run (thousands of days): one or two
- * small allreduces (sim_dist_agree), one integer reduce of a few thousand
+ * small allreduces (sim_mpi_agree), one integer reduce of a few thousand
  * counters and one gather of the day's DCC records (4 bytes each).  That is
  * milliseconds against seconds of simulation, so the collectives favour
  * simplicity (blocking, MPI_COMM_WORLD) over overlap.
  */
-#include "sim_dist.h"
+#include "sim_mpi.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include <mpi.h>
 #endif
 
-struct sim_dist {
+struct sim_mpi {
     int rank, size;
     unsigned char *recv;      /* rank 0: the gathered bytes */
     size_t recv_cap;
@@ -30,7 +30,7 @@ struct sim_dist {
 #endif
 };
 
-void sim_dist_start(int *argc, char ***argv)
+void sim_mpi_start(int *argc, char ***argv)
 {
 #ifdef SMSIM_MPI
     int inited = 0;
@@ -43,7 +43,7 @@ void sim_dist_start(int *argc, char ***argv)
 #endif
 }
 
-void sim_dist_stop(void)
+void sim_mpi_stop(void)
 {
 #ifdef SMSIM_MPI
     int inited = 0, finalized = 0;
@@ -54,9 +54,9 @@ void sim_dist_stop(void)
 #endif
 }
 
-sim_dist *sim_dist_alloc(sim_err *err)
+sim_mpi *sim_mpi_alloc(sim_err *err)
 {
-    sim_dist *d = calloc(1, sizeof *d);
+    sim_mpi *d = calloc(1, sizeof *d);
     if (!d) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (distributed run handle)");
         return NULL;
@@ -72,7 +72,7 @@ sim_dist *sim_dist_alloc(sim_err *err)
     d->displs = calloc((size_t)d->size, sizeof *d->displs);
     if (!d->counts || !d->icounts || !d->displs) {
         int size = d->size;
-        sim_dist_free(d);
+        sim_mpi_free(d);
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (distributed run handle, %d ranks)", size);
         return NULL;
     }
@@ -80,7 +80,7 @@ sim_dist *sim_dist_alloc(sim_err *err)
     return d;
 }
 
-void sim_dist_free(sim_dist *d)
+void sim_mpi_free(sim_mpi *d)
 {
     if (!d)
         return;
@@ -94,10 +94,10 @@ void sim_dist_free(sim_dist *d)
     free(d);
 }
 
-int sim_dist_rank(const sim_dist *d) { return d ? d->rank : 0; }
-int sim_dist_size(const sim_dist *d) { return d ? d->size : 1; }
+int sim_mpi_rank(const sim_mpi *d) { return d ? d->rank : 0; }
+int sim_mpi_size(const sim_mpi *d) { return d ? d->size : 1; }
 
-void sim_dist_block(size_t n_shards, int rank, int size, size_t *first, size_t *count)
+void sim_mpi_block(size_t n_shards, int rank, int size, size_t *first, size_t *count)
 {
     if (size < 1 || rank < 0 || rank >= size) {
         *first = 0;
@@ -127,20 +127,20 @@ static unsigned char *grow(unsigned char **buf, size_t *cap, size_t n)
     return b;
 }
 
-void *sim_dist_scratch(sim_dist *d, size_t n)
+void *sim_mpi_scratch(sim_mpi *d, size_t n)
 {
     return d ? grow(&d->scratch, &d->scratch_cap, n ? n : 1) : NULL;
 }
 
 #ifdef SMSIM_MPI
-/* What sim_dist_agree sends from the failing rank. */
+/* What sim_mpi_agree sends from the failing rank. */
 typedef struct agreed_err {
     int code, line;
     char msg[sizeof(((sim_err *)0)->msg)];
 } agreed_err;
 #endif
 
-int sim_dist_agree(const sim_dist *d, int rc, sim_err *err)
+int sim_mpi_agree(const sim_mpi *d, int rc, sim_err *err)
 {
 #ifdef SMSIM_MPI
     if (d && d->size > 1) {
@@ -173,7 +173,7 @@ int sim_dist_agree(const sim_dist *d, int rc, sim_err *err)
     return rc;
 }
 
-int sim_dist_sum_i64(sim_dist *d, int64_t *v, size_t n, sim_err *err)
+int sim_mpi_sum_i64(sim_mpi *d, int64_t *v, size_t n, sim_err *err)
 {
 #ifdef SMSIM_MPI
     if (d && d->size > 1) {
@@ -197,7 +197,7 @@ int sim_dist_sum_i64(sim_dist *d, int64_t *v, size_t n, sim_err *err)
     return SIM_OK;
 }
 
-int sim_dist_bcast(sim_dist *d, void *buf, size_t n, sim_err *err)
+int sim_mpi_bcast(sim_mpi *d, void *buf, size_t n, sim_err *err)
 {
 #ifdef SMSIM_MPI
     if (d && d->size > 1) {
@@ -217,7 +217,7 @@ int sim_dist_bcast(sim_dist *d, void *buf, size_t n, sim_err *err)
     return SIM_OK;
 }
 
-int sim_dist_gather(sim_dist *d, const void *data, size_t n, const void **out, size_t *out_n, sim_err *err)
+int sim_mpi_gather(sim_mpi *d, const void *data, size_t n, const void **out, size_t *out_n, sim_err *err)
 {
     *out = NULL;
     *out_n = 0;

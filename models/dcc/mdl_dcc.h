@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "mdl_common.h"
-#include "sim_dist.h"
+#include "sim_mpi.h"
 #include "sim_err.h"
 #include "sim_h5.h"
 #include "sim_time.h"
@@ -55,7 +55,7 @@ mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_fi
  * the other ranks keep outboxes only (h5 ignored).  mdl_dcc_day is then a
  * collective that first gathers every rank's outboxes to rank 0; totals
  * and results are on rank 0.  dist NULL or of one rank: mdl_dcc_alloc. */
-mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_dist *dist,
+mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_mpi *dist,
                             sim_err *err);
 void mdl_dcc_free(mdl_dcc *d);                        /* NULL is a no-op */
 mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard);

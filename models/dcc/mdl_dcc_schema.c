@@ -50,18 +50,18 @@ static const char *const dist_names[] = {"exponential", "deterministic", NULL};
 /* Each service gets its own table so that its defaults can differ; the keys
  * are the same. RATE services have a `rate` key, the others do not. */
 #define SVC_COMMON(work_, size_, target_) \
-    SK(mdl_dcc_service_params, "work", MDL_CFG_FLOAT, work, 0.0, 1000.0, work_, "1", \
+    SK(mdl_dcc_service_params, "work", SIM_CFG_FLOAT, work, 0.0, 1000.0, work_, "1", \
        "service demand relative to a standard request: multiplies every stage's service time"), \
-    SK(mdl_dcc_service_params, "size_bytes", MDL_CFG_FLOAT, size_bytes, 0.0, 1e9, size_, "bytes", \
+    SK(mdl_dcc_service_params, "size_bytes", SIM_CFG_FLOAT, size_bytes, 0.0, 1e9, size_, "bytes", \
        "message size (reported in the output description; not a queue input)"), \
-    SK(mdl_dcc_service_params, "target_s", MDL_CFG_FLOAT, target_s, 0.001, 1e7, target_, "s", \
+    SK(mdl_dcc_service_params, "target_s", SIM_CFG_FLOAT, target_s, 0.001, 1e7, target_, "s", \
        "SLA target response time; a completed request slower than this is an SLA breach")
 #define SVC_RATE(rate_, doc_) \
-    SK(mdl_dcc_service_params, "rate", MDL_CFG_FLOAT, rate, 0.0, 1000.0, rate_, "1/day", doc_)
+    SK(mdl_dcc_service_params, "rate", SIM_CFG_FLOAT, rate, 0.0, 1000.0, rate_, "1/day", doc_)
 
 #define SVC_SCHEMA(var, name_, doc_, ...) \
-    static const mdl_cfg_key var##_keys[] = {__VA_ARGS__}; \
-    static const mdl_cfg_schema var = {name_, doc_, var##_keys, sizeof var##_keys / sizeof var##_keys[0], NULL}
+    static const sim_cfg_key var##_keys[] = {__VA_ARGS__}; \
+    static const sim_cfg_schema var = {name_, doc_, var##_keys, sizeof var##_keys / sizeof var##_keys[0], NULL}
 
 /* Targets: the GB round-trip classes 25 s (on demand), 2 h (future dated), 22 h (scheduled). */
 SVC_SCHEMA(svc_read_daily, "dcc.services.read_daily", "09.04 daily scheduled read, one per meter per day.",
@@ -99,9 +99,9 @@ SVC_SCHEMA(svc_hub_status, "dcc.services.hub_status", "Comms hub status 8.14.1 /
 SVC_SCHEMA(svc_alert, "dcc.services.alert", "Device alerts (meter to supplier), flat over the day.",
            SVC_RATE("1.75", "alerts per hub per day"), SVC_COMMON("0.5", "150", "25"));
 
-static const mdl_cfg_key services_keys[] = {
+static const sim_cfg_key services_keys[] = {
 #define G(idx, key_, var, doc_) \
-    {.name = key_, .kind = MDL_CFG_GROUP, .offset = (idx) * sizeof(mdl_dcc_service_params), \
+    {.name = key_, .kind = SIM_CFG_GROUP, .offset = (idx) * sizeof(mdl_dcc_service_params), \
      .def = "{}", .doc = doc_, .sub = &(var)}
     G(MDL_DCC_SVC_READ_DAILY, "read_daily", svc_read_daily, "09.04 scheduled read, daily data"),
     G(MDL_DCC_SVC_READ_HH, "read_half_hourly", svc_read_hh, "09.04 scheduled read, half-hourly data"),
@@ -120,130 +120,130 @@ static const mdl_cfg_key services_keys[] = {
     G(MDL_DCC_SVC_ALERT, "alert", svc_alert, "device alerts"),
 #undef G
 };
-static const mdl_cfg_schema services_schema = {
+static const sim_cfg_schema services_schema = {
     "dcc.services", "Per-service rates, service demands, message sizes and SLA targets.",
     services_keys, sizeof services_keys / sizeof services_keys[0], NULL};
 
 /* ---- queue stages ------------------------------------------------------------- */
-static const mdl_cfg_key dsp_keys[] = {
-    SK(mdl_dcc_dsp_params, "servers", MDL_CFG_INT, servers, 1, 100000, "32", "1",
+static const sim_cfg_key dsp_keys[] = {
+    SK(mdl_dcc_dsp_params, "servers", SIM_CFG_INT, servers, 1, 100000, "32", "1",
        "parallel servers at the DSP (central)"),
-    SK(mdl_dcc_dsp_params, "service_time_s", MDL_CFG_FLOAT, service_time_s, 1e-7, 3600, "0.005", "s",
+    SK(mdl_dcc_dsp_params, "service_time_s", SIM_CFG_FLOAT, service_time_s, 1e-7, 3600, "0.005", "s",
        "mean service time of a work-1 request on one server"),
-    {.name = "distribution", .kind = MDL_CFG_ENUM, .offset = offsetof(mdl_dcc_dsp_params, distribution),
+    {.name = "distribution", .kind = SIM_CFG_ENUM, .offset = offsetof(mdl_dcc_dsp_params, distribution),
      .def = "\"exponential\"", .doc = "service-time distribution", .enum_names = dist_names},
 };
-static const mdl_cfg_schema dsp_schema = {"dcc.dsp", "The Data Service Provider: one central queue, FIFO.",
+static const sim_cfg_schema dsp_schema = {"dcc.dsp", "The Data Service Provider: one central queue, FIFO.",
                                           dsp_keys, sizeof dsp_keys / sizeof dsp_keys[0], NULL};
 
 #define CSP_SCHEMA(var, name_, doc_, servers_, st_, wmin_, wmean_, loss_) \
-    static const mdl_cfg_key var##_keys[] = { \
-        SK(mdl_dcc_csp_params, "servers", MDL_CFG_INT, servers, 1, 100000, servers_, "1", \
+    static const sim_cfg_key var##_keys[] = { \
+        SK(mdl_dcc_csp_params, "servers", SIM_CFG_INT, servers, 1, 100000, servers_, "1", \
            "parallel servers at this region's CSP"), \
-        SK(mdl_dcc_csp_params, "service_time_s", MDL_CFG_FLOAT, service_time_s, 1e-7, 3600, st_, "s", \
+        SK(mdl_dcc_csp_params, "service_time_s", SIM_CFG_FLOAT, service_time_s, 1e-7, 3600, st_, "s", \
            "mean service time of a work-1 request on one server"), \
-        {.name = "distribution", .kind = MDL_CFG_ENUM, .offset = offsetof(mdl_dcc_csp_params, distribution), \
+        {.name = "distribution", .kind = SIM_CFG_ENUM, .offset = offsetof(mdl_dcc_csp_params, distribution), \
          .def = "\"exponential\"", .doc = "service-time distribution", .enum_names = dist_names}, \
-        SK(mdl_dcc_csp_params, "wan_latency_min_s", MDL_CFG_FLOAT, wan_latency_min_s, 0, 86400, wmin_, "s", \
+        SK(mdl_dcc_csp_params, "wan_latency_min_s", SIM_CFG_FLOAT, wan_latency_min_s, 0, 86400, wmin_, "s", \
            "fixed part of the WAN round trip to the hub"), \
-        SK(mdl_dcc_csp_params, "wan_latency_mean_s", MDL_CFG_FLOAT, wan_latency_mean_s, 0, 86400, wmean_, "s", \
+        SK(mdl_dcc_csp_params, "wan_latency_mean_s", SIM_CFG_FLOAT, wan_latency_mean_s, 0, 86400, wmean_, "s", \
            "mean of the exponential part of the WAN round trip on top of the fixed part"), \
-        SK(mdl_dcc_csp_params, "wan_loss", MDL_CFG_FLOAT, wan_loss, 0, 1, loss_, "probability", \
+        SK(mdl_dcc_csp_params, "wan_loss", SIM_CFG_FLOAT, wan_loss, 0, 1, loss_, "probability", \
            "probability that an attempt cannot reach the hub (E20)"), \
     }; \
-    static const mdl_cfg_schema var = {name_, doc_, var##_keys, sizeof var##_keys / sizeof var##_keys[0], NULL}
+    static const sim_cfg_schema var = {name_, doc_, var##_keys, sizeof var##_keys / sizeof var##_keys[0], NULL}
 
 /* North: long-range radio (slower, more masts still to come); South: cellular with mesh. */
 CSP_SCHEMA(csp_north, "dcc.csp.north", "CSP North (long-range radio).", "12", "0.010", "2.0", "3.0", "0.010");
 CSP_SCHEMA(csp_central, "dcc.csp.central", "CSP Central (cellular).", "16", "0.010", "1.0", "1.5", "0.005");
 CSP_SCHEMA(csp_south, "dcc.csp.south", "CSP South (cellular with mesh back-up).", "16", "0.010", "1.0", "1.5",
            "0.005");
-static const mdl_cfg_key csp_keys[] = {
-    {.name = "north", .kind = MDL_CFG_GROUP, .offset = MDL_REGION_NORTH * sizeof(mdl_dcc_csp_params),
+static const sim_cfg_key csp_keys[] = {
+    {.name = "north", .kind = SIM_CFG_GROUP, .offset = MDL_REGION_NORTH * sizeof(mdl_dcc_csp_params),
      .def = "{}", .doc = "CSP North", .sub = &csp_north},
-    {.name = "central", .kind = MDL_CFG_GROUP, .offset = MDL_REGION_CENTRAL * sizeof(mdl_dcc_csp_params),
+    {.name = "central", .kind = SIM_CFG_GROUP, .offset = MDL_REGION_CENTRAL * sizeof(mdl_dcc_csp_params),
      .def = "{}", .doc = "CSP Central", .sub = &csp_central},
-    {.name = "south", .kind = MDL_CFG_GROUP, .offset = MDL_REGION_SOUTH * sizeof(mdl_dcc_csp_params),
+    {.name = "south", .kind = SIM_CFG_GROUP, .offset = MDL_REGION_SOUTH * sizeof(mdl_dcc_csp_params),
      .def = "{}", .doc = "CSP South", .sub = &csp_south},
 };
-static const mdl_cfg_schema csp_schema = {"dcc.csp", "The three regional Communications Service Providers.",
+static const sim_cfg_schema csp_schema = {"dcc.csp", "The three regional Communications Service Providers.",
                                           csp_keys, sizeof csp_keys / sizeof csp_keys[0], NULL};
 
 /* ---- retries ---------------------------------------------------------------------- */
-static const mdl_cfg_key retry_keys[] = {
-    SK(mdl_dcc_retry_params, "device_failure", MDL_CFG_FLOAT, device_failure, 0, 1, "0.005", "probability",
+static const sim_cfg_key retry_keys[] = {
+    SK(mdl_dcc_retry_params, "device_failure", SIM_CFG_FLOAT, device_failure, 0, 1, "0.005", "probability",
        "probability that the device does not answer an attempt (E21 on demand, E30 future dated / scheduled)"),
-    SK(mdl_dcc_retry_params, "persistence", MDL_CFG_FLOAT, persistence, 0, 1, "0.5", "probability",
+    SK(mdl_dcc_retry_params, "persistence", SIM_CFG_FLOAT, persistence, 0, 1, "0.5", "probability",
        "probability that the cause of a failed attempt (hub offline, WAN outage, meter off) persists to the next "
        "attempt, which then fails again; otherwise a retry fails afresh with wan_loss + device_failure.  "
        "(assumed) 0.5: with the default 0.5-1 % WAN loss and 0.5 % device failure about 1-1.5 % of first "
        "attempts fail and 0.25-0.4 % of device requests end in a 1.75 notice; 0 makes attempts independent"),
-    SK(mdl_dcc_retry_params, "device_response_s", MDL_CFG_FLOAT, device_response_s, 0, 86400, "0.5", "s",
+    SK(mdl_dcc_retry_params, "device_response_s", SIM_CFG_FLOAT, device_response_s, 0, 86400, "0.5", "s",
        "HAN and meter response time added to each successful attempt"),
-    SK(mdl_dcc_retry_params, "response_timeout_s", MDL_CFG_FLOAT, response_timeout_s, 60, 86400, "60", "s",
+    SK(mdl_dcc_retry_params, "response_timeout_s", SIM_CFG_FLOAT, response_timeout_s, 60, 86400, "60", "s",
        "a failed attempt is detected this long after it left the CSP (at least 60 s: the request-level "
        "model injects retries and 1.75 notices into a later minute)"),
-    SK(mdl_dcc_retry_params, "max_retries", MDL_CFG_INT, max_retries, 0, 7, "2", "1",
+    SK(mdl_dcc_retry_params, "max_retries", SIM_CFG_INT, max_retries, 0, 7, "2", "1",
        "retries after the first attempt before a 1.75 failure notification"),
-    SK(mdl_dcc_retry_params, "backoff_s", MDL_CFG_FLOAT, backoff_s, 0, 86400, "300", "s",
+    SK(mdl_dcc_retry_params, "backoff_s", SIM_CFG_FLOAT, backoff_s, 0, 86400, "300", "s",
        "wait after a detected failure before the first retry"),
-    SK(mdl_dcc_retry_params, "backoff_factor", MDL_CFG_FLOAT, backoff_factor, 1, 100, "2", "1",
+    SK(mdl_dcc_retry_params, "backoff_factor", SIM_CFG_FLOAT, backoff_factor, 1, 100, "2", "1",
        "each further retry waits this many times longer"),
 };
-static const mdl_cfg_schema retry_schema = {"dcc.retry", "Device failures, time-outs and retries.",
+static const sim_cfg_schema retry_schema = {"dcc.retry", "Device failures, time-outs and retries.",
                                             retry_keys, sizeof retry_keys / sizeof retry_keys[0], NULL};
 
 /* ---- detail days ------------------------------------------------------------------- */
-static int detail_check(void *obj, const mdl_cfg_where *where, sim_err *err)
+static int detail_check(void *obj, const sim_cfg_where *where, sim_err *err)
 {
     const mdl_dcc_detail_params *p = obj;
     if (1440 % p->bin_minutes != 0)
-        return mdl_cfg_fail(err, where, "bin_minutes", "%lld does not divide 1440; allowed: 1, 2, 3, 4, 5, 6, "
+        return sim_cfg_fail(err, where, "bin_minutes", "%lld does not divide 1440; allowed: 1, 2, 3, 4, 5, 6, "
                             "8, 10, 12, 15, 16, 18, 20, 24, 30, 32, 36, 40, 45, 48, 60 ...",
                             (long long)p->bin_minutes);
     return SIM_OK;
 }
-static const mdl_cfg_key detail_keys[] = {
-    {.name = "dates", .kind = MDL_CFG_DATES, .offset = offsetof(mdl_dcc_detail_params, dates), .def = "[]",
+static const sim_cfg_key detail_keys[] = {
+    {.name = "dates", .kind = SIM_CFG_DATES, .offset = offsetof(mdl_dcc_detail_params, dates), .def = "[]",
      .doc = "days simulated request by request", .max_count = MDL_DCC_MAX_DETAIL_DATES,
      .count_offset = offsetof(mdl_dcc_detail_params, n_dates), .min = 0, .max = 0},
-    SK(mdl_dcc_detail_params, "every_n_days", MDL_CFG_INT, every_n_days, 0, 1000000, "0", "days",
+    SK(mdl_dcc_detail_params, "every_n_days", SIM_CFG_INT, every_n_days, 0, 1000000, "0", "days",
        "also every N-th day of the run (day 0, N, 2N ...); 0 = off"),
-    SK(mdl_dcc_detail_params, "all", MDL_CFG_BOOL, all, 0, 1, "false", NULL, "every day request by request"),
-    SK(mdl_dcc_detail_params, "bin_minutes", MDL_CFG_INT, bin_minutes, 1, 1440, "1", "minutes",
+    SK(mdl_dcc_detail_params, "all", SIM_CFG_BOOL, all, 0, 1, "false", NULL, "every day request by request"),
+    SK(mdl_dcc_detail_params, "bin_minutes", SIM_CFG_INT, bin_minutes, 1, 1440, "1", "minutes",
        "width of the per-minute bins of /dcc/detail (must divide 1440); 15 keeps long runs' files small"),
 };
-static const mdl_cfg_schema detail_schema = {"dcc.detail", "Which days run at request level, and their output bins.",
+static const sim_cfg_schema detail_schema = {"dcc.detail", "Which days run at request level, and their output bins.",
                                              detail_keys, sizeof detail_keys / sizeof detail_keys[0],
                                              detail_check};
 
 /* ---- the initial fleet --------------------------------------------------------------- */
-static int fleet_check(void *obj, const mdl_cfg_where *where, sim_err *err)
+static int fleet_check(void *obj, const sim_cfg_where *where, sim_err *err)
 {
     const mdl_dcc_fleet_params *p = obj;
     if (p->n_region_share != MDL_N_REGIONS)
-        return mdl_cfg_fail(err, where, "region_share", "has %zu values; allowed: exactly 3 (north, central, south)",
+        return sim_cfg_fail(err, where, "region_share", "has %zu values; allowed: exactly 3 (north, central, south)",
                             p->n_region_share);
     double s = p->region_share[0] + p->region_share[1] + p->region_share[2];
     if (fabs(s - 1.0) > 1e-6)
-        return mdl_cfg_fail(err, where, "region_share", "sums to %g; allowed: shares summing to 1", s);
+        return sim_cfg_fail(err, where, "region_share", "sums to %g; allowed: shares summing to 1", s);
     return SIM_OK;
 }
-static const mdl_cfg_key fleet_keys[] = {
-    SK(mdl_dcc_fleet_params, "hubs", MDL_CFG_INT, hubs, 0, 100000000, "0", "hubs",
+static const sim_cfg_key fleet_keys[] = {
+    SK(mdl_dcc_fleet_params, "hubs", SIM_CFG_INT, hubs, 0, 100000000, "0", "hubs",
        "hubs already commissioned on the start date (lets a scenario start with a GB fleet)"),
-    {.name = "region_share", .kind = MDL_CFG_FLOATS, .offset = offsetof(mdl_dcc_fleet_params, region_share),
+    {.name = "region_share", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_fleet_params, region_share),
      .min = 0, .max = 1, .def = "[0.30, 0.35, 0.35]", .unit = "fraction",
      .doc = "share of the initial hubs in north, central, south", .max_count = MDL_N_REGIONS,
      .count_offset = offsetof(mdl_dcc_fleet_params, n_region_share)},
-    SK(mdl_dcc_fleet_params, "gas_share", MDL_CFG_FLOAT, gas_share, 0, 1, "0.83", "fraction",
+    SK(mdl_dcc_fleet_params, "gas_share", SIM_CFG_FLOAT, gas_share, 0, 1, "0.83", "fraction",
        "initial hubs that also serve a gas meter (GB-FACTS: ~83 % dual fuel)"),
-    SK(mdl_dcc_fleet_params, "prepay_share", MDL_CFG_FLOAT, prepay_share, 0, 1, "0.13", "fraction",
+    SK(mdl_dcc_fleet_params, "prepay_share", SIM_CFG_FLOAT, prepay_share, 0, 1, "0.13", "fraction",
        "initial hubs in prepayment mode"),
-    SK(mdl_dcc_fleet_params, "half_hourly_share", MDL_CFG_FLOAT, half_hourly_share, 0, 1, "0.3", "fraction",
+    SK(mdl_dcc_fleet_params, "half_hourly_share", SIM_CFG_FLOAT, half_hourly_share, 0, 1, "0.3", "fraction",
        "initial hubs sending half-hourly data"),
 };
-static const mdl_cfg_schema fleet_schema = {"dcc.initial_fleet", "A fleet already commissioned at the start.",
+static const sim_cfg_schema fleet_schema = {"dcc.initial_fleet", "A fleet already commissioned at the start.",
                                             fleet_keys, sizeof fleet_keys / sizeof fleet_keys[0], fleet_check};
 
 /* ---- the dcc group ----------------------------------------------------------------- */
@@ -255,57 +255,57 @@ static int profile_ok(const double *w, size_t n)
     return n == MDL_DCC_PROFILE_HOURS && s > 0;
 }
 
-static int dcc_check(void *obj, const mdl_cfg_where *where, sim_err *err)
+static int dcc_check(void *obj, const sim_cfg_where *where, sim_err *err)
 {
     const mdl_dcc_params *p = obj;
     if (!profile_ok(p->read_time_profile, p->n_read_time_profile))
-        return mdl_cfg_fail(err, where, "read_time_profile", "has %zu values or sums to 0; allowed: 24 hourly "
+        return sim_cfg_fail(err, where, "read_time_profile", "has %zu values or sums to 0; allowed: 24 hourly "
                             "weights >= 0 with a positive sum", p->n_read_time_profile);
     if (!profile_ok(p->on_demand_profile, p->n_on_demand_profile))
-        return mdl_cfg_fail(err, where, "on_demand_profile", "has %zu values or sums to 0; allowed: 24 hourly "
+        return sim_cfg_fail(err, where, "on_demand_profile", "has %zu values or sums to 0; allowed: 24 hourly "
                             "weights >= 0 with a positive sum", p->n_on_demand_profile);
     for (int r = 0; r < MDL_N_REGIONS; r++)
         if (p->csp[r].wan_loss + p->retry.device_failure > 1.0)
-            return mdl_cfg_fail(err, where, "retry.device_failure", "plus csp.%s.wan_loss exceeds 1; allowed: "
+            return sim_cfg_fail(err, where, "retry.device_failure", "plus csp.%s.wan_loss exceeds 1; allowed: "
                                 "a sum <= 1", mdl_region_names[r]);
     return SIM_OK;
 }
 
-static const mdl_cfg_key dcc_keys[] = {
-    {.name = "read_time_profile", .kind = MDL_CFG_FLOATS, .offset = offsetof(mdl_dcc_params, read_time_profile),
+static const sim_cfg_key dcc_keys[] = {
+    {.name = "read_time_profile", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_params, read_time_profile),
      .min = 0, .max = 1e9,
      .def = "[8.0, 14.0, 16.0, 16.0, 14.0, 10.0, 4.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,"
             " 1.0, 1.0, 1.0, 1.0, 2.0, 4.0]",
      .unit = "weight", .doc = "hourly weights (00-01 ... 23-24) of the scheduled read times a hub draws at join: "
      "most reads are collected overnight", .max_count = MDL_DCC_PROFILE_HOURS,
      .count_offset = offsetof(mdl_dcc_params, n_read_time_profile)},
-    {.name = "on_demand_profile", .kind = MDL_CFG_FLOATS, .offset = offsetof(mdl_dcc_params, on_demand_profile),
+    {.name = "on_demand_profile", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_params, on_demand_profile),
      .min = 0, .max = 1e9,
      .def = "[1.0, 0.5, 0.5, 0.5, 0.5, 1.0, 2.0, 4.0, 6.0, 7.0, 7.0, 7.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0,"
             " 5.0, 4.0, 3.0, 2.0, 2.0, 1.0]",
      .unit = "weight", .doc = "hourly weights of on-demand and future-dated requests (suppliers' working day)",
      .max_count = MDL_DCC_PROFILE_HOURS, .count_offset = offsetof(mdl_dcc_params, n_on_demand_profile)},
-    SK(mdl_dcc_params, "half_hourly_from", MDL_CFG_DATE, half_hourly_from, -1e6, 1e6, "\"2022-11-01\"", NULL,
+    SK(mdl_dcc_params, "half_hourly_from", SIM_CFG_DATE, half_hourly_from, -1e6, 1e6, "\"2022-11-01\"", NULL,
        "hubs joining on or after this date send half-hourly data, earlier ones daily (GB-FACTS)"),
-    SK(mdl_dcc_params, "generation_share", MDL_CFG_FLOAT, generation_share, 0, 1, "0.05", "fraction",
+    SK(mdl_dcc_params, "generation_share", SIM_CFG_FLOAT, generation_share, 0, 1, "0.05", "fraction",
        "share of hubs with generation (15 / 1.79 reads); drawn per hub at join"),
-    SK(mdl_dcc_params, "on_demand_first", MDL_CFG_BOOL, on_demand_first, 0, 1, "false", NULL,
+    SK(mdl_dcc_params, "on_demand_first", SIM_CFG_BOOL, on_demand_first, 0, 1, "false", NULL,
        "queue discipline: false = FIFO; true = on-demand class served ahead of the rest (non-preemptive)"),
-    {.name = "services", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_dcc_params, svc), .def = "{}",
+    {.name = "services", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, svc), .def = "{}",
      .doc = "per-service parameters", .sub = &services_schema},
-    {.name = "dsp", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_dcc_params, dsp), .def = "{}",
+    {.name = "dsp", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, dsp), .def = "{}",
      .doc = "the central DSP queue", .sub = &dsp_schema},
-    {.name = "csp", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_dcc_params, csp), .def = "{}",
+    {.name = "csp", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, csp), .def = "{}",
      .doc = "the regional CSP queues and WANs", .sub = &csp_schema},
-    {.name = "retry", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_dcc_params, retry), .def = "{}",
+    {.name = "retry", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, retry), .def = "{}",
      .doc = "failures and retries", .sub = &retry_schema},
-    {.name = "detail", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_dcc_params, detail), .def = "{}",
+    {.name = "detail", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, detail), .def = "{}",
      .doc = "request-level days", .sub = &detail_schema},
-    {.name = "initial_fleet", .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_dcc_params, initial_fleet),
+    {.name = "initial_fleet", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, initial_fleet),
      .def = "{}", .doc = "fleet commissioned before the start", .sub = &fleet_schema},
 };
 
-const mdl_cfg_schema mdl_dcc_schema = {
+const sim_cfg_schema mdl_dcc_schema = {
     "dcc",
     "The DCC and the traffic the fleet sends it: services, the DSP and CSP queues, WAN, retries, "
     "and which days run request by request.",

@@ -1,5 +1,5 @@
 /*
- * test_dist.c — distributed runs, the parts a one-process build can check:
+ * test_mpi.c — distributed runs, the parts a one-process build can check:
  * shard blocks tile the shards in rank order; the collectives are the
  * identity for one process; an engine runs only the shards it owns; and the
  * rollout split into blocks of shards (as ranks would hold them) adds up,
@@ -19,7 +19,7 @@
 #include "mdl_household.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
-#include "sim_dist.h"
+#include "sim_mpi.h"
 #include "sim_engine.h"
 
 /* ---- blocks --------------------------------------------------------------- */
@@ -32,7 +32,7 @@ static void test_blocks_tile_in_rank_order(void **state)
             size_t n = shards[a], next = 0, lo = n, hi = 0;
             for (int r = 0; r < size; r++) {
                 size_t first, count;
-                sim_dist_block(n, r, size, &first, &count);
+                sim_mpi_block(n, r, size, &first, &count);
                 assert_int_equal(first, next);   /* contiguous, in rank order */
                 next = first + count;
                 lo = count < lo ? count : lo;
@@ -42,11 +42,11 @@ static void test_blocks_tile_in_rank_order(void **state)
             assert_true(hi - lo <= 1);            /* balanced */
         }
     size_t first = 99, count = 99;
-    sim_dist_block(8, 3, 3, &first, &count);      /* no such rank: nothing */
+    sim_mpi_block(8, 3, 3, &first, &count);      /* no such rank: nothing */
     assert_int_equal(count, 0);
-    sim_dist_block(8, -1, 3, &first, &count);
+    sim_mpi_block(8, -1, 3, &first, &count);
     assert_int_equal(count, 0);
-    sim_dist_block(5, 2, 4, &first, &count);      /* floor(5*2/4) = 2 .. floor(5*3/4) = 3 */
+    sim_mpi_block(5, 2, 4, &first, &count);      /* floor(5*2/4) = 2 .. floor(5*3/4) = 3 */
     assert_int_equal(first, 2);
     assert_int_equal(count, 1);
 }
@@ -57,46 +57,46 @@ static void test_one_process_collectives(void **state)
     (void)state;
     sim_err err;
     sim_err_clear(&err);
-    assert_int_equal(sim_dist_rank(NULL), 0);
-    assert_int_equal(sim_dist_size(NULL), 1);
-    sim_dist *d = sim_dist_alloc(&err);
+    assert_int_equal(sim_mpi_rank(NULL), 0);
+    assert_int_equal(sim_mpi_size(NULL), 1);
+    sim_mpi *d = sim_mpi_alloc(&err);
     assert_non_null(d);
-    if (sim_dist_size(d) > 1) {   /* under mpirun: see the next test */
-        sim_dist_free(d);
+    if (sim_mpi_size(d) > 1) {   /* under mpirun: see the next test */
+        sim_mpi_free(d);
         skip();
     }
     /* (an MPI build started without mpirun is one process too) */
-    assert_int_equal(sim_dist_rank(d), 0);
-    assert_int_equal(sim_dist_size(d), 1);
+    assert_int_equal(sim_mpi_rank(d), 0);
+    assert_int_equal(sim_mpi_size(d), 1);
     /* agree: a failure stays the caller's, with its message */
-    assert_int_equal(sim_dist_agree(d, SIM_OK, &err), SIM_OK);
+    assert_int_equal(sim_mpi_agree(d, SIM_OK, &err), SIM_OK);
     SIM_FAIL(&err, SIM_EINPUT, "bad thing %d", 7);
-    assert_int_equal(sim_dist_agree(d, SIM_EINPUT, &err), SIM_EINPUT);
+    assert_int_equal(sim_mpi_agree(d, SIM_EINPUT, &err), SIM_EINPUT);
     assert_string_equal(err.msg, "bad thing 7");
     /* sum: the values are already the sum */
     int64_t v[3] = {-5, 0, INT64_C(1) << 40};
-    assert_int_equal(sim_dist_sum_i64(d, v, 3, &err), SIM_OK);
+    assert_int_equal(sim_mpi_sum_i64(d, v, 3, &err), SIM_OK);
     assert_true(v[0] == -5 && v[1] == 0 && v[2] == INT64_C(1) << 40);
     /* gather: rank 0's own bytes */
     const char msg[] = "abc";
     const void *out = NULL;
     size_t out_n = 0;
-    assert_int_equal(sim_dist_gather(d, msg, 3, &out, &out_n, &err), SIM_OK);
+    assert_int_equal(sim_mpi_gather(d, msg, 3, &out, &out_n, &err), SIM_OK);
     assert_int_equal(out_n, 3);
     assert_memory_equal(out, "abc", 3);
     int x = 41;
-    assert_int_equal(sim_dist_bcast(d, &x, sizeof x, &err), SIM_OK);
+    assert_int_equal(sim_mpi_bcast(d, &x, sizeof x, &err), SIM_OK);
     assert_int_equal(x, 41);
     /* scratch grows and keeps what was written below the old size */
-    unsigned char *s = sim_dist_scratch(d, 10);
+    unsigned char *s = sim_mpi_scratch(d, 10);
     assert_non_null(s);
     memset(s, 0xab, 10);
-    s = sim_dist_scratch(d, 100000);
+    s = sim_mpi_scratch(d, 100000);
     assert_non_null(s);
     assert_int_equal(s[9], 0xab);
-    assert_null(sim_dist_scratch(NULL, 10));
-    sim_dist_free(d);
-    sim_dist_free(NULL);
+    assert_null(sim_mpi_scratch(NULL, 10));
+    sim_mpi_free(d);
+    sim_mpi_free(NULL);
 }
 
 /* ---- several ranks (an MPI build under mpirun -np 2 or more) ------------------ */
@@ -105,21 +105,21 @@ static void test_collectives_across_ranks(void **state)
     (void)state;
     sim_err err;
     sim_err_clear(&err);
-    sim_dist *d = sim_dist_alloc(&err);
+    sim_mpi *d = sim_mpi_alloc(&err);
     assert_non_null(d);
-    int rank = sim_dist_rank(d), size = sim_dist_size(d);
+    int rank = sim_mpi_rank(d), size = sim_mpi_size(d);
     if (size == 1) {
-        sim_dist_free(d);
+        sim_mpi_free(d);
         skip();
     }
-    assert_int_equal(sim_dist_agree(d, SIM_OK, &err), SIM_OK);
+    assert_int_equal(sim_mpi_agree(d, SIM_OK, &err), SIM_OK);
     /* ranks 1.. fail with their own messages: every rank gets rank 1's */
     int rc = rank >= 1 ? SIM_FAIL(&err, rank == 1 ? SIM_EINPUT : SIM_ERUNTIME, "rank %d failed", rank) : SIM_OK;
-    assert_int_equal(sim_dist_agree(d, rc, &err), SIM_EINPUT);
+    assert_int_equal(sim_mpi_agree(d, rc, &err), SIM_EINPUT);
     assert_string_equal(err.msg, "rank 1 failed");
     /* integer sums on rank 0 only */
     int64_t v[3] = {rank + 1, -rank, (INT64_C(1) << 40) * rank};
-    assert_int_equal(sim_dist_sum_i64(d, v, 3, &err), SIM_OK);
+    assert_int_equal(sim_mpi_sum_i64(d, v, 3, &err), SIM_OK);
     int64_t S = size;
     if (rank == 0) {
         assert_true(v[0] == S * (S + 1) / 2);
@@ -135,7 +135,7 @@ static void test_collectives_across_ranks(void **state)
         memset(mine, 'a' + rank, sizeof mine);
         const void *out;
         size_t out_n;
-        assert_int_equal(sim_dist_gather(d, mine, n, &out, &out_n, &err), SIM_OK);
+        assert_int_equal(sim_mpi_gather(d, mine, n, &out, &out_n, &err), SIM_OK);
         if (rank == 0) {
             char want[4096];
             size_t k = 0;
@@ -150,9 +150,9 @@ static void test_collectives_across_ranks(void **state)
         }
     }
     int x = rank == 0 ? 7 : -1;
-    assert_int_equal(sim_dist_bcast(d, &x, sizeof x, &err), SIM_OK);
+    assert_int_equal(sim_mpi_bcast(d, &x, sizeof x, &err), SIM_OK);
     assert_int_equal(x, 7);
-    sim_dist_free(d);
+    sim_mpi_free(d);
 }
 
 /* ---- the engine runs its own shards only ------------------------------------- */
@@ -267,10 +267,10 @@ static void test_rollout_blocks_add_up(void **state)
     assert_non_null(whole);
     assert_non_null(parts);
     run_block(&sc, 0, 7, whole, days);
-    /* three "ranks" of 7 shards, as sim_dist_block splits them, and an empty one */
+    /* three "ranks" of 7 shards, as sim_mpi_block splits them, and an empty one */
     for (int r = 0; r < 4; r++) {
         size_t first, count;
-        sim_dist_block(7, r, 3, &first, &count);
+        sim_mpi_block(7, r, 3, &first, &count);
         run_block(&sc, first, count, parts, days);
     }
     int64_t last = days - 1;
@@ -284,7 +284,7 @@ static void test_rollout_blocks_add_up(void **state)
 
 int main(int argc, char **argv)
 {
-    sim_dist_start(&argc, &argv);
+    sim_mpi_start(&argc, &argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocks_tile_in_rank_order),
         cmocka_unit_test(test_one_process_collectives),
@@ -293,6 +293,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rollout_blocks_add_up),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    sim_dist_stop();
+    sim_mpi_stop();
     return failed;
 }

@@ -11,7 +11,7 @@
 
 #include "mdl_dcc.h"
 #include "mdl_scenario.h"
-#include "sim_dist.h"
+#include "sim_mpi.h"
 #include "sim_engine.h"
 #include "sim_h5.h"
 
@@ -32,7 +32,7 @@ void mdl_rollout_free(mdl_rollout *r);   /* NULL is a no-op */
 
 /* Distributed runs: mdl_rollout_day_end reduces the day's counters across
  * the ranks of `dist` to rank 0 (NULL, the default: one process). */
-void mdl_rollout_set_dist(mdl_rollout *r, sim_dist *dist);
+void mdl_rollout_set_dist(mdl_rollout *r, sim_mpi *dist);
 
 /* After the window of day `day` (0 = start date): reduce the shards'
  * counters in shard order into the day's row and append it (buffered).

@@ -1,5 +1,5 @@
 /*
- * mdl_config.c — the schema engine behind scenario files (see mdl_config.h).
+ * sim_config.c — the schema engine behind scenario files (see sim_config.h).
  *
  * libconfig parses the text into a tree; this file walks that tree and the
  * module key tables together, so one table drives reading, validation,
@@ -20,7 +20,7 @@
  *   5. write the effective text from the struct, not from the tree, so that
  *      what is written is exactly what the run used.
  */
-#include "mdl_config.h"
+#include "sim_config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -80,7 +80,7 @@ static int cfg_fail_at(sim_err *err, cfg_origin o, const char *path, const char 
     return rc;
 }
 
-int mdl_cfg_fail(sim_err *err, const mdl_cfg_where *where, const char *key, const char *fmt, ...)
+int sim_cfg_fail(sim_err *err, const sim_cfg_where *where, const char *key, const char *fmt, ...)
 {
     char path[CFG_PATH_MAX];
     const char *wp = where && where->path ? where->path : "";
@@ -117,7 +117,7 @@ static size_t path_push(char *path, const char *name, long idx)
     return len;
 }
 
-static const mdl_cfg_key *find_key(const mdl_cfg_schema *s, const char *name)
+static const sim_cfg_key *find_key(const sim_cfg_schema *s, const char *name)
 {
     for (size_t i = 0; i < s->n_keys; i++)
         if (strcmp(s->keys[i].name, name) == 0)
@@ -171,7 +171,7 @@ static const char *closest_name(const char *word, const char *const *names, size
     return best;
 }
 
-static const char *closest_key(const char *word, const mdl_cfg_schema *s)
+static const char *closest_key(const char *word, const sim_cfg_schema *s)
 {
     const char *best = NULL;
     int best_d = 3;
@@ -185,7 +185,7 @@ static const char *closest_key(const char *word, const mdl_cfg_schema *s)
     return best;
 }
 
-static void key_list(const mdl_cfg_schema *s, char *buf, size_t n)
+static void key_list(const sim_cfg_schema *s, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = '\0';
@@ -217,11 +217,11 @@ static void fmt_double_exact(double x, char *buf, size_t n)
         strncat(buf, ".0", n - strlen(buf) - 1);
 }
 
-static int bounded(const mdl_cfg_key *k) { return !(k->min == 0 && k->max == 0); }
+static int bounded(const sim_cfg_key *k) { return !(k->min == 0 && k->max == 0); }
 
 /* Allowed element counts of a LIST: [min, max] capped by the capacity;
  * min == max == 0 means "0 up to the capacity". */
-static void list_bounds(const mdl_cfg_key *k, size_t *lo, size_t *hi)
+static void list_bounds(const sim_cfg_key *k, size_t *lo, size_t *hi)
 {
     *lo = 0;
     *hi = k->max_count;
@@ -233,7 +233,7 @@ static void list_bounds(const mdl_cfg_key *k, size_t *lo, size_t *hi)
     }
 }
 
-static size_t enum_count(const mdl_cfg_key *k)
+static size_t enum_count(const sim_cfg_key *k)
 {
     size_t n = 0;
     while (k->enum_names[n])
@@ -242,36 +242,36 @@ static size_t enum_count(const mdl_cfg_key *k)
 }
 
 /* What values a key takes, in words (used by errors and the reference). */
-static void allowed_text(const mdl_cfg_key *k, char *buf, size_t n)
+static void allowed_text(const sim_cfg_key *k, char *buf, size_t n)
 {
     char a[40], b[40];
     size_t len;
     fmt_num(k->min, a, sizeof a);
     fmt_num(k->max, b, sizeof b);
     switch (k->kind) {
-    case MDL_CFG_INT:
+    case SIM_CFG_INT:
         if (bounded(k))
             snprintf(buf, n, "integer %s .. %s", a, b);
         else
             snprintf(buf, n, "any integer");
         break;
-    case MDL_CFG_FLOAT:
+    case SIM_CFG_FLOAT:
         if (bounded(k))
             snprintf(buf, n, "number %s .. %s", a, b);
         else
             snprintf(buf, n, "any number");
         break;
-    case MDL_CFG_BOOL:
+    case SIM_CFG_BOOL:
         snprintf(buf, n, "true, false");
         break;
-    case MDL_CFG_STRING:
-        snprintf(buf, n, "text of at most %d characters", MDL_CFG_STRLEN - 1);
+    case SIM_CFG_STRING:
+        snprintf(buf, n, "text of at most %d characters", SIM_CFG_STRLEN - 1);
         break;
-    case MDL_CFG_DATE:
-    case MDL_CFG_DATES: {
-        const char *what = k->kind == MDL_CFG_DATE ? "date" : "array of dates";
+    case SIM_CFG_DATE:
+    case SIM_CFG_DATES: {
+        const char *what = k->kind == SIM_CFG_DATE ? "date" : "array of dates";
         len = (size_t)snprintf(buf, n, "%s \"YYYY-MM-DD\"", what);
-        if (k->kind == MDL_CFG_DATES && len < n)
+        if (k->kind == SIM_CFG_DATES && len < n)
             len += (size_t)snprintf(buf + len, n - len, ", at most %zu", k->max_count);
         if (bounded(k) && len < n) {
             sim_format_date((int64_t)k->min, a);
@@ -280,21 +280,21 @@ static void allowed_text(const mdl_cfg_key *k, char *buf, size_t n)
         }
         break;
     }
-    case MDL_CFG_ENUM:
+    case SIM_CFG_ENUM:
         len = 0;
         buf[0] = '\0';
         for (size_t i = 0; k->enum_names[i] && len < n; i++)
             len += (size_t)snprintf(buf + len, n - len, "%s\"%s\"", i ? ", " : "", k->enum_names[i]);
         break;
-    case MDL_CFG_FLOATS:
+    case SIM_CFG_FLOATS:
         len = (size_t)snprintf(buf, n, "array of at most %zu numbers", k->max_count);
         if (bounded(k) && len < n)
             snprintf(buf + len, n - len, ", each %s .. %s", a, b);
         break;
-    case MDL_CFG_GROUP:
+    case SIM_CFG_GROUP:
         snprintf(buf, n, "a group { ... }");
         break;
-    case MDL_CFG_LIST: {
+    case SIM_CFG_LIST: {
         size_t lo, hi;
         list_bounds(k, &lo, &hi);
         snprintf(buf, n, "a list ( { ... }, ... ) of %zu .. %zu groups", lo, hi);
@@ -303,19 +303,19 @@ static void allowed_text(const mdl_cfg_key *k, char *buf, size_t n)
     }
 }
 
-static const char *kind_name(mdl_cfg_kind kind)
+static const char *kind_name(sim_cfg_kind kind)
 {
     switch (kind) {
-    case MDL_CFG_INT: return "int";
-    case MDL_CFG_FLOAT: return "float";
-    case MDL_CFG_BOOL: return "bool";
-    case MDL_CFG_STRING: return "string";
-    case MDL_CFG_DATE: return "date";
-    case MDL_CFG_ENUM: return "enum";
-    case MDL_CFG_FLOATS: return "float array";
-    case MDL_CFG_DATES: return "date array";
-    case MDL_CFG_GROUP: return "group";
-    case MDL_CFG_LIST: return "list of groups";
+    case SIM_CFG_INT: return "int";
+    case SIM_CFG_FLOAT: return "float";
+    case SIM_CFG_BOOL: return "bool";
+    case SIM_CFG_STRING: return "string";
+    case SIM_CFG_DATE: return "date";
+    case SIM_CFG_ENUM: return "enum";
+    case SIM_CFG_FLOATS: return "float array";
+    case SIM_CFG_DATES: return "date array";
+    case SIM_CFG_GROUP: return "group";
+    case SIM_CFG_LIST: return "list of groups";
     }
     return "?";
 }
@@ -486,7 +486,7 @@ static int find_wrapping_int(const char *text, char *lit, size_t n)
 
 /* ---- schema sanity (programmer errors) ------------------------------------- */
 
-static int check_schema(const mdl_cfg_schema *s, const char *path, int depth, sim_err *err)
+static int check_schema(const sim_cfg_schema *s, const char *path, int depth, sim_err *err)
 {
     if (!s)
         return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: missing sub-schema", path);
@@ -496,7 +496,7 @@ static int check_schema(const mdl_cfg_schema *s, const char *path, int depth, si
     if (s->n_keys && !s->keys)
         return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: n_keys without keys", path);
     for (size_t i = 0; i < s->n_keys; i++) {
-        const mdl_cfg_key *k = &s->keys[i];
+        const sim_cfg_key *k = &s->keys[i];
         char sub[CFG_PATH_MAX];
         if (!k->name || !k->name[0])
             return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: key %zu has no name", path, i);
@@ -507,19 +507,19 @@ static int check_schema(const mdl_cfg_schema *s, const char *path, int depth, si
         if (k->min > k->max)
             return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: min > max", sub);
         switch (k->kind) {
-        case MDL_CFG_INT: case MDL_CFG_FLOAT: case MDL_CFG_BOOL: case MDL_CFG_STRING: case MDL_CFG_DATE:
+        case SIM_CFG_INT: case SIM_CFG_FLOAT: case SIM_CFG_BOOL: case SIM_CFG_STRING: case SIM_CFG_DATE:
             break;
-        case MDL_CFG_ENUM:
+        case SIM_CFG_ENUM:
             if (!k->enum_names || !k->enum_names[0])
                 return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: enum without names", sub);
             break;
-        case MDL_CFG_FLOATS: case MDL_CFG_DATES:
+        case SIM_CFG_FLOATS: case SIM_CFG_DATES:
             if (k->max_count == 0)
                 return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: array with max_count 0", sub);
             if (k->count_offset == k->offset)
                 return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: count_offset not set", sub);
             break;
-        case MDL_CFG_LIST:
+        case SIM_CFG_LIST:
             if (k->count_offset == k->offset)
                 return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: count_offset not set", sub);
             if (k->max_count == 0 || k->elem_size == 0)
@@ -528,7 +528,7 @@ static int check_schema(const mdl_cfg_schema *s, const char *path, int depth, si
                 return SIM_FAIL(err, SIM_ERUNTIME, "schema %s: max_count too large", sub);
             strncat(sub, ".[]", sizeof sub - strlen(sub) - 1);
             /* fall through */
-        case MDL_CFG_GROUP: {
+        case SIM_CFG_GROUP: {
             int rc = check_schema(k->sub, sub, depth + 1, err);
             if (rc)
                 return rc;
@@ -548,7 +548,7 @@ typedef struct cfg_read {
     char path[CFG_PATH_MAX];   /* key path of what is being read, grown and cut as we descend */
 } cfg_read;
 
-static int read_group(cfg_read *rd, const mdl_cfg_schema *s, void *obj,
+static int read_group(cfg_read *rd, const sim_cfg_schema *s, void *obj,
                       const config_setting_t *grp, cfg_origin o);
 
 /* 0: an integer in *v; 1: not a number; 2: a number but not a whole one.
@@ -584,7 +584,7 @@ static int get_num(const config_setting_t *st, double *v)
     return isfinite(*v) ? 0 : 2;
 }
 
-static int fail_type(cfg_read *rd, cfg_origin o, const mdl_cfg_key *k, const char *expected,
+static int fail_type(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const char *expected,
                      const config_setting_t *st)
 {
     char got[128], allowed[512];
@@ -593,7 +593,7 @@ static int fail_type(cfg_read *rd, cfg_origin o, const mdl_cfg_key *k, const cha
     return cfg_fail_at(rd->err, o, rd->path, "expected %s, got %s; allowed: %s", expected, got, allowed);
 }
 
-static int fail_range(cfg_read *rd, cfg_origin o, const mdl_cfg_key *k, double v)
+static int fail_range(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, double v)
 {
     char num[40], allowed[512];
     fmt_num(v, num, sizeof num);
@@ -602,7 +602,7 @@ static int fail_range(cfg_read *rd, cfg_origin o, const mdl_cfg_key *k, double v
 }
 
 /* One date (or one element of a date array): text, strictly YYYY-MM-DD, in range. */
-static int read_date(cfg_read *rd, cfg_origin o, const mdl_cfg_key *k, const config_setting_t *st,
+static int read_date(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const config_setting_t *st,
                      int64_t *out)
 {
     if (config_setting_type(st) != CONFIG_TYPE_STRING)
@@ -624,13 +624,13 @@ static int read_date(cfg_read *rd, cfg_origin o, const mdl_cfg_key *k, const con
     return SIM_OK;
 }
 
-static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const config_setting_t *st,
+static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const config_setting_t *st,
                       cfg_origin o)
 {
     char *field = (char *)obj + k->offset;
     int type = config_setting_type(st);
     switch (k->kind) {
-    case MDL_CFG_INT: {
+    case SIM_CFG_INT: {
         int64_t v = 0;
         int r = get_int(st, &v);
         if (r)
@@ -640,7 +640,7 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
         *(int64_t *)(void *)field = v;
         return SIM_OK;
     }
-    case MDL_CFG_FLOAT: {
+    case SIM_CFG_FLOAT: {
         double v = 0;
         if (get_num(st, &v))
             return fail_type(rd, o, k, "a finite number", st);
@@ -649,23 +649,23 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
         *(double *)(void *)field = v;
         return SIM_OK;
     }
-    case MDL_CFG_BOOL:
+    case SIM_CFG_BOOL:
         if (type != CONFIG_TYPE_BOOL)
             return fail_type(rd, o, k, "true or false", st);
         *(int *)(void *)field = config_setting_get_bool(st) ? 1 : 0;
         return SIM_OK;
-    case MDL_CFG_STRING: {
+    case SIM_CFG_STRING: {
         if (type != CONFIG_TYPE_STRING)
             return fail_type(rd, o, k, "a quoted string", st);
         const char *s = config_setting_get_string(st);
-        if (strlen(s) >= MDL_CFG_STRLEN)
+        if (strlen(s) >= SIM_CFG_STRLEN)
             return cfg_fail_at(rd->err, o, rd->path, "text of %zu characters is too long; allowed: "
-                               "at most %d characters", strlen(s), MDL_CFG_STRLEN - 1);
-        memset(field, 0, MDL_CFG_STRLEN);
+                               "at most %d characters", strlen(s), SIM_CFG_STRLEN - 1);
+        memset(field, 0, SIM_CFG_STRLEN);
         memcpy(field, s, strlen(s));
         return SIM_OK;
     }
-    case MDL_CFG_DATE: {
+    case SIM_CFG_DATE: {
         int64_t days;
         int rc = read_date(rd, o, k, st, &days);
         if (rc)
@@ -673,7 +673,7 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
         *(int64_t *)(void *)field = days;
         return SIM_OK;
     }
-    case MDL_CFG_ENUM: {
+    case SIM_CFG_ENUM: {
         char allowed[512];
         if (type != CONFIG_TYPE_STRING)
             return fail_type(rd, o, k, "a quoted name", st);
@@ -691,10 +691,10 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
                                "allowed: %s", s, near, allowed);
         return cfg_fail_at(rd->err, o, rd->path, "unknown name \"%.40s\"; allowed: %s", s, allowed);
     }
-    case MDL_CFG_FLOATS:
-    case MDL_CFG_DATES: {
+    case SIM_CFG_FLOATS:
+    case SIM_CFG_DATES: {
         if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-            return fail_type(rd, o, k, k->kind == MDL_CFG_FLOATS ? "an array [ ... ] of numbers"
+            return fail_type(rd, o, k, k->kind == SIM_CFG_FLOATS ? "an array [ ... ] of numbers"
                                                                  : "an array [ ... ] of dates", st);
         size_t count = (size_t)config_setting_length(st);
         if (count > k->max_count) {
@@ -707,7 +707,7 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
             const config_setting_t *e = config_setting_get_elem(st, (unsigned)i);
             size_t back = path_push(rd->path, NULL, (long)i);
             int rc = SIM_OK;
-            if (k->kind == MDL_CFG_FLOATS) {
+            if (k->kind == SIM_CFG_FLOATS) {
                 double v = 0;
                 if (get_num(e, &v))
                     rc = fail_type(rd, o, k, "a finite number", e);
@@ -725,11 +725,11 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
         *(size_t *)(void *)((char *)obj + k->count_offset) = count;
         return SIM_OK;
     }
-    case MDL_CFG_GROUP:
+    case SIM_CFG_GROUP:
         if (type != CONFIG_TYPE_GROUP)
             return fail_type(rd, o, k, "a group { ... }", st);
         return read_group(rd, k->sub, field, st, o);
-    case MDL_CFG_LIST: {
+    case SIM_CFG_LIST: {
         size_t lo, hi;
         /* An empty array [] is accepted as an empty list: libconfig can't tell. */
         if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && config_setting_length(st) == 0))
@@ -764,7 +764,7 @@ static int read_value(cfg_read *rd, const mdl_cfg_key *k, void *obj, const confi
 }
 
 /* Parse a key's default text into a scratch config: "x = DEF;". */
-static int parse_default(config_t *dc, const mdl_cfg_key *k, const char *path, sim_err *err)
+static int parse_default(config_t *dc, const sim_cfg_key *k, const char *path, sim_err *err)
 {
     size_t n = strlen(k->def) + 16;
     char *text = malloc(n);
@@ -781,7 +781,7 @@ static int parse_default(config_t *dc, const mdl_cfg_key *k, const char *path, s
     return SIM_OK;
 }
 
-static int read_group(cfg_read *rd, const mdl_cfg_schema *s, void *obj,
+static int read_group(cfg_read *rd, const sim_cfg_schema *s, void *obj,
                       const config_setting_t *grp, cfg_origin o)
 {
     int n = config_setting_length(grp);
@@ -805,7 +805,7 @@ static int read_group(cfg_read *rd, const mdl_cfg_schema *s, void *obj,
         return rc;
     }
     for (size_t i = 0; i < s->n_keys; i++) {
-        const mdl_cfg_key *k = &s->keys[i];
+        const sim_cfg_key *k = &s->keys[i];
         const config_setting_t *m = config_setting_get_member(grp, k->name);
         size_t back = path_push(rd->path, k->name, -1);
         int rc;
@@ -827,11 +827,11 @@ static int read_group(cfg_read *rd, const mdl_cfg_schema *s, void *obj,
         rd->path[back] = '\0';
     }
     if (s->check) {
-        mdl_cfg_where w = {o.file, o.line, rd->path};
+        sim_cfg_where w = {o.file, o.line, rd->path};
         int rc = s->check(obj, &w, rd->err);
         if (rc) {
             if (rd->err && rd->err->code == SIM_OK)
-                return mdl_cfg_fail(rd->err, &w, NULL, "failed a consistency check");
+                return sim_cfg_fail(rd->err, &w, NULL, "failed a consistency check");
             return rc;
         }
     }
@@ -887,7 +887,7 @@ static int tokenize_path(const char *path, size_t len, cfg_token *tok, int max)
 
 /* Put a key that is absent from the file into the tree so that a --set can
  * reach below it: its default if it has one, else an empty group or list. */
-static config_setting_t *materialize(config_setting_t *grp, const mdl_cfg_key *k, const char *path,
+static config_setting_t *materialize(config_setting_t *grp, const sim_cfg_key *k, const char *path,
                                      sim_err *err)
 {
     config_setting_t *m = NULL;
@@ -898,14 +898,14 @@ static config_setting_t *materialize(config_setting_t *grp, const mdl_cfg_key *k
         m = copy_setting(grp, k->name, config_lookup(&dc, "x"));
         config_destroy(&dc);
     } else {
-        m = config_setting_add(grp, k->name, k->kind == MDL_CFG_LIST ? CONFIG_TYPE_LIST : CONFIG_TYPE_GROUP);
+        m = config_setting_add(grp, k->name, k->kind == SIM_CFG_LIST ? CONFIG_TYPE_LIST : CONFIG_TYPE_GROUP);
     }
     if (!m)
         SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot build the tree for --set", path);
     return m;
 }
 
-static int apply_override(config_t *cf, const mdl_cfg_schema *root, const char *ov, const char *name,
+static int apply_override(config_t *cf, const sim_cfg_schema *root, const char *ov, const char *name,
                           sim_err *err)
 {
     const cfg_origin set = {CFG_SET, 0};
@@ -965,8 +965,8 @@ static int apply_override(config_t *cf, const mdl_cfg_schema *root, const char *
 
     char path[CFG_PATH_MAX] = "";
     config_setting_t *cur = config_root_setting(cf);
-    const mdl_cfg_schema *s = root;
-    const mdl_cfg_key *list_key = NULL;   /* non-NULL: cur is that key's list */
+    const sim_cfg_schema *s = root;
+    const sim_cfg_key *list_key = NULL;   /* non-NULL: cur is that key's list */
     cfg_origin o = {name, 0};
     int rc = SIM_OK;
     for (int t = 0; t < nt && rc == SIM_OK; t++) {
@@ -978,7 +978,7 @@ static int apply_override(config_t *cf, const mdl_cfg_schema *root, const char *
                                  path[0] ? path : "the top level");
                 break;
             }
-            const mdl_cfg_key *k = find_key(s, tok[t].name);
+            const sim_cfg_key *k = find_key(s, tok[t].name);
             path_push(path, tok[t].name, -1);
             if (!k) {
                 const char *near = closest_key(tok[t].name, s);
@@ -1004,10 +1004,10 @@ static int apply_override(config_t *cf, const mdl_cfg_schema *root, const char *
                 config_setting_set_hook(d, (void *)&cfg_set_mark);
                 break;
             }
-            if (k->kind != MDL_CFG_GROUP && k->kind != MDL_CFG_LIST) {
+            if (k->kind != SIM_CFG_GROUP && k->kind != SIM_CFG_LIST) {
                 rc = cfg_fail_at(err, set, path, "is a single %s value%s; there are no keys below it",
                                  kind_name(k->kind),
-                                 k->kind == MDL_CFG_FLOATS || k->kind == MDL_CFG_DATES
+                                 k->kind == SIM_CFG_FLOATS || k->kind == SIM_CFG_DATES
                                      ? " (set the whole array: key=[...])" : "");
                 break;
             }
@@ -1019,16 +1019,16 @@ static int apply_override(config_t *cf, const mdl_cfg_schema *root, const char *
                 }
             }
             o = origin_of(m, o);
-            int want = k->kind == MDL_CFG_GROUP ? CONFIG_TYPE_GROUP : CONFIG_TYPE_LIST;
+            int want = k->kind == SIM_CFG_GROUP ? CONFIG_TYPE_GROUP : CONFIG_TYPE_LIST;
             if (config_setting_type(m) != want) {
                 char got[128];
                 describe(m, got, sizeof got);
-                rc = cfg_fail_at(err, o, path, "expected %s, got %s", k->kind == MDL_CFG_GROUP
+                rc = cfg_fail_at(err, o, path, "expected %s, got %s", k->kind == SIM_CFG_GROUP
                                  ? "a group { ... }" : "a list ( { ... }, ... )", got);
                 break;
             }
             cur = m;
-            if (k->kind == MDL_CFG_GROUP)
+            if (k->kind == SIM_CFG_GROUP)
                 s = k->sub;
             else
                 list_key = k;
@@ -1120,47 +1120,47 @@ static void emit_int(FILE *out, int64_t v)
     fprintf(out, "%lld%s", (long long)v, (v > INT32_MAX || v < INT32_MIN) ? "L" : "");
 }
 
-static void emit_group(FILE *out, const mdl_cfg_schema *s, const void *obj, int indent);
+static void emit_group(FILE *out, const sim_cfg_schema *s, const void *obj, int indent);
 
-static void emit_value(FILE *out, const mdl_cfg_key *k, const void *obj, int indent)
+static void emit_value(FILE *out, const sim_cfg_key *k, const void *obj, int indent)
 {
     const char *field = (const char *)obj + k->offset;
     char buf[64];
     switch (k->kind) {
-    case MDL_CFG_INT:
+    case SIM_CFG_INT:
         emit_int(out, *(const int64_t *)(const void *)field);
         break;
-    case MDL_CFG_FLOAT:
+    case SIM_CFG_FLOAT:
         fmt_double_exact(*(const double *)(const void *)field, buf, sizeof buf);
         fputs(buf, out);
         break;
-    case MDL_CFG_BOOL:
+    case SIM_CFG_BOOL:
         fputs(*(const int *)(const void *)field ? "true" : "false", out);
         break;
-    case MDL_CFG_STRING: {
-        char s[MDL_CFG_STRLEN];
-        memcpy(s, field, MDL_CFG_STRLEN);
-        s[MDL_CFG_STRLEN - 1] = '\0';
+    case SIM_CFG_STRING: {
+        char s[SIM_CFG_STRLEN];
+        memcpy(s, field, SIM_CFG_STRLEN);
+        s[SIM_CFG_STRLEN - 1] = '\0';
         emit_string(out, s);
         break;
     }
-    case MDL_CFG_DATE:
+    case SIM_CFG_DATE:
         sim_format_date(*(const int64_t *)(const void *)field, buf);
         fprintf(out, "\"%s\"", buf);
         break;
-    case MDL_CFG_ENUM: {
+    case SIM_CFG_ENUM: {
         int v = *(const int *)(const void *)field;
         emit_string(out, v >= 0 && (size_t)v < enum_count(k) ? k->enum_names[v] : "?");
         break;
     }
-    case MDL_CFG_FLOATS:
-    case MDL_CFG_DATES: {
+    case SIM_CFG_FLOATS:
+    case SIM_CFG_DATES: {
         size_t count = *(const size_t *)(const void *)((const char *)obj + k->count_offset);
         if (count > k->max_count)
             count = k->max_count;
         fputc('[', out);
         for (size_t i = 0; i < count; i++) {
-            if (k->kind == MDL_CFG_FLOATS) {
+            if (k->kind == SIM_CFG_FLOATS) {
                 fmt_double_exact(((const double *)(const void *)field)[i], buf, sizeof buf);
                 fprintf(out, "%s%s", i ? ", " : "", buf);
             } else {
@@ -1171,12 +1171,12 @@ static void emit_value(FILE *out, const mdl_cfg_key *k, const void *obj, int ind
         fputc(']', out);
         break;
     }
-    case MDL_CFG_GROUP:
+    case SIM_CFG_GROUP:
         fputs("{\n", out);
         emit_group(out, k->sub, field, indent + 2);
         fprintf(out, "%*s}", indent, "");
         break;
-    case MDL_CFG_LIST: {
+    case SIM_CFG_LIST: {
         size_t count = *(const size_t *)(const void *)((const char *)obj + k->count_offset);
         if (count > k->max_count)
             count = k->max_count;
@@ -1196,20 +1196,20 @@ static void emit_value(FILE *out, const mdl_cfg_key *k, const void *obj, int ind
     }
 }
 
-static void emit_group(FILE *out, const mdl_cfg_schema *s, const void *obj, int indent)
+static void emit_group(FILE *out, const sim_cfg_schema *s, const void *obj, int indent)
 {
     for (size_t i = 0; i < s->n_keys; i++) {
-        const mdl_cfg_key *k = &s->keys[i];
+        const sim_cfg_key *k = &s->keys[i];
         fprintf(out, "%*s%s = ", indent, "", k->name);
         emit_value(out, k, obj, indent);
         fputc(';', out);
-        if (k->unit && k->kind != MDL_CFG_GROUP && k->kind != MDL_CFG_LIST)
+        if (k->unit && k->kind != SIM_CFG_GROUP && k->kind != SIM_CFG_LIST)
             fprintf(out, "  # %s", k->unit);
         fputc('\n', out);
     }
 }
 
-static int effective(const mdl_cfg_schema *root, const void *obj, char **text, sim_err *err)
+static int effective(const sim_cfg_schema *root, const void *obj, char **text, sim_err *err)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -1230,7 +1230,7 @@ static int effective(const mdl_cfg_schema *root, const void *obj, char **text, s
 
 /* ---- loading ---------------------------------------------------------------------- */
 
-static int load(const mdl_cfg_schema *root, void *obj, const char *name, const char *text,
+static int load(const sim_cfg_schema *root, void *obj, const char *name, const char *text,
                 const char *include_dir, const char *const *overrides, size_t n_overrides,
                 char **effective_text, sim_err *err)
 {
@@ -1279,14 +1279,14 @@ static int load(const mdl_cfg_schema *root, void *obj, const char *name, const c
     return rc;
 }
 
-int mdl_cfg_load_string(const mdl_cfg_schema *root, void *obj, const char *name,
+int sim_cfg_load_string(const sim_cfg_schema *root, void *obj, const char *name,
                         const char *text, const char *const *overrides, size_t n_overrides,
                         char **effective_text, sim_err *err)
 {
     return load(root, obj, name, text ? text : "", NULL, overrides, n_overrides, effective_text, err);
 }
 
-int mdl_cfg_load_file(const mdl_cfg_schema *root, void *obj, const char *path,
+int sim_cfg_load_file(const sim_cfg_schema *root, void *obj, const char *path,
                       const char *const *overrides, size_t n_overrides,
                       char **effective_text, sim_err *err)
 {
@@ -1353,7 +1353,7 @@ static void md_cell(FILE *out, const char *s)
     }
 }
 
-static void md_section(FILE *out, const mdl_cfg_schema *s, const char *path, int depth)
+static void md_section(FILE *out, const sim_cfg_schema *s, const char *path, int depth)
 {
     if (depth > CFG_MAX_DEPTH)
         return;
@@ -1368,7 +1368,7 @@ static void md_section(FILE *out, const mdl_cfg_schema *s, const char *path, int
     fputs("| key | type | default | allowed | unit | meaning |\n", out);
     fputs("|---|---|---|---|---|---|\n", out);
     for (size_t i = 0; i < s->n_keys; i++) {
-        const mdl_cfg_key *k = &s->keys[i];
+        const sim_cfg_key *k = &s->keys[i];
         char allowed[512];
         allowed_text(k, allowed, sizeof allowed);
         fprintf(out, "| `%s%s%s` | %s | ", path, path[0] ? "." : "", k->name, kind_name(k->kind));
@@ -1389,19 +1389,19 @@ static void md_section(FILE *out, const mdl_cfg_schema *s, const char *path, int
     }
     fputc('\n', out);
     for (size_t i = 0; i < s->n_keys; i++) {
-        const mdl_cfg_key *k = &s->keys[i];
-        if ((k->kind == MDL_CFG_GROUP || k->kind == MDL_CFG_LIST) && k->sub) {
+        const sim_cfg_key *k = &s->keys[i];
+        if ((k->kind == SIM_CFG_GROUP || k->kind == SIM_CFG_LIST) && k->sub) {
             char sub[CFG_PATH_MAX];
             memcpy(sub, path, strlen(path) + 1);   /* path is always < CFG_PATH_MAX */
             path_push(sub, k->name, -1);
-            if (k->kind == MDL_CFG_LIST)
+            if (k->kind == SIM_CFG_LIST)
                 path_push(sub, "[]", -1);
             md_section(out, k->sub, sub, depth + 1);
         }
     }
 }
 
-int mdl_cfg_write_markdown(const mdl_cfg_schema *root, FILE *out)
+int sim_cfg_write_markdown(const sim_cfg_schema *root, FILE *out)
 {
     if (!root || !out)
         return SIM_ERUNTIME;

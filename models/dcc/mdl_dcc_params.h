@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "mdl_common.h"
-#include "mdl_config.h"
+#include "sim_config.h"
 
 /* The services the model carries (seed "04 Meter reading", GB-FACTS, the
  * rollout's install messages, device alerts).  Order is the `service`
@@ -135,6 +135,6 @@ typedef struct mdl_dcc_params {
     mdl_dcc_fleet_params initial_fleet;
 } mdl_dcc_params;
 
-extern const mdl_cfg_schema mdl_dcc_schema;
+extern const sim_cfg_schema mdl_dcc_schema;
 
 #endif

@@ -2,7 +2,7 @@
  * mdl_dcc_internal.h — what the DCC model's own files share: the day's
  * offered traffic, the day's results, and the two day simulators (fluid in
  * mdl_dcc_fluid.c, request-level in mdl_dcc_detail.c).  Private to
- * models/mdl_dcc*.c and their tests; the public face is mdl_dcc.h.
+ * models/dcc/ and their tests; the public face is mdl_dcc.h.
  */
 #ifndef MDL_DCC_INTERNAL_H
 #define MDL_DCC_INTERNAL_H

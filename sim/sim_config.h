@@ -1,5 +1,5 @@
 /*
- * mdl_config.h — scenario files: a typed, documented schema over libconfig.
+ * sim_config.h — scenario files: a typed, documented schema over libconfig.
  *
  * Each model module describes its parameters once, as a table of keys
  * (name, type, place in its params struct, allowed range, default, unit,
@@ -12,8 +12,8 @@
  * Every error reads "FILE:LINE: KEY: what is wrong; what is allowed" and has
  * code SIM_EINPUT.  Not for: model logic.
  */
-#ifndef MDL_CONFIG_H
-#define MDL_CONFIG_H
+#ifndef SIM_CONFIG_H
+#define SIM_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,47 +21,47 @@
 
 #include "sim_err.h"
 
-#define MDL_CFG_STRLEN 48          /* inline string capacity, including NUL */
+#define SIM_CFG_STRLEN 48          /* inline string capacity, including NUL */
 
-typedef enum mdl_cfg_kind {
-    MDL_CFG_INT,      /* int64_t */
-    MDL_CFG_FLOAT,    /* double (an integer literal is accepted) */
-    MDL_CFG_BOOL,     /* int, 0 or 1 */
-    MDL_CFG_STRING,   /* char[MDL_CFG_STRLEN] inline */
-    MDL_CFG_DATE,     /* int64_t days since 1970-01-01, written "YYYY-MM-DD" */
-    MDL_CFG_ENUM,     /* int: index into enum_names, written as a string */
-    MDL_CFG_FLOATS,   /* array of numbers [a, b, ...]: double[max_count] at offset,
+typedef enum sim_cfg_kind {
+    SIM_CFG_INT,      /* int64_t */
+    SIM_CFG_FLOAT,    /* double (an integer literal is accepted) */
+    SIM_CFG_BOOL,     /* int, 0 or 1 */
+    SIM_CFG_STRING,   /* char[SIM_CFG_STRLEN] inline */
+    SIM_CFG_DATE,     /* int64_t days since 1970-01-01, written "YYYY-MM-DD" */
+    SIM_CFG_ENUM,     /* int: index into enum_names, written as a string */
+    SIM_CFG_FLOATS,   /* array of numbers [a, b, ...]: double[max_count] at offset,
                          size_t count at count_offset; min/max bound each element */
-    MDL_CFG_DATES,    /* array of dates ["2020-04-01", ...]: int64_t[max_count] + count */
-    MDL_CFG_GROUP,    /* nested group { ... }: struct at offset, described by sub */
-    MDL_CFG_LIST,     /* list of groups ( {...}, {...} ): elem_size-byte structs,
+    SIM_CFG_DATES,    /* array of dates ["2020-04-01", ...]: int64_t[max_count] + count */
+    SIM_CFG_GROUP,    /* nested group { ... }: struct at offset, described by sub */
+    SIM_CFG_LIST,     /* list of groups ( {...}, {...} ): elem_size-byte structs,
                          max_count of them at offset, size_t count at count_offset;
                          min/max bound the count */
-} mdl_cfg_kind;
+} sim_cfg_kind;
 
 /* Where a value came from, for messages and cross-key checks. */
-typedef struct mdl_cfg_where {
+typedef struct sim_cfg_where {
     const char *file;    /* scenario path, or "--set" for an override */
     int line;            /* 0 when unknown (a default) */
     const char *path;    /* full key path, e.g. "rollout.suppliers.[2].share" */
-} mdl_cfg_where;
+} sim_cfg_where;
 
-typedef struct mdl_cfg_key mdl_cfg_key;
+typedef struct sim_cfg_key sim_cfg_key;
 
-typedef struct mdl_cfg_schema {
+typedef struct sim_cfg_schema {
     const char *name;               /* for documentation */
     const char *doc;                /* one paragraph: what this group is */
-    const mdl_cfg_key *keys;
+    const sim_cfg_key *keys;
     size_t n_keys;
     /* Cross-key checks once the group (all its keys, defaults applied) is
      * read: dates in order, shares summing to 1 ...  `where` names the group
-     * and its line.  NULL if none.  Report with mdl_cfg_fail(). */
-    int (*check)(void *obj, const mdl_cfg_where *where, sim_err *err);
-} mdl_cfg_schema;
+     * and its line.  NULL if none.  Report with sim_cfg_fail(). */
+    int (*check)(void *obj, const sim_cfg_where *where, sim_err *err);
+} sim_cfg_schema;
 
-struct mdl_cfg_key {
+struct sim_cfg_key {
     const char *name;
-    mdl_cfg_kind kind;
+    sim_cfg_kind kind;
     size_t offset;                  /* offsetof(params struct, field) */
     double min, max;                /* inclusive range (numbers, dates as days, list/array counts) */
     const char *def;                /* default as libconfig value text ("0.25", "\"north\"",
@@ -69,7 +69,7 @@ struct mdl_cfg_key {
     const char *unit;               /* "days", "minutes", "probability", "1/day" ... or NULL */
     const char *doc;                /* meaning, one or two sentences */
     const char *const *enum_names;  /* ENUM: NULL-terminated list of allowed names */
-    const mdl_cfg_schema *sub;      /* GROUP, LIST: element schema */
+    const sim_cfg_schema *sub;      /* GROUP, LIST: element schema */
     size_t elem_size;               /* LIST: sizeof element struct */
     size_t max_count;               /* LIST, FLOATS, DATES: capacity of the array */
     size_t count_offset;            /* LIST, FLOATS, DATES: offsetof the size_t count */
@@ -82,26 +82,26 @@ struct mdl_cfg_key {
  * libconfig text of every key with its effective value (a file that
  * reproduces the run).  Unknown keys, wrong types, out-of-range values and
  * failed checks are SIM_EINPUT errors naming file, line and key. */
-int mdl_cfg_load_file(const mdl_cfg_schema *root, void *obj, const char *path,
+int sim_cfg_load_file(const sim_cfg_schema *root, void *obj, const char *path,
                       const char *const *overrides, size_t n_overrides,
                       char **effective_text, sim_err *err);
 /* The same from text in memory; `name` stands for the file in messages. */
-int mdl_cfg_load_string(const mdl_cfg_schema *root, void *obj, const char *name,
+int sim_cfg_load_string(const sim_cfg_schema *root, void *obj, const char *name,
                         const char *text, const char *const *overrides, size_t n_overrides,
                         char **effective_text, sim_err *err);
 
 /* The reference of every key (markdown tables, one per group, with type,
  * default, allowed range, unit and meaning). */
-int mdl_cfg_write_markdown(const mdl_cfg_schema *root, FILE *out);
+int sim_cfg_write_markdown(const sim_cfg_schema *root, FILE *out);
 
 /* For check callbacks: "FILE:LINE: PATH[.key]: message" with SIM_EINPUT. */
-int mdl_cfg_fail(sim_err *err, const mdl_cfg_where *where, const char *key, const char *fmt, ...)
+int sim_cfg_fail(sim_err *err, const sim_cfg_where *where, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
 /* Helpers to write key tables compactly. */
-#define MDL_CFG_ENTRY(T, field) offsetof(T, field)
+#define SIM_CFG_ENTRY(T, field) offsetof(T, field)
 
 #endif

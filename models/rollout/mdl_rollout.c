@@ -40,7 +40,7 @@
 #include "mdl_common.h"
 #include "mdl_household.h"
 #include "mdl_visit.h"
-#include "sim_dist.h"
+#include "sim_mpi.h"
 #include "sim_rng.h"
 #ifdef _OPENMP
 #include <omp.h>
@@ -205,7 +205,7 @@ struct mdl_rollout {
     sim_engine *eng;
     mdl_dcc *dcc;
     sim_h5_file *h5;
-    sim_dist *dist;              /* NULL: one process */
+    sim_mpi *dist;              /* NULL: one process */
     int test_move_pool;          /* tests: every chunk allocation moves the pending pool */
     size_t n_shards, n_sup;
     size_t own_first, own_count; /* the shards this process holds (all, unless distributed) */
@@ -1458,7 +1458,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     return r;
 }
 
-void mdl_rollout_set_dist(mdl_rollout *r, sim_dist *dist) { r->dist = dist; }
+void mdl_rollout_set_dist(mdl_rollout *r, sim_mpi *dist) { r->dist = dist; }
 void mdl_rollout_test_move_pool(mdl_rollout *r, int on) { r->test_move_pool = on; }
 
 void mdl_rollout_free(mdl_rollout *r)
@@ -1519,11 +1519,11 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
      * so the sum over ranks on rank 0 equals the one-process sum exactly;
      * ratios and percentiles are derived below, from the sums.  Every rank
      * reaches this call (nothing above can fail). */
-    if (sim_dist_size(r->dist) > 1) {
-        int rc = sim_dist_sum_i64(r->dist, r->sum_all, r->n_sum, err);
+    if (sim_mpi_size(r->dist) > 1) {
+        int rc = sim_mpi_sum_i64(r->dist, r->sum_all, r->n_sum, err);
         if (rc)
             return rc;
-        if (sim_dist_rank(r->dist) != 0) {
+        if (sim_mpi_rank(r->dist) != 0) {
             r->tot.days = (uint64_t)(day + 1);
             return 0;   /* totals and rows live on rank 0 */
         }
@@ -1599,7 +1599,7 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
     /* Distributed: other ranks' households are counted in the last day's
      * reduced sums (states change only inside windows, so after a day's
      * reduction they are the current counts). */
-    if (sim_dist_size(r->dist) > 1 && r->tot.days > 0) {
+    if (sim_mpi_size(r->dist) > 1 && r->tot.days > 0) {
         memset(by, 0, sizeof by);
         for (size_t k = 0; k < r->n_sup * 3; k++)
             for (int s = 0; s < MDL_N_HH_STATES; s++)

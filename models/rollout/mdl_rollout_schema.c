@@ -25,27 +25,27 @@ static const char *const order_names[] = {"random", "by_region", "by_dwelling", 
 #define DATE_MAX 47482.0   /* 2100-01-01 */
 
 #define KF(T, f, lo, hi, d, u, doc_) \
-    {.name = #f, .kind = MDL_CFG_FLOAT, .offset = offsetof(T, f), .min = lo, .max = hi, .def = d, .unit = u, .doc = doc_}
+    {.name = #f, .kind = SIM_CFG_FLOAT, .offset = offsetof(T, f), .min = lo, .max = hi, .def = d, .unit = u, .doc = doc_}
 #define KI(T, f, lo, hi, d, u, doc_) \
-    {.name = #f, .kind = MDL_CFG_INT, .offset = offsetof(T, f), .min = lo, .max = hi, .def = d, .unit = u, .doc = doc_}
+    {.name = #f, .kind = SIM_CFG_INT, .offset = offsetof(T, f), .min = lo, .max = hi, .def = d, .unit = u, .doc = doc_}
 #define KD(T, f, d, doc_) \
-    {.name = #f, .kind = MDL_CFG_DATE, .offset = offsetof(T, f), .min = DATE_MIN, .max = DATE_MAX, .def = d, .unit = "date", .doc = doc_}
+    {.name = #f, .kind = SIM_CFG_DATE, .offset = offsetof(T, f), .min = DATE_MIN, .max = DATE_MAX, .def = d, .unit = "date", .doc = doc_}
 #define KE(T, f, names, d, doc_) \
-    {.name = #f, .kind = MDL_CFG_ENUM, .offset = offsetof(T, f), .min = 0, .max = 0, .def = d, .doc = doc_, .enum_names = names}
+    {.name = #f, .kind = SIM_CFG_ENUM, .offset = offsetof(T, f), .min = 0, .max = 0, .def = d, .doc = doc_, .enum_names = names}
 #define KFS(T, f, n, lo, hi, d, u, doc_) \
-    {.name = #f, .kind = MDL_CFG_FLOATS, .offset = offsetof(T, f), .min = lo, .max = hi, .def = d, .unit = u, .doc = doc_, \
+    {.name = #f, .kind = SIM_CFG_FLOATS, .offset = offsetof(T, f), .min = lo, .max = hi, .def = d, .unit = u, .doc = doc_, \
      .max_count = n, .count_offset = offsetof(T, n_##f)}
 #define KDS(T, f, n, d, doc_) \
-    {.name = #f, .kind = MDL_CFG_DATES, .offset = offsetof(T, f), .min = DATE_MIN, .max = DATE_MAX, .def = d, .unit = "date", \
+    {.name = #f, .kind = SIM_CFG_DATES, .offset = offsetof(T, f), .min = DATE_MIN, .max = DATE_MAX, .def = d, .unit = "date", \
      .doc = doc_, .max_count = n, .count_offset = offsetof(T, n_##f)}
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
-static int fail_count(sim_err *err, const mdl_cfg_where *w, const char *key, size_t got, size_t want)
+static int fail_count(sim_err *err, const sim_cfg_where *w, const char *key, size_t got, size_t want)
 {
-    return mdl_cfg_fail(err, w, key, "has %zu values; exactly %zu are required", got, want);
+    return sim_cfg_fail(err, w, key, "has %zu values; exactly %zu are required", got, want);
 }
 
-static int check_shares(sim_err *err, const mdl_cfg_where *w, const char *key, const double *v, size_t n, size_t want)
+static int check_shares(sim_err *err, const sim_cfg_where *w, const char *key, const double *v, size_t n, size_t want)
 {
     if (n != want)
         return fail_count(err, w, key, n, want);
@@ -53,13 +53,13 @@ static int check_shares(sim_err *err, const mdl_cfg_where *w, const char *key, c
     for (size_t i = 0; i < n; i++)
         s += v[i];
     if (fabs(s - 1.0) > 1e-6)
-        return mdl_cfg_fail(err, w, key, "shares sum to %.9g; they must sum to 1", s);
+        return sim_cfg_fail(err, w, key, "shares sum to %.9g; they must sum to 1", s);
     return 0;
 }
 
 /* ---- population ---------------------------------------------------------- */
 #define T mdl_rollout_population
-static const mdl_cfg_key population_keys[] = {
+static const sim_cfg_key population_keys[] = {
     KFS(T, region_shares, 3, 0, 1, "[0.30, 0.33, 0.37]", "share",
         "Share of households in the DCC regions north, central, south (sum 1)."),
     KFS(T, dwelling_shares, 3, 0, 1, "[0.80, 0.15, 0.05]", "share",
@@ -72,7 +72,7 @@ static const mdl_cfg_key population_keys[] = {
         "By dwelling type: share whose HAN needs an Alternative HAN solution (multi-dwelling units)."),
 };
 #undef T
-static int population_check(void *obj, const mdl_cfg_where *w, sim_err *err)
+static int population_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_population *p = obj;
     if (check_shares(err, w, "region_shares", p->region_shares, p->n_region_shares, 3) ||
@@ -84,18 +84,18 @@ static int population_check(void *obj, const mdl_cfg_where *w, sim_err *err)
         return fail_count(err, w, "han_alternative_share", p->n_han_alternative_share, 3);
     for (int d = 0; d < 3; d++)
         if (p->han_dual_band_share[d] + p->han_alternative_share[d] > 1.0 + 1e-9)
-            return mdl_cfg_fail(err, w, "han_alternative_share",
+            return sim_cfg_fail(err, w, "han_alternative_share",
                                 "for %s, dual-band + alternative shares exceed 1 (%g + %g)",
                                 mdl_dwelling_names[d], p->han_dual_band_share[d], p->han_alternative_share[d]);
     return 0;
 }
-static const mdl_cfg_schema population_schema = {
+static const sim_cfg_schema population_schema = {
     "rollout.population", "Who lives where: the attributes each household is drawn with (seed 1.1, identify the customer).",
     population_keys, NKEYS(population_keys), population_check};
 
 /* ---- WAN coverage -------------------------------------------------------- */
 #define T mdl_rollout_wan
-static const mdl_cfg_key wan_keys[] = {
+static const sim_cfg_key wan_keys[] = {
     KFS(T, covered_at_start, 3, 0, 1, "[0.80, 0.93, 0.96]", "share",
         "By region: share of premises with WAN coverage from the start."),
     KFS(T, covered_final, 3, 0, 1, "[0.9925, 0.9925, 0.9925]", "share",
@@ -106,7 +106,7 @@ static const mdl_cfg_key wan_keys[] = {
         "By region: end of the coverage build-out (the North needed 700+ new masts and lagged)."),
 };
 #undef T
-static int wan_check(void *obj, const mdl_cfg_where *w, sim_err *err)
+static int wan_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_wan *p = obj;
     if (p->n_covered_at_start != 3) return fail_count(err, w, "covered_at_start", p->n_covered_at_start, 3);
@@ -115,32 +115,32 @@ static int wan_check(void *obj, const mdl_cfg_where *w, sim_err *err)
     if (p->n_buildout_end != 3) return fail_count(err, w, "buildout_end", p->n_buildout_end, 3);
     for (int r = 0; r < 3; r++) {
         if (p->covered_final[r] < p->covered_at_start[r])
-            return mdl_cfg_fail(err, w, "covered_final", "value %d (%g) is below covered_at_start (%g); it must not be",
+            return sim_cfg_fail(err, w, "covered_final", "value %d (%g) is below covered_at_start (%g); it must not be",
                                 r, p->covered_final[r], p->covered_at_start[r]);
         if (p->buildout_end[r] < p->buildout_start[r])
-            return mdl_cfg_fail(err, w, "buildout_end", "value %d is before buildout_start; it must not be", r);
+            return sim_cfg_fail(err, w, "buildout_end", "value %d is before buildout_start; it must not be", r);
     }
     return 0;
 }
-static const mdl_cfg_schema wan_schema = {
+static const sim_cfg_schema wan_schema = {
     "rollout.wan", "WAN coverage of premises by region over time (what the DCC's smart comms data says, seed 1.3).",
     wan_keys, NKEYS(wan_keys), wan_check};
 
 /* ---- timetable ----------------------------------------------------------- */
 #define T mdl_rollout_phase
-static const mdl_cfg_key phase_keys[] = {
-    {.name = "name", .kind = MDL_CFG_STRING, .offset = offsetof(T, name), .def = "\"phase\"",
+static const sim_cfg_key phase_keys[] = {
+    {.name = "name", .kind = SIM_CFG_STRING, .offset = offsetof(T, name), .def = "\"phase\"",
      .doc = "Label of the phase (for reports)."},
     KD(T, start, "\"2016-10-01\"", "First day of the phase; it lasts until the next phase starts."),
     KF(T, effort, 0, 10, "1.0", "factor", "Multiplies every supplier's workforce during the phase (0.14 = the 2020 pause)."),
 };
 #undef T
-static const mdl_cfg_schema phase_schema = {
+static const sim_cfg_schema phase_schema = {
     "rollout.timetable.phases.[]", "A dated phase of the programme.", phase_keys, NKEYS(phase_keys), NULL};
 
 #define T mdl_rollout_timetable
-static const mdl_cfg_key timetable_keys[] = {
-    {.name = "phases", .kind = MDL_CFG_LIST, .offset = offsetof(T, phases), .min = 1, .max = MDL_MAX_PHASES,
+static const sim_cfg_key timetable_keys[] = {
+    {.name = "phases", .kind = SIM_CFG_LIST, .offset = offsetof(T, phases), .min = 1, .max = MDL_MAX_PHASES,
      .def = "( { name = \"foundation\"; start = \"2012-01-01\"; effort = 0.25; },"
             "  { name = \"mass_rollout\"; start = \"2016-10-01\"; effort = 1.0; },"
             "  { name = \"covid_pause\"; start = \"2020-04-01\"; effort = 0.14; },"
@@ -158,25 +158,25 @@ static const mdl_cfg_key timetable_keys[] = {
     KD(T, alternative_han_from, "\"2021-06-01\"", "Alternative HAN equipment available for installs and HAN revisits."),
 };
 #undef T
-static int timetable_check(void *obj, const mdl_cfg_where *w, sim_err *err)
+static int timetable_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_timetable *t = obj;
     for (size_t i = 1; i < t->n_phases; i++)
         if (t->phases[i].start <= t->phases[i - 1].start)
-            return mdl_cfg_fail(err, w, "phases", "phase %zu (%s) starts on or before phase %zu (%s); phases must be in date order",
+            return sim_cfg_fail(err, w, "phases", "phase %zu (%s) starts on or before phase %zu (%s); phases must be in date order",
                                 i, t->phases[i].name, i - 1, t->phases[i - 1].name);
     if (t->smets1_cutover < t->smets2_start)
-        return mdl_cfg_fail(err, w, "smets1_cutover", "is before smets2_start; it must not be");
+        return sim_cfg_fail(err, w, "smets1_cutover", "is before smets2_start; it must not be");
     return 0;
 }
-static const mdl_cfg_schema timetable_schema = {
+static const sim_cfg_schema timetable_schema = {
     "rollout.timetable", "The programme's dated phases, meter generations, SMETS1 migration and HAN equipment dates.",
     timetable_keys, NKEYS(timetable_keys), timetable_check};
 
 /* ---- visit steps ---------------------------------------------------------- */
 /* One schema per step so that each step's keys carry that step's defaults. */
 #define STEP_KEYS(var, fp, mins, cv, conseq, retr)                                                           \
-    static const mdl_cfg_key var[] = {                                                                       \
+    static const sim_cfg_key var[] = {                                                                       \
         KF(mdl_rollout_step, fail_prob, 0, 1, fp, "probability", "Probability one attempt of the step fails."), \
         KF(mdl_rollout_step, minutes, 0, 600, mins, "minutes", "Mean duration of one attempt."),             \
         KF(mdl_rollout_step, minutes_cv, 0, 3, cv, "ratio", "Coefficient of variation of the duration (gamma); 0 = fixed."), \
@@ -193,7 +193,7 @@ STEP_KEYS(connectivity_keys, "0.01", "2", "0.5", "\"retry\"", "2");
 STEP_KEYS(configure_keys, "0.01", "4", "0.4", "\"retry\"", "1");
 STEP_KEYS(access_keys, "0.005", "2", "0.3", "\"retry\"", "1");
 STEP_KEYS(inventory_keys, "0.003", "1", "0.3", "\"traditional\"", "0");
-#define STEP_SCHEMA(var, keys, doc_) static const mdl_cfg_schema var = {"rollout.visit.step", doc_, keys, NKEYS(keys), NULL}
+#define STEP_SCHEMA(var, keys, doc_) static const sim_cfg_schema var = {"rollout.visit.step", doc_, keys, NKEYS(keys), NULL}
 STEP_SCHEMA(exchange_schema, exchange_keys, "3.2 exchange a meter and capture the opening reading (per meter).");
 STEP_SCHEMA(hub_schema, hub_keys, "3.3 install the comms hub.");
 STEP_SCHEMA(safety_schema, safety_keys, "Post-installation safety checks.");
@@ -205,10 +205,10 @@ STEP_SCHEMA(access_schema, access_keys, "3.7 establish access control (security 
 STEP_SCHEMA(inventory_schema, inventory_keys, "3.8 the DCC authenticates and records the devices in its inventory.");
 
 #define KSTEP(f, sch, doc_) \
-    {.name = #f, .kind = MDL_CFG_GROUP, .offset = offsetof(mdl_rollout_visit, f), .def = "{ }", .doc = doc_, .sub = &sch}
+    {.name = #f, .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_rollout_visit, f), .def = "{ }", .doc = doc_, .sub = &sch}
 
 #define T mdl_rollout_visit
-static const mdl_cfg_key visit_keys[] = {
+static const sim_cfg_key visit_keys[] = {
     KF(T, no_access_prob, 0, 1, "0.10", "probability", "3.x before work: nobody home (no access); the job is rebooked."),
     KF(T, refusal_on_day_prob, 0, 1, "0.02", "probability", "3.x before work: cancellation or refusal on the day; re-contact later."),
     KF(T, safety_abort_prob, 0, 1, "0.015", "probability", "3.x before work: unsafe existing installation; the job is rebooked."),
@@ -236,21 +236,21 @@ static const mdl_cfg_key visit_keys[] = {
     KI(T, wan_reconnect_days, 0, 365, "3", "days", "After a transient WAN failure the hub reconnects and is commissioned remotely after this delay."),
 };
 #undef T
-static int visit_check(void *obj, const mdl_cfg_where *w, sim_err *err)
+static int visit_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_visit *v = obj;
     if (v->n_han_fail_prob != 3)
         return fail_count(err, w, "han_fail_prob", v->n_han_fail_prob, 3);
     return 0;
 }
-static const mdl_cfg_schema visit_schema = {
+static const sim_cfg_schema visit_schema = {
     "rollout.visit", "The installation visit (seed 3.x): outcomes before work, each step's duration, failure and consequence, rebooks and revisits.",
     visit_keys, NKEYS(visit_keys), visit_check};
 
 /* ---- suppliers ----------------------------------------------------------- */
 #define T mdl_rollout_supplier
-static const mdl_cfg_key supplier_keys[] = {
-    {.name = "name", .kind = MDL_CFG_STRING, .offset = offsetof(T, name), .def = "\"supplier\"",
+static const sim_cfg_key supplier_keys[] = {
+    {.name = "name", .kind = SIM_CFG_STRING, .offset = offsetof(T, name), .def = "\"supplier\"",
      .doc = "Label (the `supplier` coordinate of /rollout)."},
     KF(T, share, 0, 1, "0.25", "share", "Market share (all suppliers sum to 1)."),
     KFS(T, installers_per_10k, 3, 0, 1000, "[2.6, 2.6, 2.6]", "installers per 10,000 customers",
@@ -289,39 +289,39 @@ static const mdl_cfg_key supplier_keys[] = {
     KI(T, postpone_max_days, 0, 3650, "365", "days", "Longest postponement of an uncovered site before install-and-leave."),
 };
 #undef T
-static int supplier_check(void *obj, const mdl_cfg_where *w, sim_err *err)
+static int supplier_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_supplier *s = obj;
     if (s->n_installers_per_10k != 3)
         return fail_count(err, w, "installers_per_10k", s->n_installers_per_10k, 3);
     if (s->n_ramp_dates != s->n_ramp_levels || s->n_ramp_dates == 0)
-        return mdl_cfg_fail(err, w, "ramp_levels", "has %zu values for %zu ramp_dates; give one level per date (at least one)",
+        return sim_cfg_fail(err, w, "ramp_levels", "has %zu values for %zu ramp_dates; give one level per date (at least one)",
                             s->n_ramp_levels, s->n_ramp_dates);
     for (size_t i = 1; i < s->n_ramp_dates; i++)
         if (s->ramp_dates[i] <= s->ramp_dates[i - 1])
-            return mdl_cfg_fail(err, w, "ramp_dates", "must be in increasing date order");
+            return sim_cfg_fail(err, w, "ramp_dates", "must be in increasing date order");
     if (!(s->day_start_hour < s->midday_hour && s->midday_hour < s->day_end_hour))
-        return mdl_cfg_fail(err, w, "midday_hour", "hours must satisfy day_start_hour < midday_hour < day_end_hour");
+        return sim_cfg_fail(err, w, "midday_hour", "hours must satisfy day_start_hour < midday_hour < day_end_hour");
     if (s->lead_min_days >= s->booking_horizon_days)
-        return mdl_cfg_fail(err, w, "lead_min_days", "must be below booking_horizon_days (%lld)", (long long)s->booking_horizon_days);
+        return sim_cfg_fail(err, w, "lead_min_days", "must be below booking_horizon_days (%lld)", (long long)s->booking_horizon_days);
     return 0;
 }
-static const mdl_cfg_schema supplier_schema = {
+static const sim_cfg_schema supplier_schema = {
     "rollout.suppliers.[]", "An energy supplier: market share, workforce, working pattern, appointment policy and contact strategy (seed 1.x).",
     supplier_keys, NKEYS(supplier_keys), supplier_check};
 
 /* ---- the group ------------------------------------------------------------ */
 #define T mdl_rollout_params
-static const mdl_cfg_key rollout_keys[] = {
-    {.name = "population", .kind = MDL_CFG_GROUP, .offset = offsetof(T, population), .def = "{ }",
+static const sim_cfg_key rollout_keys[] = {
+    {.name = "population", .kind = SIM_CFG_GROUP, .offset = offsetof(T, population), .def = "{ }",
      .doc = "Household attributes.", .sub = &population_schema},
-    {.name = "wan", .kind = MDL_CFG_GROUP, .offset = offsetof(T, wan), .def = "{ }",
+    {.name = "wan", .kind = SIM_CFG_GROUP, .offset = offsetof(T, wan), .def = "{ }",
      .doc = "WAN coverage build-out.", .sub = &wan_schema},
-    {.name = "timetable", .kind = MDL_CFG_GROUP, .offset = offsetof(T, timetable), .def = "{ }",
+    {.name = "timetable", .kind = SIM_CFG_GROUP, .offset = offsetof(T, timetable), .def = "{ }",
      .doc = "Programme phases and dates.", .sub = &timetable_schema},
-    {.name = "visit", .kind = MDL_CFG_GROUP, .offset = offsetof(T, visit), .def = "{ }",
+    {.name = "visit", .kind = SIM_CFG_GROUP, .offset = offsetof(T, visit), .def = "{ }",
      .doc = "The installation visit.", .sub = &visit_schema},
-    {.name = "suppliers", .kind = MDL_CFG_LIST, .offset = offsetof(T, suppliers), .min = 1, .max = MDL_MAX_SUPPLIERS,
+    {.name = "suppliers", .kind = SIM_CFG_LIST, .offset = offsetof(T, suppliers), .min = 1, .max = MDL_MAX_SUPPLIERS,
      .def = "( { name = \"alpha\"; share = 0.22; },"
             "  { name = \"bravo\"; share = 0.18; },"
             "  { name = \"charlie\"; share = 0.15; },"
@@ -332,7 +332,7 @@ static const mdl_cfg_key rollout_keys[] = {
      .max_count = MDL_MAX_SUPPLIERS, .count_offset = offsetof(T, n_suppliers)},
 };
 #undef T
-static int rollout_check(void *obj, const mdl_cfg_where *w, sim_err *err)
+static int rollout_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_params *p = obj;
     double s = 0;
@@ -340,12 +340,12 @@ static int rollout_check(void *obj, const mdl_cfg_where *w, sim_err *err)
         s += p->suppliers[i].share;
         for (size_t j = 0; j < i; j++)
             if (strcmp(p->suppliers[i].name, p->suppliers[j].name) == 0)
-                return mdl_cfg_fail(err, w, "suppliers", "two suppliers are named \"%s\"; names must differ", p->suppliers[i].name);
+                return sim_cfg_fail(err, w, "suppliers", "two suppliers are named \"%s\"; names must differ", p->suppliers[i].name);
     }
     if (fabs(s - 1.0) > 1e-6)
-        return mdl_cfg_fail(err, w, "suppliers", "market shares sum to %.9g; they must sum to 1", s);
+        return sim_cfg_fail(err, w, "suppliers", "market shares sum to %.9g; they must sum to 1", s);
     return 0;
 }
-const mdl_cfg_schema mdl_rollout_schema = {
+const sim_cfg_schema mdl_rollout_schema = {
     "rollout", "The rollout model: households, suppliers and installers, the dumb-to-smart replacement process (seed 1.x, 3.x).",
     rollout_keys, NKEYS(rollout_keys), rollout_check};

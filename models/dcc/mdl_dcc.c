@@ -33,7 +33,7 @@
 
 #include "mdl_dcc_internal.h"
 #include "mdl_scenario.h"
-#include "sim_dist.h"
+#include "sim_mpi.h"
 #include "sim_rng.h"
 
 #define FLEET_KINDS 3   /* scheduled reads of: daily-data meters, half-hourly meters, generation */
@@ -74,7 +74,7 @@ struct mdl_dcc {
     int64_t window_day;              /* the day the outboxes are being filled for */
     int64_t hh_from;                 /* half_hourly_from as a run day */
     size_t n_shards;
-    sim_dist *dist;                  /* NULL: one process */
+    sim_mpi *dist;                  /* NULL: one process */
     size_t own_first, own_count;     /* the shards whose outboxes this process fills */
     int remote;                      /* a rank other than 0 of a distributed run: outboxes only */
     mdl_dcc_outbox *ob;
@@ -420,7 +420,7 @@ mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_fi
     return mdl_dcc_alloc_dist(sc, n_shards, h5, NULL, err);
 }
 
-mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_dist *dist,
+mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_mpi *dist,
                             sim_err *err)
 {
     if (n_shards == 0 || n_shards > (1u << 20)) {
@@ -438,9 +438,9 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
     d->n_days = mdl_scenario_days(sc);
     d->hh_from = sc->dcc.half_hourly_from - sc->run.start_day;
     d->n_shards = n_shards;
-    d->dist = sim_dist_size(dist) > 1 ? dist : NULL;
-    d->remote = sim_dist_rank(d->dist) != 0;
-    sim_dist_block(n_shards, sim_dist_rank(d->dist), sim_dist_size(d->dist), &d->own_first, &d->own_count);
+    d->dist = sim_mpi_size(dist) > 1 ? dist : NULL;
+    d->remote = sim_mpi_rank(d->dist) != 0;
+    sim_mpi_block(n_shards, sim_mpi_rank(d->dist), sim_mpi_size(d->dist), &d->own_first, &d->own_count);
     d->h5 = d->remote ? NULL : h5;
     profile_minutes(d->p->read_time_profile, d->minute_w[0]);
     profile_minutes(d->p->on_demand_profile, d->minute_w[1]);
@@ -741,7 +741,7 @@ static int exchange(mdl_dcc *d, sim_err *err)
         for (size_t i = d->own_first; i < end; i++)
             if (d->ob[i].n_msgs || d->ob[i].n_joins)
                 bytes += 3 * sizeof(uint32_t) + (d->ob[i].n_msgs + d->ob[i].n_joins) * sizeof(uint32_t);
-        buf = sim_dist_scratch(d->dist, bytes);
+        buf = sim_mpi_scratch(d->dist, bytes);
         if (!buf)
             rc = SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory packing %zu bytes of outbox records", bytes);
         unsigned char *p = buf;
@@ -762,7 +762,7 @@ static int exchange(mdl_dcc *d, sim_err *err)
     size_t in_n;
     sim_err gerr;
     sim_err_clear(&gerr);
-    int grc = sim_dist_gather(d->dist, buf, rc || !d->remote ? 0 : bytes, &in, &in_n, &gerr);
+    int grc = sim_mpi_gather(d->dist, buf, rc || !d->remote ? 0 : bytes, &in, &in_n, &gerr);
     if (rc)
         return rc;
     if (grc) {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mdl_config.h"
+#include "sim_config.h"
 
 #define MDL_MAX_SUPPLIERS 16   /* a supplier index fits 4 bits of the household */
 #define MDL_MAX_PHASES 16
@@ -61,7 +61,7 @@ typedef struct mdl_rollout_wan {
 } mdl_rollout_wan;
 
 typedef struct mdl_rollout_phase {
-    char name[MDL_CFG_STRLEN];
+    char name[SIM_CFG_STRLEN];
     int64_t start;             /* date; a phase lasts until the next one starts */
     double effort;             /* multiplies every supplier's workforce */
 } mdl_rollout_phase;
@@ -78,7 +78,7 @@ typedef struct mdl_rollout_timetable {
 } mdl_rollout_timetable;
 
 typedef struct mdl_rollout_supplier {
-    char name[MDL_CFG_STRLEN];
+    char name[SIM_CFG_STRLEN];
     double share;                                /* market share */
     double installers_per_10k[3];  size_t n_installers_per_10k;   /* by region, per 10,000 own customers, full strength */
     int64_t ramp_dates[MDL_MAX_RAMP]; size_t n_ramp_dates;       /* workforce ramp, piecewise linear */
@@ -140,6 +140,6 @@ typedef struct mdl_rollout_params {
     size_t n_suppliers;
 } mdl_rollout_params;
 
-extern const mdl_cfg_schema mdl_rollout_schema;
+extern const sim_cfg_schema mdl_rollout_schema;
 
 #endif
