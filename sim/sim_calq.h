@@ -32,7 +32,7 @@
 
 #include "sim_err.h"
 #include "sim_heap4.h"
-#include "sim_queue.h"
+#include "sim_event.h"
 
 #ifndef CALQ_CHUNK
 #define CALQ_CHUNK 30          /* events per chunk: 16 + 30*32 = 976 bytes */

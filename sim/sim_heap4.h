@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "sim_err.h"
-#include "sim_queue.h"
+#include "sim_event.h"
 
 typedef struct sim_heap4 {
     sim_event *a;      /* a[0] is the least; a = mem + 3 (see above) */

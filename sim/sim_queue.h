@@ -1,15 +1,11 @@
 /*
- * sim_queue.h — the pending-event set of one shard.
+ * sim_queue.h — the pending-event set of one shard: an opaque handle over
+ * the two-tier calendar queue of sim_calq.h (an adaptive bucket wheel in
+ * front of a 4-ary heap), chosen by benchmark (tests/bench/bench_queue.c,
+ * figures in tests/bench/README.md).  Events and their order: sim_event.h.
  *
- * An event is a 32-byte plain struct: two fit a cache line.  Events are
- * totally ordered by (time, entity, kind, seq); seq is assigned by the shard
- * that schedules the event, in its own deterministic order, so the order in
- * which a shard pops its events never depends on threads or ranks.
- *
- * Storage is one array that grows by doubling when full (O(log n)
- * reallocations in a whole run, none in steady state): there is no malloc
- * per event.  The structure behind this API was chosen by benchmark
- * (tests/bench/bench_queue.c, figures in README.md).
+ * Memory is reserved at push time in chunks and grows geometrically (no
+ * malloc per event in steady state); pop and peek never allocate.
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -18,29 +14,12 @@
 #include <stdint.h>
 
 #include "sim_err.h"
+#include "sim_event.h"
 #include "sim_time.h"
-
-typedef struct sim_event {
-    sim_time time;     /* when */
-    uint64_t entity;   /* who (household, hub, request ... : model-defined) */
-    uint32_t seq;      /* tie-break, assigned by the scheduling shard */
-    uint16_t kind;     /* which handler */
-    uint16_t aux;      /* small payload */
-    uint64_t data;     /* payload */
-} sim_event;
-
-/* a strictly before b in the total order (time, entity, kind, seq). */
-static inline int sim_event_before(const sim_event *a, const sim_event *b)
-{
-    if (a->time != b->time) return a->time < b->time;
-    if (a->entity != b->entity) return a->entity < b->entity;
-    if (a->kind != b->kind) return a->kind < b->kind;
-    return a->seq < b->seq;
-}
 
 typedef struct sim_queue sim_queue;
 
-/* capacity is the initial size; the queue grows by doubling. */
+/* capacity: the events to reserve room for at the start (the queue grows). */
 sim_queue *sim_queue_alloc(size_t capacity, sim_err *err);
 void sim_queue_free(sim_queue *q);                  /* NULL is a no-op */
 

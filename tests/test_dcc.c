@@ -17,7 +17,9 @@
 #include <cmocka.h>
 
 #include "mdl_dcc.h"
-#include "mdl_dcc_internal.h"
+#include "mdl_dcc_detail.h"
+#include "mdl_dcc_fluid.h"
+#include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 #include "sim_rng.h"
 

@@ -31,7 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdl_dcc_internal.h"
+#include "mdl_dcc_day.h"
+#include "mdl_dcc_detail.h"
+#include "mdl_dcc_fluid.h"
+#include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 #include "sim_mpi.h"
 #include "sim_rng.h"
@@ -885,7 +888,7 @@ void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out)
     out->fleet_hubs = hubs;
 }
 
-/* ---- for tests and the benchmark (declared in mdl_dcc_internal.h) ---------------------- */
+/* ---- for tests and the benchmark (declared in mdl_dcc_testing.h) ---------------------- */
 const mdl_dcc_dayres *mdl_dcc_last_day(const mdl_dcc *d)
 {
     return d->res;

@@ -66,7 +66,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "mdl_dcc_internal.h"
+#include "mdl_dcc_detail.h"
+#include "mdl_dcc_testing.h"
 #include "sim_rng.h"
 #include "sim_time.h"
 

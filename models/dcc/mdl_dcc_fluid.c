@@ -16,7 +16,7 @@
  * over a minute); after the last retry it becomes final failures by class
  * and 1.75 notices.  A first attempt fails with wan_loss + device_failure;
  * a retry fails again when the cause persists (retry.persistence) or
- * afresh (mdl_dcc_fail_p in mdl_dcc_internal.h).
+ * afresh (mdl_dcc_fail_p in mdl_dcc_day.h).
  * Expected values throughout: no random draws.
  *
  * Two ways to compute it, with the same results (to rounding; a test
@@ -42,7 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdl_dcc_internal.h"
+#include "mdl_dcc_fluid.h"
 
 #define MAX_K 8                   /* attempts: max_retries (<= 7) + 1 */
 #define R_ MDL_N_REGIONS

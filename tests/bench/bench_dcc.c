@@ -26,7 +26,9 @@
 #include <time.h>
 
 #include "mdl_dcc.h"
-#include "mdl_dcc_internal.h"
+#include "mdl_dcc_detail.h"
+#include "mdl_dcc_fluid.h"
+#include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 
 /* FNV-1a over bytes: a fingerprint of a detail day's results, so two builds

@@ -1,0 +1,34 @@
+/*
+ * mdl_dcc_testing.h — hooks into the DCC model for its tests and the
+ * benchmark: the generator's raw draws, per-stage waiting statistics, the
+ * last day's results and offered traffic.  Not used by the model's run.
+ */
+#ifndef MDL_DCC_TESTING_H
+#define MDL_DCC_TESTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdl_dcc_day.h"
+#include "mdl_dcc_detail.h"
+
+/* n Exp(1) draws of the request-level model's generator (ziggurat), from
+ * stream (seed, entity, MDL_RNG_DCC_DETAIL): for its distribution test. */
+void mdl_dcc_exp_draws(uint64_t seed, uint64_t entity, size_t n, double *out);
+/* n words of the request-level model's buffered stream (seed, entity,
+ * purpose): the test checks they are sim_rng_u32's. */
+void mdl_dcc_rng_words(uint64_t seed, uint64_t entity, uint32_t purpose, size_t n, uint32_t *out);
+/* Per-stage waiting statistics of the last detail day (for the Erlang C test). */
+typedef struct mdl_dcc_stage_stats {
+    uint64_t started;       /* requests that began service */
+    uint64_t waited;        /* ... after a positive wait */
+    double wait_sum_s;      /* total wait */
+} mdl_dcc_stage_stats;
+void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage, mdl_dcc_stage_stats *out);
+
+/* The results of the last mdl_dcc_day (for tests and the benchmark). */
+struct mdl_dcc;
+const mdl_dcc_dayres *mdl_dcc_last_day(const struct mdl_dcc *d);
+/* A copy of the last day's offered traffic (for the benchmark). */
+void mdl_dcc_copy_offer(const struct mdl_dcc *d, mdl_dcc_offer *out);
+#endif

@@ -1,0 +1,346 @@
+/*
+ * mdl_rollout_internal.h — what the rollout model's own files share: the
+ * shard and (supplier, region) state, the pending lists, the diaries, and
+ * the small helpers the hot paths call (static inline here, so that they
+ * inline across the files).  Private to models/rollout/ (the public face
+ * is mdl_rollout.h).
+ *
+ * The files:
+ *   mdl_rollout.c          population, alloc/free, invariant check
+ *   mdl_rollout_pending.c  the pending lists and the ready FIFOs (growth)
+ *   mdl_rollout_plan.c     diaries and booking: a supplier's daily plan
+ *   mdl_rollout_day.c      the daily hook, the visit event, what follows a visit
+ *   mdl_rollout_output.c   the /rollout group and the day's reduction
+ */
+#ifndef MDL_ROLLOUT_INTERNAL_H
+#define MDL_ROLLOUT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdl_common.h"
+#include "mdl_household.h"
+#include "mdl_rollout.h"
+#include "mdl_visit.h"
+#include "sim_rng.h"
+
+#define RING 128        /* diary days kept per (supplier, region); > booking horizon + 1 */
+#define LEAD_BINS 128   /* lead-time histogram, one bin per day */
+#define OUT_ROWS 64     /* days buffered before an HDF5 append */
+#define KIND_VISIT 0
+
+_Static_assert(MDL_ROLLOUT_N_STATES == MDL_N_HH_STATES, "mdl_rollout.h and mdl_household.h disagree on states");
+_Static_assert(sizeof(mdl_household) <= 64, "a household must fit 64 bytes");
+
+
+/* Daily per-(region, supplier) counters (shard-local, reduced in shard order). */
+enum counter {
+    C_CONTACTS, C_ACCEPTANCES, C_REFUSALS, C_APPOINTMENTS, C_VISITS, C_INSTALLS_ELEC, C_INSTALLS_GAS,
+    C_SMART, C_TRADITIONAL, C_REVISITS, C_REMOTE, C_MIGRATIONS, C_CANCELLATIONS, C_POSTPONED,
+    C_MIN_WORKED, C_MIN_AVAILABLE, N_COUNTERS
+};
+
+typedef struct job {
+    uint32_t hh;        /* local household index */
+    uint16_t inst;      /* installer within the diary day */
+    uint8_t slot;       /* 0 = AM, 1 = PM */
+    uint8_t pad_;
+} job;
+
+typedef struct diary {
+    int64_t day;        /* the day this ring slot holds; -1 = none */
+    uint32_t n_inst, cap_inst;
+    uint16_t *free_min; /* [2 * n_inst]: AM, PM minutes still free per installer */
+    uint16_t max_free[2];
+    job *jobs;
+    uint32_t n_jobs, cap_jobs;
+} diary;
+
+typedef struct fifo {
+    uint32_t *a;
+    size_t cap, head, n;     /* cap: 0 or a power of two (index by mask, not %) */
+} fifo;
+
+/* The pending list: entries (household, what it waits for, its (supplier,
+ * region), due day), in chunks of 31 from a per-shard pool.  Entries due
+ * in the current block of PEND_NEAR days sit in one list per day; the rest
+ * in one `far` list, re-sorted into the day lists each time a new block of
+ * days starts (a two-rung ladder queue).  So only ~PEND_NEAR + 1 chunks are
+ * being appended to at any time (hot in cache), and partly filled chunks
+ * waste at most PEND_NEAR + 1 chunks per shard, whatever the spread of due
+ * days (one list per day of the run cost 20 bytes per household at 10^6
+ * households).  A far entry is copied once per block it waits through:
+ * sequential, and most waits (unanswered calls, rebooks) are near.
+ *
+ * The pool's invariant (pend_check; every block boundary in debug builds,
+ * and mdl_rollout_check in tests):
+ *   - every chunk index below n_chunks is in exactly one list: one of the
+ *     PEND_NEAR day lists, the far list, or the free list;
+ *   - a list's tail is its last chunk, and only a tail may be part full;
+ *   - the entries in the lists number n_pend, and each names a household
+ *     waiting for exactly that process: households waiting (proc WAIT_*)
+ *     = n_pend + those already moved to a ready list + those due beyond
+ *     the run (n_beyond).
+ * Code that appends (pend_append, via pending_push) may realloc the pool,
+ * so nothing may hold a pointer into the pool across a call that can file
+ * a household: use chunk indices (see the drain in window_begin).
+ *
+ * Draining a day reads its entries in order and touches a household only
+ * when the work needs it (remote commissioning, migration): a due
+ * re-contact or rebook just moves to the (supplier, region)'s ready list.
+ * The earlier design linked the households themselves (a `next` field per
+ * household): each step of that walk was a dependent cache miss, 22 % of
+ * the run at 10^6 households. */
+#define PEND_CHUNK 31
+#define PEND_NEAR 64
+typedef struct pend_entry {
+    uint32_t hh;
+    uint8_t proc;            /* enum mdl_proc: MDL_PROC_WAIT_* */
+    uint8_t sr;              /* supplier * 3 + region */
+    uint16_t due;            /* day since the start (a run is < 2^16 days) */
+} pend_entry;
+typedef struct pend_chunk {
+    uint32_t next, n;
+    pend_entry e[PEND_CHUNK];
+} pend_chunk;
+typedef struct pend_list {
+    uint32_t head, tail;     /* chunk indices, or NO_HH */
+} pend_list;
+
+typedef struct sr_state {
+    int supplier, region;
+    uint32_t *list;          /* the work list, in the supplier's order */
+    size_t list_n, list_pos;
+    fifo ready_contact, ready_book;
+    diary ring[RING];
+    int64_t last_open;       /* last diary day opened */
+    uint64_t open[RING / 64];   /* bit d % RING: diary day d has room for the shortest job */
+    uint16_t min_job;        /* shortest planned job + travel (minutes, rounded up) */
+    double credit;           /* fractional installer-days carried */
+    double households;       /* customers of this supplier in this region, in this shard */
+    double month_credit;
+    int64_t month_left;
+    int64_t month_id;
+} sr_state;
+
+typedef struct shard_state {
+    const mdl_rollout *r;
+    size_t index;
+    size_t n_hh;
+    mdl_household *hh;
+    sr_state *sr;            /* [n_sup * 3], index s * 3 + region */
+    pend_list near[PEND_NEAR];   /* entries due on day d in [near_lo, near_lo + PEND_NEAR): near[d % PEND_NEAR] */
+    pend_list far;               /* entries due later */
+    int64_t near_lo;
+    pend_chunk *chunks;      /* the pool, grown by doubling (moves: hold indices, never pointers) */
+    uint32_t n_chunks, cap_chunks, free_chunk;
+    uint64_t n_pend;         /* entries in the near and far lists */
+    uint64_t n_beyond;       /* households whose due day is beyond the run (no entry) */
+    mdl_dcc_outbox *outbox;
+    int64_t *cnt;            /* [3][S][N_COUNTERS], daily */
+    int64_t *outc;           /* [3][S][MDL_N_CAUSES], daily */
+    uint32_t *lead;          /* [3][S][LEAD_BINS], daily */
+    uint32_t lead_used;      /* bins [0, lead_used) may be non-zero today (the rest are 0) */
+    int64_t *stage;          /* [3][S][MDL_N_HH_STATES], current */
+    int64_t last_day;        /* the day whose daily work has run */
+    int oom;
+    size_t bytes;            /* heap memory held (for bytes per household) */
+} shard_state;
+
+/* Output variables per (day, region, supplier). */
+enum outvar {
+    O_CONTACTS, O_ACCEPTANCES, O_REFUSALS, O_APPOINTMENTS, O_VISITS, O_INSTALLS_ELEC, O_INSTALLS_GAS,
+    O_SMART, O_TRADITIONAL, O_REVISITS, O_REMOTE, O_MIGRATIONS, O_CANCELLATIONS, O_POSTPONED,
+    O_UTILISATION, O_BACKLOG, O_LEAD_P50, O_LEAD_P90, N_OUTVARS
+};
+
+struct mdl_rollout {
+    mdl_scenario sc;
+    const mdl_rollout_params *p;
+    sim_engine *eng;
+    mdl_dcc *dcc;
+    sim_h5_file *h5;
+    sim_mpi *dist;              /* NULL: one process */
+    int test_move_pool;          /* tests: every chunk allocation moves the pending pool */
+    size_t n_shards, n_sup;
+    size_t own_first, own_count; /* the shards this process holds (all, unless distributed) */
+    size_t own_households;
+    int64_t n_days, n_tab;      /* simulated days; days tabulated (n_days + RING) */
+    shard_state *shards;
+    mdl_household *hh_all;       /* every shard's households, one block (huge pages) */
+    size_t hh_bytes;
+    float *factor;               /* [S][n_tab]: workforce ramp x phase effort */
+    uint8_t *workday;            /* [S][n_tab] */
+    int32_t dual_band_day, alt_day, smets2_day, cutover_day, migration_day;
+    double slot_minutes[MDL_MAX_SUPPLIERS][2];
+    /* output */
+    sim_h5_series *s_day, *s_var[N_OUTVARS], *s_outcomes, *s_states;
+    size_t rows;
+    int32_t *b_day;
+    void *b_var[N_OUTVARS];      /* [OUT_ROWS][3][S] int32 or float */
+    int32_t *b_outcomes;         /* [OUT_ROWS][3][S][causes] */
+    int64_t *b_states;           /* [OUT_ROWS][3][states] */
+    int64_t *sum_all;            /* one block, reduced across ranks in one call: */
+    int64_t *sum_cnt, *sum_outc, *sum_stage, *sum_lead;   /* ... slices of it */
+    size_t n_sum;
+    mdl_rollout_totals tot;
+};
+
+/* ---- small containers: the ready FIFOs (mdl_rollout_pending.c) ---------- */
+int mdl_rollout_fifo_grow(fifo *f);   /* double the capacity (outside the event path) */
+static inline int fifo_push(fifo *f, uint32_t v)
+{
+    if (f->n == f->cap && mdl_rollout_fifo_grow(f))
+        return -1;
+    f->a[(f->head + f->n) & (f->cap - 1)] = v;
+    f->n++;
+    return 0;
+}
+static inline uint32_t fifo_front(const fifo *f) { return f->a[f->head]; }
+static inline uint32_t fifo_at(const fifo *f, size_t k) { return f->a[(f->head + k) & (f->cap - 1)]; }
+static inline void fifo_pop(fifo *f)
+{
+    f->head = (f->head + 1) & (f->cap - 1);
+    f->n--;
+}
+
+#define NO_HH UINT32_MAX
+/* Prefetch distance (items) where a loop walks households in random
+ * order: far enough to cover a DRAM miss behind the work of one item
+ * (a Philox block or two), near enough to stay in L1. */
+#define PREFETCH_AHEAD 8
+
+/* ---- the pending lists (mdl_rollout_pending.c) ------------------------- */
+/* A free chunk of the pool (growing it by doubling), or NO_HH. */
+uint32_t mdl_rollout_chunk_alloc(shard_state *sh);
+/* A new block of days starts on `today`: move the far entries due in it
+ * into their day lists, in list order. */
+void mdl_rollout_pend_new_block(shard_state *sh, int64_t today);
+/* The pool's invariant (stated where the pool is declared); 0 or SIM_FAIL. */
+int mdl_rollout_pend_check(const shard_state *sh, sim_err *err);
+
+static inline void chunk_free(shard_state *sh, uint32_t c)
+{
+    sh->chunks[c].next = sh->free_chunk;
+    sh->chunks[c].n = 0;
+    sh->free_chunk = c;
+}
+
+static inline void pend_append(shard_state *sh, pend_list *l, pend_entry e)
+{
+    uint32_t t = l->tail;
+    if (t == NO_HH || sh->chunks[t].n == PEND_CHUNK) {
+        uint32_t c = mdl_rollout_chunk_alloc(sh);
+        if (c == NO_HH) {
+            sh->oom = 1;
+            return;
+        }
+        sh->chunks[c].next = NO_HH;
+        sh->chunks[c].n = 0;
+        if (t == NO_HH)
+            l->head = c;
+        else
+            sh->chunks[t].next = c;
+        l->tail = t = c;
+    }
+    pend_chunk *ck = &sh->chunks[t];
+    ck->e[ck->n++] = e;
+}
+
+static inline void pend_file(shard_state *sh, pend_entry e)
+{
+    if (e.due < sh->near_lo + PEND_NEAR)
+        pend_append(sh, &sh->near[e.due % PEND_NEAR], e);
+    else
+        pend_append(sh, &sh->far, e);
+}
+
+static inline void pending_push(shard_state *sh, int64_t due, uint32_t hh, int proc, size_t sr)
+{
+    if (due <= sh->last_day)
+        due = sh->last_day + 1;
+    if (due >= sh->r->n_tab) {
+        sh->n_beyond++;   /* beyond the run: the household just waits */
+        return;
+    }
+    sh->n_pend++;
+    pend_file(sh, (pend_entry){.hh = hh, .proc = (uint8_t)proc, .sr = (uint8_t)sr, .due = (uint16_t)due});
+}
+
+/* ---- indexing ------------------------------------------------------------ */
+static inline size_t rs_index(const mdl_rollout *r, int region, int supplier)
+{
+    return (size_t)region * r->n_sup + (size_t)supplier;
+}
+static inline int64_t *cnt_of(shard_state *sh, const mdl_household *h)
+{
+    return sh->cnt + rs_index(sh->r, mdl_hh_region(h), mdl_hh_supplier(h)) * N_COUNTERS;
+}
+static inline uint64_t hh_id(const shard_state *sh, uint32_t local)
+{
+    return (uint64_t)local * sh->r->n_shards + sh->index;
+}
+static inline size_t sr_index(const mdl_household *h)
+{
+    return (size_t)mdl_hh_supplier(h) * 3 + (size_t)mdl_hh_region(h);
+}
+static inline sr_state *sr_of(shard_state *sh, const mdl_household *h) { return &sh->sr[sr_index(h)]; }
+
+static inline void set_stage(shard_state *sh, mdl_household *h, int stage)
+{
+    if (h->stage == stage)
+        return;
+    int64_t *st = sh->stage + rs_index(sh->r, mdl_hh_region(h), mdl_hh_supplier(h)) * MDL_N_HH_STATES;
+    st[h->stage]--;
+    st[stage]++;
+    h->stage = (uint8_t)stage;
+}
+
+static inline void wait_until(shard_state *sh, mdl_household *h, uint32_t local, int proc, int64_t due)
+{
+    h->proc = (uint8_t)proc;
+    pending_push(sh, due, local, proc, sr_index(h));
+}
+
+static inline void send(shard_state *sh, const mdl_household *h, int msg, sim_time t)
+{
+    if (sh->outbox)
+        mdl_dcc_message(sh->outbox, mdl_hh_region(h), msg, t);
+}
+
+/* ---- diaries and booking (mdl_rollout_plan.c) ---------------------------- */
+static inline double planned_minutes(const mdl_rollout_supplier *s, const mdl_household *h)
+{
+    double mins = mdl_hh_elec(h) != MDL_DEV_LEGACY ? s->job_minutes_revisit
+                 : mdl_hh_dual(h)                  ? s->job_minutes_dual
+                                                   : s->job_minutes_single;
+    return mins + s->travel_minutes;
+}
+
+/* Households to be contacted come from the ready list (due re-contacts)
+ * and then the work list, both in an order unrelated to memory: fetch the
+ * k-th next one early.  (Written as "find the address, then prefetch":
+ * gcc 12 at -O3 silently dropped every prefetch of the same logic written
+ * with the prefetch inside an early-return helper.) */
+static inline const mdl_household *candidate(const shard_state *sh, const sr_state *sr, size_t k)
+{
+    if (k < sr->ready_contact.n)
+        return &sh->hh[fifo_at(&sr->ready_contact, k)];
+    k -= sr->ready_contact.n;
+    return sr->list_pos + k < sr->list_n ? &sh->hh[sr->list[sr->list_pos + k]] : NULL;
+}
+static inline void prefetch_candidate(const shard_state *sh, const sr_state *sr, size_t k)
+{
+    const mdl_household *h = candidate(sh, sr, k);
+    if (h)
+        __builtin_prefetch(h);
+}
+
+/* Open diary day `day` of (supplier, region) sr with the day's installers. */
+int mdl_rollout_diary_open(shard_state *sh, sr_state *sr, int64_t day);
+/* A supplier's plan for one (supplier, region) on a working day. */
+void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0);
+
+/* ---- output (mdl_rollout_output.c) ----------------------------------------- */
+int mdl_rollout_output_create(mdl_rollout *r, sim_err *err);
+#endif
