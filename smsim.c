@@ -4,18 +4,27 @@
  * (scenario, rollout, DCC) together and is the only place that decides how
  * the process exits:
  *   0  success
- *   1  a runtime failure (I/O, memory)
+ *   1  a runtime failure (I/O, memory, a signal)
  *   2  a usage or scenario error
- * An output file appears under its final name only when the run completed.
+ * An output file appears under its final name only when the run completed;
+ * an existing file that is not a regular file, or that is an input, is
+ * never replaced (sim_outfile.h).  Signals: sim_stop.h; before the first
+ * simulated day a signal ends the process at once, from then on at the
+ * next day boundary or at the latest before the output's rename.
  *
  * Under mpirun (an MPI build), every rank runs this same driver on its own
  * block of shards (sim_mpi.h); rank 0 also runs the DCC, writes the file
  * and prints.  After each step that can fail, the ranks agree on the
  * outcome (sim_mpi_agree), so one failure ends the run on every rank with
  * one message and no file.
+ *
+ * Test hook: SMSIM_TEST_PAUSE_AT=PHASE (start, generate, day, last-day,
+ * commit) makes the run print "smsim: test hook: paused at PHASE" on stderr
+ * and wait there (up to 30 s, or until a signal) so that a test can send a
+ * signal at that moment (tests/integration/test_signals.sh).
  */
 #include <errno.h>
-#include <signal.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +42,8 @@
 #include "sim_engine.h"
 #include "sim_err.h"
 #include "sim_h5.h"
+#include "sim_outfile.h"
+#include "sim_stop.h"
 #include "sim_time.h"
 
 #ifndef SMSIM_VERSION
@@ -40,51 +51,6 @@
 #endif
 
 #define MAX_OVERRIDES 256
-
-static volatile sig_atomic_t interrupted;
-/* The temporary output file, for the second signal (set once it exists). */
-static char tmp_for_signal[4096];
-static volatile sig_atomic_t tmp_for_signal_set;
-
-/* The first SIGINT/SIGTERM asks the run to stop at the next day boundary
- * (the file is closed and removed cleanly).  A second one ends the process
- * at once, whatever it is doing (a run that stopped making progress can
- * always be stopped): unlink and _exit are async-signal-safe. */
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (interrupted) {
-        static const char msg[] = "smsim: interrupted again; stopping now, no output written\n";
-        if (tmp_for_signal_set)
-            unlink(tmp_for_signal);
-        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-        (void)w;
-        _exit(1);
-    }
-    interrupted = 1;
-}
-
-/* From the first instruction: SIGINT, SIGTERM, SIGHUP (a closed terminal
- * or ssh session) and SIGQUIT all stop the run; none is left to its
- * default action, which would leave the temporary file behind. */
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
-}
-
-static void remember_tmp(const char *path)
-{
-    if (path && strlen(path) < sizeof tmp_for_signal) {
-        memcpy(tmp_for_signal, path, strlen(path) + 1);
-        tmp_for_signal_set = 1;
-    }
-}
 
 static double wall_seconds(void)
 {
@@ -103,21 +69,52 @@ static void iso_utc_now(char *buf, size_t n)
 
 static void usage(FILE *out)
 {
-    fputs("usage: smsim run FILE [-o OUT.h5] [--seed N] [--threads N] [--set key=value]... [--quiet]\n"
-          "                [--check-invariants]\n"
-          "       smsim check FILE [--set key=value]...\n"
-          "       smsim keys            print the reference of every scenario key (markdown)\n"
-          "       smsim --help | --version\n"
+    fputs("Usage: smsim run FILE [OPTION]...\n"
+          "  or:  smsim check FILE [--set KEY=VALUE]... [--quiet]\n"
+          "  or:  smsim keys\n"
+          "  or:  smsim --help | --version\n"
+          "Simulate the GB smart-metering rollout described by a scenario FILE and write\n"
+          "its results to one HDF5 file.\n"
           "\n"
-          "run     simulate the scenario and write OUT.h5 (default results/NAME.h5)\n"
-          "check   validate the scenario without running it\n"
-          "--set   override any scenario key, e.g. --set run.households=50000\n"
-          "        or --set rollout.suppliers.[0].share=0.3 (validated like the file)\n"
-          "--seed  same as --set run.seed=N\n"
-          "--threads  OpenMP threads (default: all cores); results do not depend on it\n"
-          "--check-invariants  check every household, state count and pending list every\n"
-          "        64 simulated days (O(households) each time); a violation fails the run\n"
-          "exit status: 0 success, 1 runtime failure, 2 usage or scenario error\n",
+          "Commands:\n"
+          "  run                 simulate the scenario and write OUT.h5\n"
+          "  check               validate the scenario without running it\n"
+          "  keys                print the reference of every scenario key (markdown)\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output=OUT.h5   the output file (default results/NAME.h5 for NAME.cfg)\n"
+          "      --seed=N          same as --set run.seed=N\n"
+          "      --threads=N       OpenMP threads (default: all cores); results do not\n"
+          "                        depend on it\n"
+          "      --set=KEY=VALUE   override any scenario key, e.g. --set\n"
+          "                        run.households=50000 or --set\n"
+          "                        rollout.suppliers.[0].share=0.3 (validated like the\n"
+          "                        file); repeatable\n"
+          "  -q, --quiet           print nothing but errors\n"
+          "      --check-invariants  check every household, state count and pending\n"
+          "                        list every 64 simulated days (O(households) each\n"
+          "                        time); a violation fails the run\n"
+          "  -h, --help            show this help and exit\n"
+          "      --version         show the version and exit\n"
+          "Long options also take their value as --opt=value; short ones bundle, as in\n"
+          "-qo OUT.h5; options may come before or after the command; -- ends them.\n"
+          "\n"
+          "Output files and signals:\n"
+          "  The run writes OUT.h5.tmp.PID.RANDOM, created exclusively beside OUT.h5,\n"
+          "  and renames it to OUT.h5 only when complete.  Before simulating, it refuses\n"
+          "  an OUT that exists and is not a regular file (directory, device, FIFO,\n"
+          "  symbolic link), that is the scenario or a file it @includes, or whose\n"
+          "  directory is not writable, is immutable, or cannot hold the temporary name;\n"
+          "  it removes the temporary files of earlier runs to the same OUT whose process\n"
+          "  is gone, and names them.  SIGINT, SIGTERM, SIGHUP and SIGQUIT stop a run at\n"
+          "  any moment with exit status 1 and no file: at once before the first\n"
+          "  simulated day, otherwise at the end of the current day (a second signal: at\n"
+          "  once).  A full disk is exit status 1 with the system's reason, and no file.\n"
+          "\n"
+          "Exit status:\n"
+          "  0   success\n"
+          "  1   runtime failure (I/O, full disk, memory, interrupted by a signal)\n"
+          "  2   usage or scenario error\n",
           out);
 }
 
@@ -131,6 +128,8 @@ typedef struct options {
     int threads;
     int quiet;
     int check_invariants;
+    int help, version;
+    const char *cmdline;   /* the command line as typed, for the file */
 } options;
 
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -144,85 +143,126 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-/* diag: where usage errors go (stderr on rank 0; /dev/null on the other
- * ranks of a distributed run, so a bad option is reported once). */
+enum { OPT_SEED = 256, OPT_THREADS, OPT_SET, OPT_INVARIANTS, OPT_VERSION };
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"set", required_argument, NULL, OPT_SET},
+    {"quiet", no_argument, NULL, 'q'},
+    {"check-invariants", no_argument, NULL, OPT_INVARIANTS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option with its value (getopt_long's code c, argument val). */
+static int take_option(int c, const char *val, options *o, FILE *diag)
+{
+    long v;
+    switch (c) {
+    case 'o':
+        if (!val[0]) {
+            fprintf(diag, "smsim: -o/--output: empty file name\n");
+            return SIM_EINPUT;
+        }
+        o->output = val;
+        return SIM_OK;
+    case OPT_SEED:
+        if (parse_int(val, 0, 0x7fffffffffffffffL, &v)) {
+            fprintf(diag, "smsim: --seed %s: not a non-negative integer\n", val);
+            return SIM_EINPUT;
+        }
+        snprintf(o->seed_override, sizeof o->seed_override, "run.seed=%ld", v);
+        return SIM_OK;
+    case OPT_THREADS:
+        if (parse_int(val, 1, 4096, &v)) {
+            fprintf(diag, "smsim: --threads %s: allowed 1 to 4096\n", val);
+            return SIM_EINPUT;
+        }
+        o->threads = (int)v;
+        return SIM_OK;
+    case OPT_SET:
+        if (!strchr(val, '=')) {
+            fprintf(diag, "smsim: --set %s: expected key=value\n", val);
+            return SIM_EINPUT;
+        }
+        if (o->n_overrides == MAX_OVERRIDES - 1) {   /* one place kept for --seed */
+            fprintf(diag, "smsim: more than %d --set options\n", MAX_OVERRIDES - 1);
+            return SIM_EINPUT;
+        }
+        o->overrides[o->n_overrides++] = val;
+        return SIM_OK;
+    case 'q': o->quiet = 1; return SIM_OK;
+    case OPT_INVARIANTS: o->check_invariants = 1; return SIM_OK;
+    case 'h': o->help = 1; return SIM_OK;
+    case OPT_VERSION: o->version = 1; return SIM_OK;
+    }
+    return SIM_EINPUT;
+}
+
+/* The command, then the scenario: the first two words that are not options. */
+static int take_word(const char *word, options *o, FILE *diag)
+{
+    if (!o->command)
+        o->command = word;
+    else if (!o->scenario)
+        o->scenario = word;
+    else {
+        fprintf(diag, "smsim: unexpected argument %s (see smsim --help)\n", word);
+        return SIM_EINPUT;
+    }
+    return SIM_OK;
+}
+
+static int option_error(int c, int argc, char **argv, FILE *diag)
+{
+    const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+    if (c == ':') {
+        if (optopt && optopt < 256 && strncmp(arg, "--", 2) != 0)
+            fprintf(diag, "smsim: -%c needs a value (see smsim --help)\n", optopt);
+        else
+            fprintf(diag, "smsim: %s needs a value (see smsim --help)\n", arg);
+    } else if (optopt && optopt < 256 && strncmp(arg, "--", 2) != 0) {
+        fprintf(diag, "smsim: unknown option -%c (see smsim --help)\n", optopt);
+    } else {
+        fprintf(diag, "smsim: unknown option %s (see smsim --help)\n", arg);
+    }
+    return SIM_EINPUT;
+}
+
+/* GNU conventions through getopt_long: options anywhere, long ones as
+ * --opt value or --opt=value, short ones bundled (-qo OUT.h5), "--" ends
+ * them.  The leading '-' in the option string keeps words in order (and
+ * parsing the same under POSIXLY_CORRECT).  diag: where usage errors go
+ * (stderr on rank 0; /dev/null on the other ranks of a distributed run,
+ * so a bad option is reported once). */
 static int parse_args(int argc, char **argv, options *o, FILE *diag)
 {
-    memset(o, 0, sizeof *o);
-    if (argc < 2) {
+    int c, rc = SIM_OK;
+    opterr = 0;
+    optind = 1;
+    while (rc == SIM_OK && (c = getopt_long(argc, argv, "-:o:qh", long_options, NULL)) != -1) {
+        if (c == 1)
+            rc = take_word(optarg, o, diag);
+        else if (c == '?' || c == ':')
+            rc = option_error(c, argc, argv, diag);
+        else
+            rc = take_option(c, optarg, o, diag);
+    }
+    for (; rc == SIM_OK && optind < argc; optind++)   /* the words after "--" */
+        rc = take_word(argv[optind], o, diag);
+    if (rc != SIM_OK || o->help || o->version)
+        return rc;
+    if (!o->command) {
         usage(diag);
         return SIM_EINPUT;
     }
-    o->command = argv[1];
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!val) goto missing;
-            o->output = val;
-            i++;
-        } else if (!strcmp(a, "--seed")) {
-            long v;
-            if (!val) goto missing;
-            if (parse_int(val, 0, 0x7fffffffffffffffL, &v)) {
-                fprintf(diag, "smsim: --seed %s: not a non-negative integer\n", val);
-                return SIM_EINPUT;
-            }
-            snprintf(o->seed_override, sizeof o->seed_override, "run.seed=%ld", v);
-            i++;
-        } else if (!strcmp(a, "--threads")) {
-            long v;
-            if (!val) goto missing;
-            if (parse_int(val, 1, 4096, &v)) {
-                fprintf(diag, "smsim: --threads %s: allowed 1 to 4096\n", val);
-                return SIM_EINPUT;
-            }
-            o->threads = (int)v;
-            i++;
-        } else if (!strcmp(a, "--set")) {
-            if (!val) goto missing;
-            if (!strchr(val, '=')) {
-                fprintf(diag, "smsim: --set %s: expected key=value\n", val);
-                return SIM_EINPUT;
-            }
-            if (o->n_overrides == MAX_OVERRIDES) {
-                fprintf(diag, "smsim: more than %d --set options\n", MAX_OVERRIDES);
-                return SIM_EINPUT;
-            }
-            o->overrides[o->n_overrides++] = val;
-            i++;
-        } else if (!strncmp(a, "--set=", 6)) {
-            if (o->n_overrides == MAX_OVERRIDES || !strchr(a + 6, '=')) {
-                fprintf(diag, "smsim: %s: expected --set key=value\n", a);
-                return SIM_EINPUT;
-            }
-            o->overrides[o->n_overrides++] = a + 6;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "--check-invariants")) {
-            o->check_invariants = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(diag, "smsim: unknown option %s (see smsim --help)\n", a);
-            return SIM_EINPUT;
-        } else if (!o->scenario) {
-            o->scenario = a;
-        } else {
-            fprintf(diag, "smsim: unexpected argument %s (see smsim --help)\n", a);
-            return SIM_EINPUT;
-        }
-    }
     /* --seed applies after every --set so it wins, like a later --set would. */
-    if (o->seed_override[0]) {
-        if (o->n_overrides == MAX_OVERRIDES) {
-            fprintf(diag, "smsim: too many overrides\n");
-            return SIM_EINPUT;
-        }
+    if (o->seed_override[0])
         o->overrides[o->n_overrides++] = o->seed_override;
-    }
     return SIM_OK;
-missing:
-    fprintf(diag, "smsim: %s needs a value (see smsim --help)\n", argv[argc - 1]);
-    return SIM_EINPUT;
 }
 
 /* results/NAME.h5 for scenarios/NAME.cfg */
@@ -232,29 +272,6 @@ static void default_output(const char *scenario, char *buf, size_t n)
     base = base ? base + 1 : scenario;
     size_t len = strcspn(base, ".");
     snprintf(buf, n, "results/%.*s.h5", (int)len, base);
-}
-
-/* The output's directory must exist and be writable before we simulate
- * anything: failing after an hour of simulation would waste the hour. */
-static int check_output_dir(const char *path, int create_results, sim_err *err)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    if (dir[0] == '\0')
-        snprintf(dir, sizeof dir, "/");
-    struct stat st;
-    if (stat(dir, &st) != 0 && create_results && mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return SIM_FAIL(err, SIM_EINPUT, "%s: cannot create output directory: %s", dir,
-                        strerror(errno));
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return SIM_FAIL(err, SIM_EINPUT, "%s: output directory does not exist", dir);
-    if (access(dir, W_OK) != 0)
-        return SIM_FAIL(err, SIM_EINPUT, "%s: output directory is not writable", dir);
-    return SIM_OK;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -356,253 +373,430 @@ static int cmd_check(const options *o, sim_err *err)
     char a[16], b[16];
     sim_format_date(sc.run.start_day, a);
     sim_format_date(sc.run.end_day, b);
-    printf("%s: ok (%lld households, %s to %s, %lld shards, seed %lld)\n", o->scenario,
-           (long long)sc.run.households, a, b, (long long)sc.run.shards, (long long)sc.run.seed);
+    if (!o->quiet)
+        printf("%s: ok (%lld households, %s to %s, %lld shards, seed %lld)\n", o->scenario,
+               (long long)sc.run.households, a, b, (long long)sc.run.shards,
+               (long long)sc.run.seed);
     return SIM_OK;
+}
+
+/* See the file comment: wait at PHASE when the test hook names it. */
+static void test_pause(const char *phase)
+{
+    const char *at = getenv("SMSIM_TEST_PAUSE_AT");
+    if (!at || strcmp(at, phase) != 0)
+        return;
+    fprintf(stderr, "smsim: test hook: paused at %s\n", phase);
+    fflush(stderr);
+    struct timespec tick = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 1500 && !sim_stop_requested(); i++)
+        nanosleep(&tick, NULL);
+}
+
+/* One run's state, from the scenario to the summary. */
+typedef struct run_ctx {
+    const options *o;
+    sim_mpi *dist;
+    int rank, ranks, threads;
+    mdl_scenario *sc;
+    char outbuf[4096];
+    const char *out;
+    char *effective, *scenario_text;
+    sim_h5_file *h5;
+    sim_engine *eng;
+    mdl_dcc *dcc;
+    mdl_rollout *ro;
+    double t_start, wall;
+    uint64_t events;
+} run_ctx;
+
+/* A stop request (sim_stop.h) not yet acted on becomes the step's failure.
+ * One process acts on signals at once before the first day, so this
+ * matters from the first day on, and, before it, in a distributed run,
+ * whose ranks must stop together: there a signal is polled at every
+ * agreement below (population generation itself is not cut short). */
+static int stop_poll(int rc, sim_err *err)
+{
+    int sig = sim_stop_requested();
+    if (rc == SIM_OK && sig)
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted (%s); no output written",
+                      sim_stop_signame(sig));
+    return rc;
 }
 
 /* Under MPI: every rank learns the outcome of the step that returned rc
  * (see sim_mpi_agree).  One process: rc as it is. */
-#define AGREE(rc) sim_mpi_agree(dist, (rc), err)
+#define AGREE(rc) sim_mpi_agree(c->dist, stop_poll((rc), err), err)
 
-static int cmd_run(int argc, char **argv, const options *o, sim_mpi *dist, sim_err *err)
+#define MAX_INPUTS 16
+
+/* The scenario and the files it brings in with libconfig's `@include "F"`
+ * (F relative to the scenario's directory, as the loader sets it), to any
+ * depth, at most MAX_INPUTS: the output must be none of them.  A file that
+ * cannot be read is left to the loader to report. */
+static size_t scenario_inputs(const char *scenario, char inputs[][4096])
 {
-    static mdl_scenario sc;   /* large: keep it off the stack */
-    char outbuf[4096];
-    char *effective = NULL, *scenario_text = NULL, *cmdline = NULL;
-    sim_h5_file *h5 = NULL;
-    sim_engine *eng = NULL;
-    mdl_dcc *dcc = NULL;
-    mdl_rollout *ro = NULL;
-    int rank = sim_mpi_rank(dist), ranks = sim_mpi_size(dist);
+    char dir[4096];
+    const char *slash = strrchr(scenario, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - scenario) : 1, slash ? scenario : ".");
+    size_t n = 1;
+    snprintf(inputs[0], 4096, "%s", scenario);
+    for (size_t i = 0; i < n; i++) {
+        FILE *f = fopen(inputs[i], "r");
+        char line[4096 + 32], name[4096];
+        while (f && n < MAX_INPUTS && fgets(line, sizeof line, f))
+            if (sscanf(line, " @include \"%4095[^\"]\"", name) == 1) {
+                if (name[0] == '/' || !strcmp(dir, "."))
+                    snprintf(inputs[n++], 4096, "%s", name);
+                else
+                    snprintf(inputs[n++], 4096, "%.2047s/%.2047s", dir, name);
+            }
+        if (f)
+            fclose(f);
+    }
+    return n;
+}
+
+/* Rank 0: every check of the output that can be made before the run (so
+ * that a long run cannot fail at its end for a reason known at its start),
+ * and the temporaries of dead runs to the same name removed. */
+static int check_output(run_ctx *c, sim_err *err)
+{
+    const options *o = c->o;
+    c->out = o->output;
+    if (!c->out) {
+        default_output(o->scenario, c->outbuf, sizeof c->outbuf);
+        c->out = c->outbuf;
+        if (mkdir("results", 0777) != 0 && errno != EEXIST)
+            return SIM_FAIL(err, SIM_EINPUT, "results: cannot create output directory: %s",
+                            strerror(errno));
+    }
+    static char input_paths[MAX_INPUTS][4096];
+    const char *inputs[MAX_INPUTS];
+    size_t n_inputs = scenario_inputs(o->scenario, input_paths);
+    for (size_t i = 0; i < n_inputs; i++)
+        inputs[i] = input_paths[i];
+    int rc = sim_outfile_check(c->out, inputs, n_inputs, err);
+    if (rc)
+        return rc;
+    char removed[2048];
+    size_t n = sim_outfile_remove_stale(c->out, removed, sizeof removed);
+    if (n > 0 && !o->quiet)
+        fprintf(stderr, "smsim: removed %zu temporary file%s left by runs that are gone: %s\n", n,
+                n == 1 ? "" : "s", removed);
+    return SIM_OK;
+}
+
+/* Rank 0: the temporary output file and the attributes known at the start. */
+static int create_output(run_ctx *c, sim_err *err)
+{
+    c->scenario_text = read_whole_file(c->o->scenario);
+    if (!c->scenario_text)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory reading %s", c->o->scenario);
+    if (!(c->h5 = sim_h5_create(c->out, err)))
+        return err->code ? err->code : SIM_ERUNTIME;
+    return write_run_attrs(c->h5, c->sc, c->o, c->o->cmdline, c->scenario_text, c->effective,
+                           c->threads, c->ranks, err);
+}
+
+/* The engine, the DCC and the rollout, whose allocation generates the
+ * population (this rank's block of shards only). */
+static int alloc_models(run_ctx *c, sim_err *err)
+{
+    const mdl_scenario *sc = c->sc;
+    size_t own_first, own_count;
     int rc;
-
-    if (!o->scenario) {
-        if (rank == 0)
-            usage(stderr);
-        return SIM_EINPUT;
-    }
-    /* Every rank reads the scenario (a cluster's ranks see the same files);
-     * they all fail alike on a bad one, and rank 0 reports it. */
-    rc = mdl_scenario_load(&sc, o->scenario, o->overrides, o->n_overrides, &effective, err);
+    sim_mpi_block((size_t)sc->run.shards, c->rank, c->ranks, &own_first, &own_count);
+    if (!(c->eng = sim_engine_alloc(mdl_rollout_model(), (size_t)sc->run.shards,
+                                    (size_t)sc->run.queue_capacity, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
+    else
+        rc = sim_engine_set_owned(c->eng, own_first, own_count, err);
     if ((rc = AGREE(rc)))
-        goto done;
-    const char *out = o->output;
-    if (!out) {
-        default_output(o->scenario, outbuf, sizeof outbuf);
-        out = outbuf;
-    }
-    if (rank == 0)
-        rc = check_output_dir(out, o->output == NULL, err);
+        return rc;
+    if (!(c->dcc = mdl_dcc_alloc_dist(sc, (size_t)sc->run.shards, c->h5, c->dist, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
     if ((rc = AGREE(rc)))
-        goto done;
+        return rc;
+    test_pause("generate");
+    if (!(c->ro = mdl_rollout_alloc(sc, c->eng, c->dcc, c->h5, c->threads, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
+    else
+        mdl_rollout_set_dist(c->ro, c->dist);
+    return AGREE(rc);
+}
 
-    int threads = o->threads;
+/* Every rank reads the scenario (a cluster's ranks see the same files);
+ * they all fail alike on a bad one, and rank 0 reports it. */
+static int run_setup(run_ctx *c, sim_err *err)
+{
+    const options *o = c->o;
+    int rc = mdl_scenario_load(c->sc, o->scenario, o->overrides, o->n_overrides, &c->effective,
+                               err);
+    if ((rc = AGREE(rc)))
+        return rc;
+    if (c->rank == 0)
+        rc = check_output(c, err);
+    if ((rc = AGREE(rc)))
+        return rc;
+    c->threads = o->threads;
 #ifdef _OPENMP
-    if (threads <= 0)
-        threads = omp_get_max_threads();
+    if (c->threads <= 0)
+        c->threads = omp_get_max_threads();
 #else
-    threads = 1;
+    c->threads = 1;
 #endif
-    double t_start = wall_seconds();
-    if (rank == 0) {
-        scenario_text = read_whole_file(o->scenario);
-        cmdline = join_argv(argc, argv);
-        if (!scenario_text || !cmdline)
-            rc = SIM_FAIL(err, SIM_ERUNTIME, "out of memory reading %s", o->scenario);
-        else if (!(h5 = sim_h5_create(out, err)))
-            rc = err->code ? err->code : SIM_ERUNTIME;
-        else {
-            remember_tmp(sim_h5_tmp_path(h5));
-            rc = write_run_attrs(h5, &sc, o, cmdline, scenario_text, effective, threads, ranks, err);
+    c->t_start = wall_seconds();
+    if (c->rank == 0)
+        rc = create_output(c, err);
+    if ((rc = AGREE(rc)))
+        return rc;
+    return alloc_models(c, err);
+}
+
+/* One simulated day on every rank: the engine's window, the rollout's and
+ * the DCC's end of day. */
+static int run_day(run_ctx *c, int64_t day, int64_t n_days, sim_err *err)
+{
+    int rc, sig = sim_stop_requested();
+    if (sig)
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted (%s) on simulated day %lld; no output "
+                      "written", sim_stop_signame(sig), (long long)day);
+    else
+        rc = sim_engine_run_window(c->eng, sim_time_from_days(day), sim_time_from_days(day + 1),
+                                   c->threads, err);
+    if ((rc = AGREE(rc)))
+        return rc;
+    if (day + 1 == n_days)
+        test_pause("last-day");
+    rc = mdl_rollout_day_end(c->ro, day, err);
+    if (!rc && c->o->check_invariants && (day % 64 == 63 || day + 1 == n_days))
+        rc = mdl_rollout_check(c->ro, err);
+    /* Distributed, both steps are collectives that every rank must
+     * reach, so the DCC day runs even after a failed row (the run ends
+     * at the agreement below either way). */
+    if (!rc || c->ranks > 1) {
+        sim_err err2;
+        sim_err_clear(&err2);
+        int rc2 = mdl_dcc_day(c->dcc, day, c->threads, &err2);
+        if (!rc && rc2) {
+            rc = rc2;
+            *err = err2;
         }
     }
-    if ((rc = AGREE(rc)))
-        goto done;
+    return AGREE(rc);
+}
 
-    /* This rank's block of shards: only those get households and events. */
-    size_t own_first, own_count;
-    sim_mpi_block((size_t)sc.run.shards, rank, ranks, &own_first, &own_count);
-    if (!(eng = sim_engine_alloc(mdl_rollout_model(), (size_t)sc.run.shards, (size_t)sc.run.queue_capacity, err)))
-        rc = err->code ? err->code : SIM_ERUNTIME;
-    else
-        rc = sim_engine_set_owned(eng, own_first, own_count, err);
-    if ((rc = AGREE(rc)))
-        goto done;
-    if (!(dcc = mdl_dcc_alloc_dist(&sc, (size_t)sc.run.shards, h5, dist, err)))
-        rc = err->code ? err->code : SIM_ERUNTIME;
-    if ((rc = AGREE(rc)))
-        goto done;
-    if (!(ro = mdl_rollout_alloc(&sc, eng, dcc, h5, threads, err)))
-        rc = err->code ? err->code : SIM_ERUNTIME;
-    else
-        mdl_rollout_set_dist(ro, dist);
-    if ((rc = AGREE(rc)))
-        goto done;
-
-    /* Rank 0 decides whether to show progress; with several ranks the
-     * line needs every rank's event count (a reduce, only then). */
+/* Rank 0 decides whether to show progress; with several ranks the line
+ * needs every rank's event count (a reduce, only then). */
+static int progress_wanted(run_ctx *c, int *show, sim_err *err)
+{
     int tty = isatty(STDERR_FILENO);
 #ifdef SMSIM_MPI
     /* mpirun hands a rank's stdout a terminal but its stderr a pipe (and
      * forwards it as it comes): go by stdout there. */
     tty = tty || isatty(STDOUT_FILENO);
 #endif
-    int show = rank == 0 && !o->quiet && tty;
-    if (ranks > 1 && (rc = AGREE(sim_mpi_bcast(dist, &show, sizeof show, err))))
-        goto done;
-    int64_t n_days = mdl_scenario_days(&sc);
+    *show = c->rank == 0 && !c->o->quiet && tty;
+    return c->ranks > 1 ? AGREE(sim_mpi_bcast(c->dist, show, sizeof *show, err)) : SIM_OK;
+}
+
+static int run_days(run_ctx *c, sim_err *err)
+{
+    int show, rc;
+    int64_t n_days = mdl_scenario_days(c->sc);
     double last_shown = 0;
+    if ((rc = progress_wanted(c, &show, err)))
+        return rc;
+    /* From here a first signal is acted on at the next day boundary, or
+     * at the latest before the output's rename (sim_h5_commit). */
+    sim_stop_set_immediate(0);
     for (int64_t day = 0; day < n_days; day++) {
-        if (interrupted)
-            rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted on simulated day %lld; no output written", (long long)day);
-        else
-            rc = sim_engine_run_window(eng, sim_time_from_days(day), sim_time_from_days(day + 1), threads, err);
-        if ((rc = AGREE(rc)))
-            goto done;
-        rc = mdl_rollout_day_end(ro, day, err);
-        if (!rc && o->check_invariants && (day % 64 == 63 || day + 1 == n_days))
-            rc = mdl_rollout_check(ro, err);
-        /* Distributed, both steps are collectives that every rank must
-         * reach, so the DCC day runs even after a failed row (the run ends
-         * at the agreement below either way). */
-        if (!rc || ranks > 1) {
-            sim_err err2;
-            sim_err_clear(&err2);
-            int rc2 = mdl_dcc_day(dcc, day, threads, &err2);
-            if (!rc && rc2) {
-                rc = rc2;
-                *err = err2;
-            }
-        }
-        if ((rc = AGREE(rc)))
-            goto done;
+        if (day == 1)
+            test_pause("day");
+        if ((rc = run_day(c, day, n_days, err)))
+            return rc;
         /* (distributed: every 8th day, so that the reduce costs nothing next to the days) */
-        if (show && (ranks == 1 || day % 8 == 7 || day + 1 == n_days)) {
-            int64_t events = (int64_t)sim_engine_events(eng);
-            if ((rc = AGREE(sim_mpi_sum_i64(dist, &events, 1, err))))
-                goto done;
+        if (show && (c->ranks == 1 || day % 8 == 7 || day + 1 == n_days)) {
+            int64_t events = (int64_t)sim_engine_events(c->eng);
+            if ((rc = AGREE(sim_mpi_sum_i64(c->dist, &events, 1, err))))
+                return rc;
             double now = wall_seconds();
-            if (rank == 0 && (now - last_shown > 0.25 || day + 1 == n_days)) {
-                progress(&sc, day, n_days, (uint64_t)events, t_start, day + 1 == n_days);
+            if (c->rank == 0 && (now - last_shown > 0.25 || day + 1 == n_days)) {
+                progress(c->sc, day, n_days, (uint64_t)events, c->t_start, day + 1 == n_days);
                 last_shown = now;
             }
         }
     }
-    if (!(rc = mdl_rollout_finish(ro, err)))
-        rc = mdl_dcc_finish(dcc, err);
-    if ((rc = AGREE(rc)))
-        goto done;
+    return SIM_OK;
+}
 
-    double wall = wall_seconds() - t_start;
-    int64_t events_all = (int64_t)sim_engine_events(eng);
-    if ((rc = AGREE(sim_mpi_sum_i64(dist, &events_all, 1, err))))
-        goto done;
-    uint64_t events = (uint64_t)events_all;
-    mdl_rollout_totals rt;
-    mdl_dcc_totals dt;
-    mdl_rollout_get_totals(ro, &rt);
-    mdl_dcc_get_totals(dcc, &dt);
-    if (h5) {
+/* The models' last rows, the closing attributes, and the commit (rank 0). */
+static int run_finish(run_ctx *c, sim_err *err)
+{
+    int rc = mdl_rollout_finish(c->ro, err);
+    if (!rc)
+        rc = mdl_dcc_finish(c->dcc, err);
+    if ((rc = AGREE(rc)))
+        return rc;
+    c->wall = wall_seconds() - c->t_start;
+    int64_t events_all = (int64_t)sim_engine_events(c->eng);
+    if ((rc = AGREE(sim_mpi_sum_i64(c->dist, &events_all, 1, err))))
+        return rc;
+    c->events = (uint64_t)events_all;
+    if (c->h5) {
         char finished[32];
         iso_utc_now(finished, sizeof finished);
         int arc = 0;
-        arc |= sim_h5_attr_str(h5, "/", "finished_at", finished, err);
-        arc |= sim_h5_attr_f64(h5, "/", "wall_time_s", wall, err);
-        arc |= sim_h5_attr_i64(h5, "/", "events", (int64_t)events, err);
-        arc |= sim_h5_attr_str(h5, "/", "status", "complete", err);
+        arc |= sim_h5_attr_str(c->h5, "/", "finished_at", finished, err);
+        arc |= sim_h5_attr_f64(c->h5, "/", "wall_time_s", c->wall, err);
+        arc |= sim_h5_attr_i64(c->h5, "/", "events", (int64_t)c->events, err);
+        arc |= sim_h5_attr_str(c->h5, "/", "status", "complete", err);
+        test_pause("commit");
         if (arc)
             rc = err->code ? err->code : SIM_ERUNTIME;
         else
-            rc = sim_h5_commit(h5, err);
-        h5 = NULL;
+            rc = sim_h5_commit(c->h5, err);   /* frees the file either way */
+        c->h5 = NULL;
     }
-    /* so that every rank exits with rank 0's status */
-    if ((rc = AGREE(rc)))
-        goto done;
-    if (rank == 0) {
-        double hh = (double)rt.households;
-        printf("smsim %s: %s\n", SMSIM_VERSION, o->scenario);
-        printf("  households         %12llu\n", (unsigned long long)rt.households);
-        printf("  contacts           %12llu\n", (unsigned long long)rt.contacts);
-        printf("  visits             %12llu  (%llu did not end in an install, %llu revisits)\n",
-               (unsigned long long)rt.visits, (unsigned long long)rt.failed_visits,
-               (unsigned long long)rt.revisits);
-        printf("  meters installed   %12llu\n", (unsigned long long)rt.meters_installed);
-        printf("  smart (DCC)        %12llu  (%.1f%% of households)\n", (unsigned long long)rt.smart,
-               hh > 0 ? 100.0 * (double)rt.smart / hh : 0.0);
-        printf("  traditional mode   %12llu\n", (unsigned long long)rt.traditional);
-        printf("  DCC requests       %12llu  (%llu failed; %llu detail days, peak %.0f per minute)\n",
-               (unsigned long long)dt.requests, (unsigned long long)dt.failures,
-               (unsigned long long)dt.detail_days, dt.peak_minute_load);
-        printf("  events             %12llu  (%.2f M/s)\n", (unsigned long long)events,
-               wall > 0 ? (double)events / wall / 1e6 : 0.0);
-        if (ranks > 1)
-            printf("  wall time          %12.2f s on %d ranks x %d thread%s\n", wall, ranks, threads,
-                   threads == 1 ? "" : "s");
-        else
-            printf("  wall time          %12.2f s on %d thread%s\n", wall, threads, threads == 1 ? "" : "s");
-        printf("  output             %s\n", out);
-    }
-    rc = SIM_OK;
-done:
-    sim_h5_abort(h5);
-    mdl_rollout_free(ro);
-    mdl_dcc_free(dcc);
-    sim_engine_free(eng);
-    free(effective);
-    free(scenario_text);
-    free(cmdline);
-    return rc;
+    /* so that every rank exits with rank 0's status; not polling signals:
+     * after the rename the run is complete (sim_h5_commit) */
+    return sim_mpi_agree(c->dist, rc, err);
 }
 #undef AGREE
 
+static void print_summary(const run_ctx *c)
+{
+    mdl_rollout_totals rt;
+    mdl_dcc_totals dt;
+    mdl_rollout_get_totals(c->ro, &rt);
+    mdl_dcc_get_totals(c->dcc, &dt);
+    double hh = (double)rt.households, wall = c->wall;
+    printf("smsim %s: %s\n", SMSIM_VERSION, c->o->scenario);
+    printf("  households         %12llu\n", (unsigned long long)rt.households);
+    printf("  contacts           %12llu\n", (unsigned long long)rt.contacts);
+    printf("  visits             %12llu  (%llu did not end in an install, %llu revisits)\n",
+           (unsigned long long)rt.visits, (unsigned long long)rt.failed_visits,
+           (unsigned long long)rt.revisits);
+    printf("  meters installed   %12llu\n", (unsigned long long)rt.meters_installed);
+    printf("  smart (DCC)        %12llu  (%.1f%% of households)\n", (unsigned long long)rt.smart,
+           hh > 0 ? 100.0 * (double)rt.smart / hh : 0.0);
+    printf("  traditional mode   %12llu\n", (unsigned long long)rt.traditional);
+    printf("  DCC requests       %12llu  (%llu failed; %llu detail days, peak %.0f per minute)\n",
+           (unsigned long long)dt.requests, (unsigned long long)dt.failures,
+           (unsigned long long)dt.detail_days, dt.peak_minute_load);
+    printf("  events             %12llu  (%.2f M/s)\n", (unsigned long long)c->events,
+           wall > 0 ? (double)c->events / wall / 1e6 : 0.0);
+    if (c->ranks > 1)
+        printf("  wall time          %12.2f s on %d ranks x %d thread%s\n", wall, c->ranks,
+               c->threads, c->threads == 1 ? "" : "s");
+    else
+        printf("  wall time          %12.2f s on %d thread%s\n", wall, c->threads,
+               c->threads == 1 ? "" : "s");
+    printf("  output             %s\n", c->out);
+}
+
+static int cmd_run(const options *o, sim_mpi *dist, sim_err *err)
+{
+    static mdl_scenario sc;   /* large: keep it off the stack */
+    static run_ctx ctx;
+    run_ctx *c = &ctx;
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    c->dist = dist;
+    c->sc = &sc;
+    c->rank = sim_mpi_rank(dist);
+    c->ranks = sim_mpi_size(dist);
+    if (!o->scenario) {
+        if (c->rank == 0)
+            usage(stderr);
+        return SIM_EINPUT;
+    }
+    test_pause("start");
+    int rc = run_setup(c, err);
+    if (!rc)
+        rc = run_days(c, err);
+    if (!rc)
+        rc = run_finish(c, err);
+    if (!rc && c->rank == 0 && !o->quiet)
+        print_summary(c);
+    sim_h5_abort(c->h5);
+    mdl_rollout_free(c->ro);
+    mdl_dcc_free(c->dcc);
+    sim_engine_free(c->eng);
+    free(c->effective);
+    free(c->scenario_text);
+    return rc;
+}
+
+/* The command named on the line, on this rank. */
+static int dispatch(const options *o, sim_mpi *dist, FILE *diag, sim_err *err)
+{
+    int rank = sim_mpi_rank(dist);
+    if (o->help || (o->command && !strcmp(o->command, "help"))) {
+        if (rank == 0)
+            usage(stdout);
+        return SIM_OK;
+    }
+    if (o->version) {
+        if (rank == 0)
+            printf("smsim %s\n", SMSIM_VERSION);
+        return SIM_OK;
+    }
+    if (!strcmp(o->command, "run"))
+        return cmd_run(o, dist, err);
+    int check = !strcmp(o->command, "check"), keys = !strcmp(o->command, "keys");
+    if ((check || keys) && rank != 0)
+        return SIM_OK;   /* rank 0's work alone */
+    if (check)
+        return cmd_check(o, err);
+    if (keys)
+        return cmd_keys();
+    fprintf(diag, "smsim: unknown command '%s' (run, check, keys; see smsim --help)\n",
+            o->command);
+    return SIM_EINPUT;
+}
+
 int main(int argc, char **argv)
 {
-    options o;
+    static options o;
     sim_err err;
     sim_mpi *dist = NULL;
-    int rank = 0, rc;
+    int rc;
+    /* First: a signal from here on ends the run cleanly (sim_stop.h): at
+     * once in one process; in a distributed build, which may be one rank of
+     * several, at the next point where the ranks agree (until we know). */
+#ifdef SMSIM_MPI
+    sim_stop_install("smsim", 0);
+#else
+    sim_stop_install("smsim", 1);
+#endif
     sim_err_clear(&err);
-    install_signal_handlers();
-
     sim_mpi_start(&argc, &argv);
     if (!(dist = sim_mpi_alloc(&err))) {
         fprintf(stderr, "smsim: %s\n", err.msg);
         sim_mpi_stop();
         return 1;
     }
-    rank = sim_mpi_rank(dist);
+    int rank = sim_mpi_rank(dist);
+    if (sim_mpi_size(dist) == 1)
+        sim_stop_set_immediate(1);
     /* Ranks other than 0 stay silent: what they would say, rank 0 says. */
     FILE *diag = rank == 0 ? stderr : fopen("/dev/null", "w");
     if (!diag)
         diag = stderr;
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
-        if (rank == 0)
-            usage(stdout);
-        rc = SIM_OK;
-    } else if (argc >= 2 && !strcmp(argv[1], "--version")) {
-        if (rank == 0)
-            printf("smsim %s\n", SMSIM_VERSION);
-        rc = SIM_OK;
-    } else if ((rc = parse_args(argc, argv, &o, diag)) == SIM_OK) {
-        int check = !strcmp(o.command, "check"), keys = !strcmp(o.command, "keys");
-        if (!strcmp(o.command, "run"))
-            rc = cmd_run(argc, argv, &o, dist, &err);
-        else if ((check || keys) && rank != 0)
-            rc = SIM_OK;   /* rank 0's work alone */
-        else if (check)
-            rc = cmd_check(&o, &err);
-        else if (keys)
-            rc = cmd_keys();
-        else {
-            fprintf(diag, "smsim: unknown command '%s' (run, check, keys; see smsim --help)\n",
-                    o.command);
-            rc = SIM_EINPUT;
-        }
+    /* Before getopt_long reorders argv: the line as typed, for the file. */
+    char *cmdline = join_argv(argc, argv);
+    o.cmdline = cmdline ? cmdline : "";
+    if ((rc = parse_args(argc, argv, &o, diag)) == SIM_OK) {
+        /* a signal before the switch above (one process; ranks poll together) */
+        rc = sim_mpi_size(dist) == 1 ? stop_poll(SIM_OK, &err) : SIM_OK;
+        if (rc == SIM_OK)
+            rc = dispatch(&o, dist, diag, &err);
         if (rc && err.msg[0] && rank == 0)
             fprintf(stderr, "smsim: %s\n", err.msg);
     }
+    free(cmdline);
     if (diag != stderr)
         fclose(diag);
     sim_mpi_free(dist);

@@ -45,6 +45,7 @@
  *    library's own state) and the innermost message of its error stack is
  *    copied into the sim_err instead.
  */
+#define _GNU_SOURCE   /* memfd_create */
 #include "sim_h5.h"
 
 #include <errno.h>
@@ -53,7 +54,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "sim_outfile.h"
+#include "sim_stop.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -91,7 +98,11 @@ struct sim_h5_file {
     hid_t fid;
     int deflate_level;
     char *final_path;
-    char *tmp_path;
+    char *tmp_path;                 /* FINAL.tmp.PID.RANDOM (sim_outfile.h) */
+    int tmp_fd;                     /* our descriptor of it (-1: none) */
+    int tmp_created;                /* the name exists and is ours */
+    dev_t tmp_dev;                  /* what the name must still point at */
+    ino_t tmp_ino;
     sim_h5_series **series;         /* owned; pointers stay valid as it grows */
     size_t n_series, cap_series;
 };
@@ -126,9 +137,23 @@ static h5_detail h5_detail_now(void)
     return d;
 }
 
+/* HDF5's low-level messages carry the system error as "errno = N" in a
+ * long line; a full disk should read as one. */
+static int h5_sys_errno(const h5_detail *d)
+{
+    const char *p = d->found ? strstr(d->text, "errno = ") : NULL;
+    int e = p ? atoi(p + 8) : 0;
+    return e > 0 ? e : 0;
+}
+
 static int h5_fail(const sim_h5_file *f, sim_err *err, const char *obj, const char *call)
 {
     h5_detail d = h5_detail_now();
+    int sys = h5_sys_errno(&d);
+    if (sys)
+        return SIM_FAIL(err, SIM_ERUNTIME, "cannot write %s (temporary %s): %s%s%s failed: %s",
+                        f ? f->final_path : "?", f ? f->tmp_path : "?", obj ? obj : "",
+                        obj && obj[0] ? ": " : "", call, strerror(sys));
     return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output %s: %s%s%s failed%s%s",
                     f ? f->tmp_path : "?", obj ? obj : "", obj && obj[0] ? ": " : "", call,
                     d.found ? ": " : "", d.text);
@@ -487,6 +512,8 @@ static void close_all(sim_h5_file *f)
 
 static void file_free(sim_h5_file *f)
 {
+    if (f->tmp_fd >= 0)
+        close(f->tmp_fd);
     free(f->final_path);
     free(f->tmp_path);
     free(f);
@@ -494,63 +521,186 @@ static void file_free(sim_h5_file *f)
 
 /* ---- file ---------------------------------------------------------------- */
 
-sim_h5_file *sim_h5_create(const char *final_path, sim_err *err)
+/* Is path (not followed) still the file we created? */
+static int is_our_tmp(const sim_h5_file *f, const char *path)
 {
-    sim_h5_file *f;
-    hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
-    size_t n;
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == f->tmp_dev &&
+           st.st_ino == f->tmp_ino;
+}
 
-    if (!final_path || !final_path[0]) {
-        SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: empty file name");
-        return NULL;
+/* Remove the temporary file, only if the name still means our file. */
+static void remove_tmp(sim_h5_file *f)
+{
+    if (f->tmp_created && is_our_tmp(f, f->tmp_path))
+        unlink(f->tmp_path);
+    f->tmp_created = 0;
+    sim_stop_own_tmp(NULL);
+}
+
+/* Where writes go when the file is discarded: memory where the process
+ * may grow files (a full disk does not reach it), /dev/null under a
+ * file-size limit (which applies to memory files too). */
+static int discard_sink(void)
+{
+#ifdef __linux__
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY) {
+        int m = memfd_create("smsim-discarded", MFD_CLOEXEC);
+        if (m >= 0)
+            return m;
     }
-    /* Ours to report, not HDF5's to print on stderr. */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+#endif
+    return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
 
-    f = calloc(1, sizeof *f);
-    n = strlen(final_path) + 32;
-    if (f)
-        f->tmp_path = malloc(n);
-    if (!f || !f->tmp_path || !(f->final_path = dup_str(final_path))) {
+/* Close a file whose contents are being thrown away, so that the close
+ * cannot fail: HDF5 flushes on close, and a close that fails (a full
+ * disk) leaves the file half-closed in the library, which then crashes in
+ * its own shutdown at exit.  So the descriptor HDF5 writes through is
+ * first pointed at a sink that accepts the writes. */
+static void close_discarding(sim_h5_file *f)
+{
+    void *handle = NULL;
+    hid_t fapl;
+    if (f->fid >= 0 && (fapl = H5Fget_access_plist(f->fid)) >= 0) {
+        int sec2 = H5Pget_driver(fapl) == H5FD_SEC2;
+        H5Pclose(fapl);
+        if (sec2 && H5Fget_vfd_handle(f->fid, H5P_DEFAULT, &handle) >= 0 && handle) {
+            int sink = discard_sink();
+            if (sink >= 0) {
+                dup2(sink, *(int *)handle);
+                close(sink);
+            }
+        }
+    }
+    close_all(f);
+}
+
+static sim_h5_file *file_new(const char *final_path, sim_err *err)
+{
+    size_t n = strlen(final_path) + SIM_OUTFILE_TMP_EXTRA + 1;
+    sim_h5_file *f = calloc(1, sizeof *f);
+    if (f) {
+        f->tmp_fd = -1;
+        f->fid = H5I_INVALID_HID;
+        f->deflate_level = SIM_H5_DEFLATE_LEVEL;
+        f->tmp_path = calloc(1, n);
+        f->final_path = dup_str(final_path);
+    }
+    if (!f || !f->tmp_path || !f->final_path) {
         SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output %s: out of memory", final_path);
         if (f)
             file_free(f);
         return NULL;
     }
-    f->fid = H5I_INVALID_HID;
-    f->deflate_level = SIM_H5_DEFLATE_LEVEL;
-    snprintf(f->tmp_path, n, "%s.tmp.%ld", final_path, (long)getpid());
+    return f;
+}
 
-    fcpl = H5Pcreate(H5P_FILE_CREATE);
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fcpl < 0 || fapl < 0) {
-        h5_fail(f, err, "", "H5Pcreate");
-        goto fail;
+/* The temporary file, created exclusively (sim_outfile.h).  A signal that
+ * comes meanwhile is held until the file is registered for removal. */
+static int reserve_tmp(sim_h5_file *f, sim_err *err)
+{
+    struct stat st;
+    size_t n = strlen(f->final_path) + SIM_OUTFILE_TMP_EXTRA + 1;
+    sim_stop_enter_critical();
+    int rc = sim_outfile_create_tmp(f->final_path, f->tmp_path, n, &f->tmp_fd, err);
+    if (rc == SIM_OK) {
+        f->tmp_created = 1;
+        sim_stop_own_tmp(f->tmp_path);
     }
-    if (H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
-        set_attr_order(fcpl) < 0) {
-        h5_fail(f, err, "", "H5Pset_link_creation_order");
-        goto fail;
-    }
+    sim_stop_leave_critical();
+    if (rc != SIM_OK)
+        return rc;
+    if (fstat(f->tmp_fd, &st) != 0)
+        return use_fail(f, err, "fstat failed: %s", strerror(errno));
+    f->tmp_dev = st.st_dev;
+    f->tmp_ino = st.st_ino;
+    return SIM_OK;
+}
+
+static int make_plists(sim_h5_file *f, hid_t *fcpl, hid_t *fapl, sim_err *err)
+{
+    *fcpl = H5Pcreate(H5P_FILE_CREATE);
+    *fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (*fcpl < 0 || *fapl < 0)
+        return h5_fail(f, err, "", "H5Pcreate");
+    if (H5Pset_link_creation_order(*fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        set_attr_order(*fcpl) < 0)
+        return h5_fail(f, err, "", "H5Pset_link_creation_order");
 #if H5_VERSION_GE(1, 10, 2)
-    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+    if (H5Pset_libver_bounds(*fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0)
 #else
-    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) < 0) {
+    if (H5Pset_libver_bounds(*fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) < 0)
 #endif
-        h5_fail(f, err, "", "H5Pset_libver_bounds");
-        goto fail;
-    }
+        return h5_fail(f, err, "", "H5Pset_libver_bounds");
     /* Closing the file closes whatever is still open in it: commit and
      * abort must really release the file before rename/unlink. */
-    if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        h5_fail(f, err, "", "H5Pset_fclose_degree");
-        goto fail;
+    if (H5Pset_fclose_degree(*fapl, H5F_CLOSE_STRONG) < 0 || H5Pset_fapl_sec2(*fapl) < 0)
+        return h5_fail(f, err, "", "H5Pset_fclose_degree");
+    return SIM_OK;
+}
+
+/* HDF5 opens the very file reserve_tmp created, through its descriptor's
+ * /proc name, so nothing put at the name meanwhile can redirect the
+ * writes.  Without /proc, HDF5 creates the name itself, exclusively (a
+ * symbolic link planted there makes it fail, not follow).  Either way the
+ * file HDF5 writes is checked to be the one registered. */
+static hid_t create_exact(sim_h5_file *f, hid_t fcpl, hid_t fapl)
+{
+    char proc[64];
+    struct stat st;
+    void *handle = NULL;
+    hid_t fid;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->tmp_fd);
+    if (stat(proc, &st) == 0 && st.st_dev == f->tmp_dev && st.st_ino == f->tmp_ino) {
+        fid = H5Fcreate(proc, H5F_ACC_TRUNC, fcpl, fapl);
+    } else {
+        remove_tmp(f);
+        fid = H5Fcreate(f->tmp_path, H5F_ACC_EXCL, fcpl, fapl);
+        if (fid < 0)
+            return fid;
+        f->tmp_created = 1;
+        sim_stop_own_tmp(f->tmp_path);
+        if (H5Fget_vfd_handle(fid, H5P_DEFAULT, &handle) >= 0 && handle &&
+            fstat(*(int *)handle, &st) == 0) {
+            f->tmp_dev = st.st_dev;
+            f->tmp_ino = st.st_ino;
+        }
     }
-    f->fid = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+    if (H5Fget_vfd_handle(fid, H5P_DEFAULT, &handle) < 0 || !handle ||
+        fstat(*(int *)handle, &st) != 0 || st.st_dev != f->tmp_dev || st.st_ino != f->tmp_ino) {
+        H5Fclose(fid);
+        errno = EEXIST;
+        return H5I_INVALID_HID;
+    }
+    return fid;
+}
+
+sim_h5_file *sim_h5_create(const char *final_path, sim_err *err)
+{
+    sim_h5_file *f;
+    hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+
+    if (!final_path || !final_path[0]) {
+        SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: empty file name");
+        return NULL;
+    }
+    /* No library shutdown at exit: if a close ever failed despite
+     * close_discarding, the shutdown would crash on the half-closed file.
+     * (Effective only before HDF5's first use; harmless after.) */
+    H5dont_atexit();
+    /* Ours to report, not HDF5's to print on stderr. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (!(f = file_new(final_path, err)))
+        return NULL;
+    if (reserve_tmp(f, err) || make_plists(f, &fcpl, &fapl, err))
+        goto fail;
+    f->fid = create_exact(f, fcpl, fapl);
     if (f->fid < 0) {
         h5_detail d = h5_detail_now();
         SIM_FAIL(err, SIM_ERUNTIME, "cannot create HDF5 output %s (as %s): H5Fcreate failed%s%s",
-                 final_path, f->tmp_path, d.found ? ": " : "", d.text);
+                 final_path, f->tmp_path, d.found ? ": " : "", d.found ? d.text : strerror(errno));
         goto fail;
     }
     H5Pclose(fcpl);
@@ -561,10 +711,8 @@ fail:
         H5Pclose(fcpl);
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (f->fid >= 0) {
-        H5Fclose(f->fid);
-        unlink(f->tmp_path);
-    }
+    close_discarding(f);
+    remove_tmp(f);
     file_free(f);
     return NULL;
 }
@@ -608,27 +756,29 @@ static void sync_parent_dir(const char *path)
     }
 }
 
-int sim_h5_commit(sim_h5_file *f, sim_err *err)
+/* Every series as long as its unlimited coordinate (see the header). */
+static int check_rows(const sim_h5_file *f, sim_err *err)
 {
-    size_t i;
-    int rc = SIM_OK, fd;
-
-    if (!f)
-        return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: commit of a NULL file");
-    for (i = 0; i < f->n_series && rc == SIM_OK; i++) {
+    for (size_t i = 0; i < f->n_series; i++) {
         const sim_h5_series *s = f->series[i], *c;
         if (s->is_coord)
             continue;
         c = find_coord(f, s->dim0_path);
         if (c && c->dims[0] != s->dims[0])
-            rc = use_fail(f, err, "series %s has %llu rows but its dimension %s has %llu: "
-                          "append to both every window", s->path,
-                          (unsigned long long)s->dims[0], c->path,
-                          (unsigned long long)c->dims[0]);
+            return use_fail(f, err, "series %s has %llu rows but its dimension %s has %llu: "
+                            "append to both every window", s->path,
+                            (unsigned long long)s->dims[0], c->path,
+                            (unsigned long long)c->dims[0]);
     }
-    if (rc == SIM_OK && H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0)
-        rc = h5_fail(f, err, "", "H5Fflush");
-    for (i = 0; i < f->n_series; i++) {
+    return SIM_OK;
+}
+
+/* Close a complete file: everything is flushed already, so a failure here
+ * is rare; the file is then still released as far as HDF5 allows. */
+static int close_complete(sim_h5_file *f, sim_err *err)
+{
+    int rc = SIM_OK;
+    for (size_t i = 0; i < f->n_series; i++) {
         sim_h5_series *s = f->series[i];
         if (H5Dclose(s->dset) < 0 && rc == SIM_OK)
             rc = h5_fail(f, err, s->path, "H5Dclose");
@@ -637,20 +787,54 @@ int sim_h5_commit(sim_h5_file *f, sim_err *err)
     if (H5Fclose(f->fid) < 0 && rc == SIM_OK)
         rc = h5_fail(f, err, "", "H5Fclose");
     f->fid = H5I_INVALID_HID;
-    if (rc == SIM_OK) {
-        /* The data must be on disk before the name says it is complete. */
-        fd = open(f->tmp_path, O_RDONLY);
-        if (fd < 0 || fsync(fd) != 0)
-            rc = use_fail(f, err, "fsync failed: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-    }
-    if (rc == SIM_OK && rename(f->tmp_path, f->final_path) != 0)
+    /* The data must be on disk before the name says it is complete. */
+    if (rc == SIM_OK && fsync(f->tmp_fd) != 0)
+        rc = use_fail(f, err, "fsync failed: %s", strerror(errno));
+    return rc;
+}
+
+/* The rename, the commit point.  A stop request made before it means no
+ * file; a signal that comes during it is held, and if one came, the file
+ * just renamed is removed again: an interrupted run never leaves a file. */
+static int publish(sim_h5_file *f, sim_err *err)
+{
+    int rc = SIM_OK, sig, renamed = 0;
+    sim_stop_enter_critical();
+    if ((sig = sim_stop_requested()))
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted (%s) before %s was complete; no output "
+                      "written", sim_stop_signame(sig), f->final_path);
+    else if (!is_our_tmp(f, f->tmp_path))
+        rc = use_fail(f, err, "the temporary file was removed or replaced during the run; "
+                      "%s not written", f->final_path);
+    else if (rename(f->tmp_path, f->final_path) != 0)
         rc = use_fail(f, err, "rename to %s failed: %s", f->final_path, strerror(errno));
-    if (rc == SIM_OK)
+    else if ((renamed = 1) && (sig = sim_stop_held())) {
+        if (is_our_tmp(f, f->final_path))
+            unlink(f->final_path);
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "interrupted (%s) while %s was being renamed; no "
+                      "output written", sim_stop_signame(sig), f->final_path);
+    }
+    if (renamed)
+        f->tmp_created = 0;   /* the temporary name is gone */
+    sim_stop_own_tmp(f->tmp_created ? f->tmp_path : NULL);
+    sim_stop_leave_critical();
+    return rc;
+}
+
+int sim_h5_commit(sim_h5_file *f, sim_err *err)
+{
+    int rc;
+    if (!f)
+        return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: commit of a NULL file");
+    rc = check_rows(f, err);
+    if (rc == SIM_OK && H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0)
+        rc = h5_fail(f, err, "", "H5Fflush");
+    if (rc != SIM_OK)
+        close_discarding(f);
+    else if ((rc = close_complete(f, err)) == SIM_OK && (rc = publish(f, err)) == SIM_OK)
         sync_parent_dir(f->final_path);
     if (rc != SIM_OK)
-        unlink(f->tmp_path);
+        remove_tmp(f);
     close_all(f);
     file_free(f);
     return rc;
@@ -660,8 +844,8 @@ void sim_h5_abort(sim_h5_file *f)
 {
     if (!f)
         return;
-    close_all(f);
-    unlink(f->tmp_path);
+    close_discarding(f);
+    remove_tmp(f);
     file_free(f);
 }
 

@@ -1,10 +1,14 @@
 /*
  * sim_h5.h — writing one self-describing HDF5 file per run.
  *
- * The file is created under a temporary name (FINAL.tmp.PID) and renamed to
- * its final name only by sim_h5_commit(), after the last byte is flushed:
- * an interrupted or failed run leaves no file under the final name, and
- * sim_h5_abort() removes the temporary one.
+ * The file is created under a temporary name (FINAL.tmp.PID.RANDOM, made
+ * exclusively: sim_outfile.h) and renamed to its final name only by
+ * sim_h5_commit(), after the last byte is flushed and synced, and only if no
+ * stop was requested (sim_stop.h): an interrupted or failed run leaves no
+ * file under the final name, and sim_h5_abort() removes the temporary one.
+ * Every error path closes every HDF5 identifier; a file being discarded is
+ * closed with its writes sent to a sink, so that even on a full disk the
+ * close succeeds and nothing is left half-open in the library.
  *
  * Datasets follow the netCDF-4 / CF conventions so that
  * xarray.open_dataset(path, group=G) (h5netcdf or netCDF4 engine) decodes
@@ -35,11 +39,15 @@ typedef enum sim_h5_type {
     SIM_H5_F64,
 } sim_h5_type;
 
-/* Create FINAL.tmp.PID (truncating a stale one).  The final path's
- * directory must exist.  NULL on failure. */
+/* Create FINAL.tmp.PID.RANDOM, exclusively, and open exactly that file
+ * (registered with sim_stop for removal on a signal).  The final path's
+ * directory must exist; the other checks of the target are
+ * sim_outfile_check's, made by the caller before.  NULL on failure. */
 sim_h5_file *sim_h5_create(const char *final_path, sim_err *err);
-/* Flush, close and rename to the final path; frees f (also on failure, in
- * which case the temporary file is removed). */
+/* Flush, close, fsync and rename to the final path; frees f (also on
+ * failure, in which case the temporary file is removed).  A stop requested
+ * before the rename (sim_stop_requested), or a signal during it, makes it
+ * fail with no file. */
 int sim_h5_commit(sim_h5_file *f, sim_err *err);
 /* Close and remove the temporary file; frees f.  NULL is a no-op. */
 void sim_h5_abort(sim_h5_file *f);

@@ -41,11 +41,11 @@ else
   bad "test_mpi under mpirun -np 3: $(grep -E 'FAIL|ERROR|error' "$tmp/td.out" "$tmp/build.log" | head -10)"
 fi
 
-"$SMSIM" run scenarios/small.cfg --threads 1 -o "$tmp/omp.h5" --quiet >"$tmp/omp.out" 2>"$tmp/omp.err" \
+"$SMSIM" run scenarios/small.cfg --threads 1 -o "$tmp/omp.h5" >"$tmp/omp.out" 2>"$tmp/omp.err" \
   && ok "OpenMP build: small.cfg" || bad "OpenMP run failed: $(cat "$tmp/omp.err")"
 
 for n in 1 2 3; do
-  if mpi "$n" "$MPI_SMSIM" run scenarios/small.cfg -o "$tmp/r$n.h5" --quiet >"$tmp/r$n.out" 2>"$tmp/r$n.err"; then
+  if mpi "$n" "$MPI_SMSIM" run scenarios/small.cfg -o "$tmp/r$n.h5" >"$tmp/r$n.out" 2>"$tmp/r$n.err"; then
     ok "mpirun -np $n: exit 0"
   else
     bad "mpirun -np $n failed: $(head -c 600 "$tmp/r$n.err")"; continue

@@ -70,7 +70,9 @@ def _smsim_binary():
 
 
 def run_smsim(exe, cfg, out, *extra):
-    argv = [str(exe), "run", str(cfg), "-o", str(out), "--quiet", *extra]
+    # Not --quiet: the summary on stdout is parsed (stderr is no terminal,
+    # so no progress line is printed).
+    argv = [str(exe), "run", str(cfg), "-o", str(out), *extra]
     proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         pytest.fail(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr}\n{proc.stdout}",
