@@ -6,6 +6,7 @@
 #   make run        install what is missing, build, run scenarios/default.cfg, write the report
 #   make test       install what is missing, build, run every test (C, integration, Python)
 #   make bench      benchmarks; table in results/bench.txt
+#   make install    build/smsim and its man page under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean
 #
 # `make run` and `make test` install missing Debian packages themselves
@@ -71,8 +72,16 @@ TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all debug clean deps run test tests test-c test-integration test-python bench docs
-all: $(BUILD)/smsim
+# The man page is generated from --help by help2man (in DEB_PKGS); a plain
+# `make` builds it when help2man is there, `make install` requires it.
+HELP2MAN   := $(shell command -v help2man 2>/dev/null)
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+INSTALL    ?= install
+
+.PHONY: all debug clean deps run test tests test-c test-integration test-python bench docs man install
+all: $(BUILD)/smsim $(if $(HELP2MAN),$(BUILD)/smsim.1)
 
 debug:
 	$(MAKE) DEBUG=1
@@ -99,6 +108,21 @@ LIBS_A := $(BUILD)/libsmsim-models.a $(BUILD)/libsmsim-kernel.a
 $(BUILD)/smsim: $(BUILD)/smsim.o $(LIBS_A)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+man: $(BUILD)/smsim.1
+
+$(BUILD)/smsim.1: $(BUILD)/smsim
+	@command -v help2man >/dev/null || { echo "smsim: help2man is missing (apt-get install help2man, or make deps)"; exit 1; }
+	help2man --no-info --no-discard-stderr --section=1 \
+	  --name='simulate the GB smart-metering rollout and write its results to HDF5' \
+	  --output=$@ ./$(BUILD)/smsim
+
+# PREFIX and DESTDIR as GNU packages use them: make install PREFIX=/usr DESTDIR=/tmp/pkg.
+# The Python analysis package is not installed here (see README.md).
+install: $(BUILD)/smsim $(BUILD)/smsim.1
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0755 $(BUILD)/smsim $(DESTDIR)$(BINDIR)/smsim
+	$(INSTALL) -m 0644 $(BUILD)/smsim.1 $(DESTDIR)$(MANDIR)/man1/smsim.1
+
 $(BUILD)/tests/%: tests/%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $< $(LIBS_A) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS) -o $@
@@ -113,7 +137,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBS_A)
 DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-dev hdf5-tools \
             python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-pandas \
             python3-h5netcdf python3-netcdf4 python3-pytest python3-nbclient python3-nbformat \
-            python3-ipykernel libopenmpi-dev openmpi-bin
+            python3-ipykernel libopenmpi-dev openmpi-bin help2man
 # (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh)
 
 deps:
