@@ -2,7 +2,7 @@
 # gb-baseline.cfg at the population sizes that once hung for ever (a chunk
 # of the pending-list pool returned to the free list through a stale
 # pointer after a realloc; see the pool invariant in models/mdl_rollout.c),
-# each under a watchdog, to the end of January 2018 (past the day the hang
+# each under a watchdog (180 s; a good run takes 2-4 s), to the end of January 2018 (past the day the hang
 # began, 2017-12-16): every run must finish, pass the full invariant check
 # every 64 days (--check-invariants: every pending chunk in one list,
 # entries = households waiting) and conserve households in its output.
@@ -20,7 +20,7 @@ bad()  { fails=$((fails+1)); echo "  FAIL: $*"; }
 run_case() { # households shards seed
   local hh=$1 sh=$2 seed=$3 out="$tmp/gb-$1-$2-$3.h5"
   local t0=$SECONDS
-  timeout -k 5 60 "$SMSIM" run scenarios/gb-baseline.cfg -q --check-invariants --threads 2 \
+  timeout -k 5 180 "$SMSIM" run scenarios/gb-baseline.cfg -q --check-invariants --threads 2 \
       --set run.households="$hh" --set run.shards="$sh" --set run.seed="$seed" \
       --set 'run.end="2018-01-31"' --set 'dcc.detail.dates=[]' -o "$out" 2>"$tmp/err"
   local rc=$?
