@@ -204,7 +204,7 @@ def _read_header(path: str) -> tuple[dict, list[str]]:
     try:
         groups = list_groups(path)
     except Exception as e:
-        raise RunError(f"{path}: cannot list the groups ({_one_line(e)})") from None
+        raise RunError(f"{path}: cannot read the group structure ({_one_line(e)})") from None
     return attrs, groups
 
 
