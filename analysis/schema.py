@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import Any, Optional, Sequence
 
 BEGIN, END = "<!-- schema:begin -->", "<!-- schema:end -->"
 
 
-def _s(v):
+def _s(v: Any) -> str:
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
     if hasattr(v, "tolist"):
@@ -29,7 +30,7 @@ def _s(v):
     return str(v)
 
 
-def rows(path):
+def rows(path: str) -> list[tuple[str, str, str, str, str, str]]:
     """[(group, name, dims, type, units, long_name)] for every dataset, sorted by
     group, with each group's coordinates (dimension scales) first."""
     import h5py
@@ -63,7 +64,7 @@ def rows(path):
     return [r[:6] for r in out]
 
 
-def markdown(path) -> str:
+def markdown(path: str) -> str:
     lines, group = [], None
     for g, name, dims, typ, units, long_name in rows(path):
         if g != group:
@@ -77,7 +78,7 @@ def markdown(path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def parse_markdown(text: str):
+def parse_markdown(text: str) -> list[tuple[str, str, str, str]]:
     """The (group, name, dims, units) rows documented between the markers."""
     if BEGIN not in text or END not in text:
         return []
@@ -92,7 +93,7 @@ def parse_markdown(text: str):
     return out
 
 
-def update(readme, path):
+def update(readme: str, path: str) -> None:
     text = open(readme, encoding="utf-8").read()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{readme}: no {BEGIN} ... {END} markers")
@@ -102,7 +103,7 @@ def update(readme, path):
         f.write(head + BEGIN + "\n" + markdown(path) + END + tail)
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m analysis.schema")
     p.add_argument("run")
     p.add_argument("--update", metavar="README")
