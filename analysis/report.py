@@ -224,7 +224,7 @@ PAGES: list[Page] = [
 def _page_html(r: Report, page: Page) -> str:
     a = r.run.attrs
     title = f"smsim report: {a.get('scenario_path', r.run.name)} (seed {a.get('seed', '?')})"
-    head = [f"<!DOCTYPE html><html><head><meta charset='utf-8'>",
+    head = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
             f"<meta name='generator' content='{GENERATOR}'><title>{html.escape(title)}</title>",
             f"<style>{CSS}</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
     if len(PAGES) > 1:
