@@ -252,3 +252,11 @@ def _umask():
     m = os.umask(0)
     os.umask(m)
     return m
+
+
+def test_usage_error_exits_2(tmp_path):
+    p = _report()
+    assert p.returncode == 2 and "usage" in p.stderr and "Traceback" not in p.stderr
+    p = _report(tmp_path / "x.h5", "-o", tmp_path / "r", "--bogus")
+    assert p.returncode == 2 and "unrecognized arguments: --bogus" in p.stderr
+    assert list(tmp_path.iterdir()) == []
