@@ -164,6 +164,8 @@ static void on_visit(sim_shard *shard, void *state, const sim_event *ev)
     c[C_REVISITS] += o.revisit;
     c[C_INSTALLS_ELEC] += o.elec_installed;
     c[C_INSTALLS_GAS] += o.gas_installed;
+    if (mdl_hh_smets2(h))
+        c[C_INSTALLS_SMETS2] += o.elec_installed + o.gas_installed;
     c[C_MIN_WORKED] += (int64_t)llround(o.minutes + s->travel_minutes);
     if (o.cause != MDL_CAUSE_NONE)
         sh->outc[rs_index(r, mdl_hh_region(h), mdl_hh_supplier(h)) * MDL_N_CAUSES + (size_t)o.cause]++;

@@ -25,6 +25,8 @@ static const struct {
     {"visits", "1", "installer visits (first visits and revisits)", 0, C_VISITS},
     {"installs_elec", "1", "electricity meters exchanged for smart meters", 0, C_INSTALLS_ELEC},
     {"installs_gas", "1", "gas meters exchanged for smart meters", 0, C_INSTALLS_GAS},
+    {"installs_smets2", "1", "meters (electricity + gas) exchanged for second-generation (SMETS2) smart meters", 0,
+     C_INSTALLS_SMETS2},
     {"smart_commissioned", "1", "visits leaving the household smart (SMETS2 on the DCC, or SMETS1 working)", 0, C_SMART},
     {"traditional_mode", "1", "visits leaving smart meters in traditional mode (or a meter not joined)", 0, C_TRADITIONAL},
     {"revisits", "1", "visits to households that already have smart meters", 0, C_REVISITS},
