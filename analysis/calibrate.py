@@ -55,7 +55,9 @@ import numpy as np
 
 from . import cfgtext, targets as T
 
-__all__ = ["Param", "read_params", "Calibration", "main"]
+__all__ = ["Param", "read_params", "overrides", "effective_scenario", "Calibration", "main", "XATOL"]
+
+XATOL = 0.01     # Nelder-Mead stops when the simplex is this small in the unit cube (1 % of each range)
 
 
 @dataclass
@@ -137,6 +139,29 @@ def overrides(params, values, eff) -> list[str]:
     return [f"{k}={cfgtext.format_value(v)}" for k, v in out.items()]
 
 
+def run_smsim(smsim, scenario, sets, out):
+    """One smsim run on one thread; RuntimeError with its message if it fails."""
+    cmd = [smsim, "run", scenario, "-o", out, "--threads", "1", "--quiet"]
+    for s in sets:
+        cmd += ["--set", s]
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="passive")
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"smsim failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr.strip()}")
+
+
+def effective_scenario(smsim, scenario, tmpdir, extra_sets=()) -> str:
+    """The scenario with every default filled in (smsim's `scenario_effective` of a one-day, tiny run)."""
+    import h5py
+    start = cfgtext.parse(open(scenario, encoding="utf-8").read())["run"]["start"]
+    out = os.path.join(tmpdir, f"effective-{os.getpid()}.h5")
+    run_smsim(smsim, scenario, ["run.households=16", f'run.end="{start}"', *extra_sets], out)
+    with h5py.File(out, "r") as f:
+        text = f.attrs["scenario_effective"]
+    os.unlink(out)
+    return text.decode() if isinstance(text, bytes) else text
+
+
 @dataclass
 class Calibration:
     scenario: str
@@ -150,6 +175,7 @@ class Calibration:
     fit_until: str | None = None
     workdir: str | None = None
     extra_sets: list = field(default_factory=list)
+    verbose: bool = False
     runs: int = 0
     history: list = field(default_factory=list)
 
@@ -163,7 +189,7 @@ class Calibration:
         self.end = str(max(t.end for t in scored))
         self.start = str(min(t.start for t in scored))
         self._tmp = tempfile.TemporaryDirectory(prefix="smsim-cal-", dir=self.workdir)
-        self.eff = cfgtext.parse(self._effective())
+        self.eff = cfgtext.parse(effective_scenario(self.smsim, self.scenario, self._tmp.name, self.extra_sets))
         self._cache = {}
 
     # ---- running smsim ---------------------------------------------------------------------------
@@ -181,26 +207,7 @@ class Calibration:
                 "dcc.detail.dates=[]", *self.extra_sets]
 
     def _smsim(self, sets, out):
-        cmd = [self.smsim, "run", self.scenario, "-o", out, "--threads", "1", "--quiet"]
-        for s in sets:
-            cmd += ["--set", s]
-        env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="passive")
-        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-        if r.returncode != 0:
-            raise RuntimeError(f"smsim failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr.strip()}")
-
-    def _effective(self) -> str:
-        import h5py
-        out = os.path.join(self._tmp.name, "effective.h5")
-        self._smsim([f"run.households={self.jobs}", 'run.end="' + self._first_day() + '"', *self.extra_sets], out)
-        with h5py.File(out, "r") as f:
-            text = f.attrs["scenario_effective"]
-        os.unlink(out)
-        return text.decode() if isinstance(text, bytes) else text
-
-    def _first_day(self):
-        text = open(self.scenario, encoding="utf-8").read()
-        return str(cfgtext.parse(text)["run"]["start"])
+        run_smsim(self.smsim, self.scenario, sets, out)
 
     def sets_for(self, values):
         return overrides(self.params, values, self.eff)
@@ -249,6 +256,9 @@ class Calibration:
         th = self.theta(u)
         loss = self.loss_of(self.evaluate_many([th])[0])
         self.history.append({"theta": th, "loss": loss})
+        if self.verbose:
+            print(f"calibrate: evaluation {len(self.history)}, {self.runs} runs, loss {loss:.2f}, "
+                  + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(self.params, th)), file=sys.stderr, flush=True)
         return loss
 
     # ---- fitting ----------------------------------------------------------------------------------
@@ -260,7 +270,7 @@ class Calibration:
         self.evaluate_many([self.theta(u) for u in simplex])          # in parallel, then cached
         res = minimize(self._objective, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * d,
                        options={"initial_simplex": np.array(simplex), "maxfev": max_evals,
-                                "xatol": 0.01, "fatol": 0.05})
+                                "xatol": XATOL, "fatol": 0.05})
         u = np.clip(res.x, 0, 1)
         best = self.theta(u)
         sims = self.evaluate_many([best])[0]
@@ -377,7 +387,8 @@ def main(argv=None) -> int:
         return 2
     t0 = time.monotonic()
     cal = Calibration(args.scenario, rows, params, households=args.households, replications=args.replications,
-                      seed=args.seed, jobs=args.jobs, smsim=args.smsim, fit_until=args.fit_until)
+                      seed=args.seed, jobs=args.jobs, smsim=args.smsim, fit_until=args.fit_until,
+                      verbose=True)
     fit = cal.run(max_evals=args.max_evals)
     write_outputs(cal, fit, args.out, time.monotonic() - t0, [sys.argv[0]] + (argv or sys.argv[1:]))
     print(open(os.path.join(args.out, "summary.txt")).read(), end="")
