@@ -299,6 +299,8 @@ class Calibration:
         for i, (v, s) in enumerate(zip(pts, sim_pts)):
             J[:, i] = (self.residuals(s)[ok] - r0[ok]) / (v[i] - u[i])
         JtJ_inv = np.linalg.pinv(J.T @ J)
+        flat = np.linalg.norm(J, axis=0) < 1e-9        # the targets do not move with this parameter
+        JtJ_inv[flat, :] = JtJ_inv[:, flat] = 0.0
         idx = np.array(self._fit_index())[ok]
         obs = np.array([t.value for t in self.fit])[ok]
         sig = np.array([t.sigma_rel for t in self.fit])[ok] * np.abs(obs)
@@ -306,11 +308,14 @@ class Calibration:
         R = sims.shape[0]
         S = np.cov(per_rep, rowvar=False) / R if R > 1 else np.zeros((len(idx), len(idx)))
         cov = JtJ_inv + JtJ_inv @ J.T @ np.atleast_2d(S) @ J @ JtJ_inv
+        cov[flat, flat] = np.inf                        # not identified: reported as an infinite sd
         return cov, [self.loss_of(s) for s in sim_pts]
 
 
 def _natural_sd(p: Param, u: float, sd_u: float) -> float:
     """sd in the parameter's own units (delta method through the unit/log map)."""
+    if not np.isfinite(sd_u):
+        return float("inf")
     lo, hi = p.from_unit(max(0.0, u - sd_u)), p.from_unit(min(1.0, u + sd_u))
     return (hi - lo) / 2 if sd_u > 0 else 0.0
 
@@ -355,6 +360,7 @@ def summary_text(s: dict) -> str:
     for p in s["params"]:
         n = p["name"]
         flag = "  (at a bound)" if s["at_bound"][n] else ""
+        flag += "  (not identified by the fitted targets)" if not math.isfinite(s["sd"][n]) else ""
         lines.append(f"{n:24s} {s['values'][n]:12.5g} {s['sd'][n]:12.3g}{flag}")
     lines += ["", f"{'target':14s} {'use':6s} {'published':>12s} {'simulated':>12s} {'error':>8s}"]
     for t in s["targets"]:
