@@ -264,3 +264,18 @@ def test_validation_report_writes_every_figure(tmp_path, run_small):
 def test_validate_missing_file_exits_2(tmp_path):
     assert V.main([str(tmp_path / "nope.h5"), "--targets", str(REPO / "scenarios" / "data" / "gb-observed.csv"),
                    "-o", str(tmp_path / "v")]) == 2
+
+
+def test_installs_smets2_follows_the_generation_timetable(run_small):
+    """/rollout/installs_smets2: none before timetable.smets2_start, every install from the cut-over
+    (plus the lead time of bookings made before it), a part in between (small.cfg: the defaults)."""
+    o = T.load_output(run_small.path)
+    total = o.elec + o.gas
+    before = o.days < np.datetime64("2017-07-01")
+    after = o.days >= np.datetime64("2018-12-05") + np.timedelta64(120, "D")   # booking horizon + rebooks
+    between = ~before & (o.days < np.datetime64("2018-12-05"))
+    assert (o.smets2 <= total).all()
+    assert o.smets2[before].sum() == 0 and total[before].sum() > 0
+    assert (o.smets2[after] == total[after]).all() and total[after].sum() > 0
+    share = o.smets2[between].sum() / total[between].sum()
+    assert 0.2 < share < 0.8, share
