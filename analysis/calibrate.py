@@ -189,7 +189,16 @@ class Calibration:
         self.end = str(max(t.end for t in scored))
         self.start = str(min(t.start for t in scored))
         self._tmp = tempfile.TemporaryDirectory(prefix="smsim-cal-", dir=self.workdir)
-        self.eff = cfgtext.parse(effective_scenario(self.smsim, self.scenario, self._tmp.name, self.extra_sets))
+        # one copy of the scenario for the whole calibration: editing (or checking out) the file while
+        # it runs cannot change or break it
+        text = open(self.scenario, encoding="utf-8").read()
+        self._run_group = cfgtext.parse(text)["run"]
+        self.scenario_copy = os.path.join(self._tmp.name, os.path.basename(self.scenario))
+        with open(self.scenario_copy, "w", encoding="utf-8") as f:
+            f.write(text)
+        import shutil                 # and of the simulator: a rebuild during the calibration cannot mix binaries
+        self.smsim = shutil.copy2(self.smsim, os.path.join(self._tmp.name, "smsim"))
+        self.eff = cfgtext.parse(effective_scenario(self.smsim, self.scenario_copy, self._tmp.name, self.extra_sets))
         self._cache = {}
 
     # ---- running smsim ---------------------------------------------------------------------------
@@ -199,7 +208,7 @@ class Calibration:
 
         A shard is a mini-GB with its own installer plan per (supplier, region); keeping its size keeps
         the installer granularity, and with it the shares (scenarios/README.md, "Calibration")."""
-        run = cfgtext.parse(open(self.scenario, encoding="utf-8").read())["run"]
+        run = self._run_group
         return max(1, round(self.households * run.get("shards", 64) / run["households"]))
 
     def _base_sets(self):
@@ -207,7 +216,7 @@ class Calibration:
                 "dcc.detail.dates=[]", *self.extra_sets]
 
     def _smsim(self, sets, out):
-        run_smsim(self.smsim, self.scenario, sets, out)
+        run_smsim(self.smsim, self.scenario_copy, sets, out)
 
     def sets_for(self, values):
         return overrides(self.params, values, self.eff)
@@ -379,6 +388,7 @@ def main(argv=None) -> int:
     ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-evals", type=int, default=120)
+    ap.add_argument("--step", type=float, default=0.15, help="initial simplex size, share of each range")
     ap.add_argument("--jobs", type=int, default=0, help="parallel smsim processes (default: all cores)")
     ap.add_argument("--fit-until", default=None, help="fit only targets ending on or before this date")
     ap.add_argument("--smsim", default=os.environ.get("SMSIM", "build/smsim"))
@@ -395,7 +405,7 @@ def main(argv=None) -> int:
     cal = Calibration(args.scenario, rows, params, households=args.households, replications=args.replications,
                       seed=args.seed, jobs=args.jobs, smsim=args.smsim, fit_until=args.fit_until,
                       verbose=True)
-    fit = cal.run(max_evals=args.max_evals)
+    fit = cal.run(max_evals=args.max_evals, step=args.step)
     write_outputs(cal, fit, args.out, time.monotonic() - t0, [sys.argv[0]] + (argv or sys.argv[1:]))
     print(open(os.path.join(args.out, "summary.txt")).read(), end="")
     return 0
