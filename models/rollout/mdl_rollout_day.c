@@ -76,7 +76,7 @@ static void apply_next(shard_state *sh, mdl_household *h, uint32_t local, const 
         const mdl_rollout_timetable *tt = &r->p->timetable;
         sim_rng_stream st;
         sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_AFTER | 1u << 8);
-        double u_el = mdl_draw_u01(&st), u_t = mdl_draw_u01(&st);
+        double u_el = sim_draw_u01(&st), u_t = sim_draw_u01(&st);
         if (u_el >= tt->migration_eligible_share || tt->migration_rate_per_month <= 0) {
             h->proc = MDL_PROC_DONE;
         } else {

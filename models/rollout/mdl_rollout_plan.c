@@ -160,12 +160,12 @@ static int plan_booking(shard_state *sh, sr_state *sr, mdl_household *h, uint32_
     const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     sim_rng_stream st;
     sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_APPOINTMENT | (uint32_t)h->n_book << 8);
-    double u_gen = mdl_draw_u01(&st), u_slot = mdl_draw_u01(&st);
+    double u_gen = sim_draw_u01(&st), u_slot = sim_draw_u01(&st);
     double lead = (double)s->lead_min_days;
     if (!asap && s->lead_mean_days > 0) {
         if (s->lead_cv > 0) {
             double k = 1.0 / (s->lead_cv * s->lead_cv);
-            lead = ceil(mdl_draw_gamma(&st, k, s->lead_mean_days / k));
+            lead = ceil(sim_draw_gamma(&st, k, s->lead_mean_days / k));
         } else {
             lead = ceil(s->lead_mean_days);
         }
@@ -290,7 +290,7 @@ void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time
         sim_rng_stream st;
         sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_CONTACT | (uint32_t)h->n_contact << 8);
         h->n_contact++;
-        double u_answer = mdl_draw_u01(&st), u_accept = mdl_draw_u01(&st);
+        double u_answer = sim_draw_u01(&st), u_accept = sim_draw_u01(&st);
         contacts++;
         c[C_CONTACTS]++;
         if (u_answer >= s->contact_answer_prob) {

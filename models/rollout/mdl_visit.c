@@ -26,39 +26,12 @@ static void step_stream(sim_rng_stream *s, const mdl_visit_env *env, int purpose
     sim_rng_stream_init(s, env->seed, env->id, (uint32_t)purpose | (uint32_t)step << 8 | (n_visit & 0xFFFFFu) << 12);
 }
 
-double mdl_draw_gamma(sim_rng_stream *s, double shape, double scale)
-{
-    if (shape < 1.0) {
-        double u = mdl_draw_u01(s);
-        return mdl_draw_gamma(s, shape + 1.0, scale) * pow(u, 1.0 / shape);
-    }
-    /* The normal: GSL's ziggurat (one word, no log, on ~99 % of draws)
-     * through a gsl_rng view of the same stream.  A polar-method normal
-     * costs a log per draw and made this 2.5x slower. */
-    gsl_rng g;
-    sim_rng_gsl_wrap(&g, s);
-    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
-    for (;;) {
-        double x, v;
-        do {
-            x = gsl_ran_gaussian_ziggurat(&g, 1.0);
-            v = 1.0 + c * x;
-        } while (v <= 0.0);
-        v = v * v * v;
-        double u = mdl_draw_u01(s), x2 = x * x;
-        if (u < 1.0 - 0.0331 * x2 * x2)   /* the squeeze: accepts ~98 % without a log */
-            return scale * d * v;
-        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
-            return scale * d * v;
-    }
-}
-
 static double draw_minutes(sim_rng_stream *s, double mean, double cv)
 {
     if (cv <= 0 || mean <= 0)
         return mean;
     double k = 1.0 / (cv * cv);
-    return mdl_draw_gamma(s, k, mean / k);
+    return sim_draw_gamma(s, k, mean / k);
 }
 
 /* One step: 1 attempt, or 1 + retries with consequence retry.  Returns 1 on
@@ -71,7 +44,7 @@ static int run_step(const mdl_visit_env *env, unsigned n_visit, int purpose, int
     int attempts = 1 + (st->consequence == MDL_CONSEQ_RETRY ? (int)st->retries : 0);
     for (int a = 0; a < attempts; a++) {
         *minutes += draw_minutes(&s, st->minutes, st->minutes_cv);
-        if (fail_prob <= 0 || mdl_draw_u01(&s) >= fail_prob)
+        if (fail_prob <= 0 || sim_draw_u01(&s) >= fail_prob)
             return 1;   /* a step that cannot fail draws no failure word */
     }
     return 0;
@@ -171,8 +144,8 @@ void mdl_visit_run(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome
      * are one Philox block; the kit draw (a fifth word) only when needed. */
     sim_rng_stream s;
     step_stream(&s, env, MDL_RNG_VISIT, MDL_STEP_ACCESS, nv);
-    double u_access = mdl_draw_u01(&s), u_refuse = mdl_draw_u01(&s);
-    double u_safety = mdl_draw_u01(&s), u_variant = mdl_draw_u01(&s);
+    double u_access = sim_draw_u01(&s), u_refuse = sim_draw_u01(&s);
+    double u_safety = sim_draw_u01(&s), u_variant = sim_draw_u01(&s);
     if (u_access < v->no_access_prob) {
         out->cause = MDL_CAUSE_NO_ACCESS;
         out->next = MDL_NEXT_REBOOK;
@@ -184,7 +157,7 @@ void mdl_visit_run(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome
         return;
     }
     int han = mdl_hh_han(h);
-    int equipped = kit_available(env, han) && (out->revisit || mdl_draw_u01(&s) < v->han_kit_known_prob);
+    int equipped = kit_available(env, han) && (out->revisit || sim_draw_u01(&s) < v->han_kit_known_prob);
 
     if (!out->revisit) {
         if (u_safety < v->safety_abort_prob) {
