@@ -61,6 +61,7 @@
 
 #include "sim_outfile.h"
 #include "sim_stop.h"
+#include "sim_vec.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -483,12 +484,10 @@ static hid_t series_dapl(size_t chunk_bytes)
 static int register_series(sim_h5_file *f, sim_h5_series *s, sim_err *err)
 {
     if (f->n_series == f->cap_series) {
-        size_t cap = f->cap_series ? 2 * f->cap_series : 16;
-        sim_h5_series **p = realloc(f->series, cap * sizeof *p);
+        sim_h5_series **p = sim_vec_grow(f->series, &f->cap_series, f->n_series + 1, sizeof *p, 16);
         if (!p)
-            return use_fail(f, err, "out of memory for %zu series", cap);
+            return use_fail(f, err, "out of memory for %zu series", f->n_series + 1);
         f->series = p;
-        f->cap_series = cap;
     }
     f->series[f->n_series++] = s;
     return SIM_OK;

@@ -38,6 +38,7 @@
 #include "mdl_scenario.h"
 #include "sim_mpi.h"
 #include "sim_rng.h"
+#include "sim_vec.h"
 
 #define FLEET_KINDS 3   /* scheduled reads of: daily-data meters, half-hourly meters, generation */
 #define ROWS_BUFFERED 64
@@ -133,31 +134,27 @@ void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsig
     int gen = sim_rng_uniform(&s) < d->p->generation_share;
     int hh = d->window_day >= d->hh_from;
     if (o->n_joins == o->cap_joins) {
-        size_t cap = o->cap_joins ? o->cap_joins * 2 : 4096;
-        uint32_t *v = realloc(o->joins, cap * sizeof *v);
+        uint32_t *v = sim_vec_grow(o->joins, &o->cap_joins, o->n_joins + 1, sizeof *v, 4096);
         if (!v) {
             o->oom = 1;
             return;
         }
         o->joins = v;
-        o->cap_joins = cap;
     }
     o->joins[o->n_joins++] = pack_join(draw_read_minute(d, u_hour, w_min), region, hh,
                                        (flags & MDL_DCC_FLAG_GAS) != 0, gen, (flags & MDL_DCC_FLAG_PREPAY) != 0);
 }
 
-/* Append to a growable uint32 array: amortised doubling, kept across days,
- * so nothing is allocated once the busiest day so far has been seen.
- * Returns -1 (array unchanged) when memory runs out. */
+/* Append to a growable uint32 array, kept across days, so nothing is
+ * allocated once the busiest day so far has been seen.  Returns -1 (array
+ * unchanged) when memory runs out. */
 static int u32_push(uint32_t **v, size_t *n, size_t *cap, size_t first_cap, uint32_t x)
 {
     if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : first_cap;
-        uint32_t *nv = realloc(*v, c * sizeof *nv);
+        uint32_t *nv = sim_vec_grow(*v, cap, *n + 1, sizeof *nv, first_cap);
         if (!nv)
             return -1;
         *v = nv;
-        *cap = c;
     }
     (*v)[(*n)++] = x;
     return 0;
@@ -712,16 +709,12 @@ static int outbox_check(const mdl_dcc *d, size_t i, sim_err *err)
 static int outbox_push(mdl_dcc_outbox *o, uint32_t **v, size_t *n, size_t *cap, const unsigned char *src, size_t k)
 {
     if (*n + k > *cap) {
-        size_t c = *cap ? *cap : 1024;
-        while (c < *n + k)
-            c *= 2;
-        uint32_t *a = realloc(*v, c * sizeof *a);
+        uint32_t *a = sim_vec_grow(*v, cap, *n + k, sizeof *a, 1024);
         if (!a) {
             o->oom = 1;
             return -1;
         }
         *v = a;
-        *cap = c;
     }
     memcpy(*v + *n, src, k * sizeof **v);
     *n += k;

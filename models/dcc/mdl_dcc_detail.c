@@ -71,6 +71,7 @@
 #include "sim_draw.h"
 #include "sim_rng.h"
 #include "sim_time.h"
+#include "sim_vec.h"
 
 const char *const mdl_dcc_stage_names[MDL_DCC_N_STAGES] = {"DSP", "CSP north", "CSP central", "CSP south"};
 
@@ -96,14 +97,10 @@ static int dvec_reserve(dvec *d, size_t want)
 {
     if (want <= d->cap)
         return 0;
-    size_t cap = d->cap ? d->cap : 1024;
-    while (cap < want)
-        cap *= 2;
-    dreq *v = realloc(d->v, cap * sizeof *v);
+    dreq *v = sim_vec_grow(d->v, &d->cap, want, sizeof *v, 1024);
     if (!v)
         return -1;
     d->v = v;
-    d->cap = cap;
     return 0;
 }
 
@@ -164,16 +161,10 @@ typedef struct ring {
 static int ring_push(ring *q, const dreq *x)
 {
     if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 1024;
-        dreq *v = malloc(cap * sizeof *v);
+        dreq *v = sim_vec_ring_grow(q->v, &q->cap, q->head, sizeof *v, 1024);
         if (!v)
             return -1;
-        for (size_t i = 0; i < q->n; i++)
-            v[i] = q->v[(q->head + i) & (q->cap - 1)];
-        free(q->v);
         q->v = v;
-        q->head = 0;
-        q->cap = cap;
     }
     q->v[(q->head + q->n) & (q->cap - 1)] = *x;
     q->n++;

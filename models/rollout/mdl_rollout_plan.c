@@ -11,6 +11,7 @@
 
 #include "mdl_common.h"
 #include "mdl_rollout_internal.h"
+#include "sim_vec.h"
 
 /* ---- diaries ------------------------------------------------------------- */
 static double workforce(const mdl_rollout *r, const sr_state *sr, int64_t day)
@@ -125,15 +126,15 @@ static int diary_commit(shard_state *sh, sr_state *sr, int64_t day, int slot, ui
     dy->max_free[slot] = mx;
     mark_open(sr, day, dy);
     if (dy->n_jobs == dy->cap_jobs) {
-        uint32_t nc = dy->cap_jobs ? dy->cap_jobs * 2 : 16;
-        job *a = realloc(dy->jobs, nc * sizeof *a);
+        size_t cap = dy->cap_jobs;
+        job *a = sim_vec_grow(dy->jobs, &cap, (size_t)dy->n_jobs + 1, sizeof *a, 16);
         if (!a) {
             sh->oom = 1;
             return -1;
         }
-        sh->bytes += (nc - dy->cap_jobs) * sizeof *a;
+        sh->bytes += (cap - dy->cap_jobs) * sizeof *a;
         dy->jobs = a;
-        dy->cap_jobs = nc;
+        dy->cap_jobs = (uint32_t)cap;
     }
     dy->jobs[dy->n_jobs++] = (job){.hh = hh, .inst = (uint16_t)inst, .slot = (uint8_t)slot};
     return 0;
