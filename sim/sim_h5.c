@@ -93,6 +93,9 @@ struct sim_h5_series {
     int is_coord;                   /* the unlimited coordinate itself */
     char path[SIM_H5_PATH_MAX];     /* absolute dataset path */
     char dim0_path[SIM_H5_PATH_MAX];/* its unlimited coordinate */
+    size_t chunk_rows;              /* rows per chunk: also the rows buffered by sim_h5_series_row */
+    unsigned char *rows;            /* buffered rows (allocated on first use) */
+    size_t n_rows;                  /* rows buffered, not yet appended */
 };
 
 struct sim_h5_file {
@@ -499,6 +502,7 @@ static void close_all(sim_h5_file *f)
     for (i = 0; i < f->n_series; i++) {
         if (f->series[i]->dset >= 0)
             H5Dclose(f->series[i]->dset);
+        free(f->series[i]->rows);
         free(f->series[i]);
     }
     free(f->series);
@@ -825,7 +829,9 @@ int sim_h5_commit(sim_h5_file *f, sim_err *err)
     int rc;
     if (!f)
         return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: commit of a NULL file");
-    rc = check_rows(f, err);
+    rc = sim_h5_flush_rows(f, err);
+    if (rc == SIM_OK)
+        rc = check_rows(f, err);
     if (rc == SIM_OK && H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0)
         rc = h5_fail(f, err, "", "H5Fflush");
     if (rc != SIM_OK)
@@ -1032,6 +1038,7 @@ static sim_h5_series *extendible(sim_h5_file *f, const char *path, sim_h5_type t
     s->rank = rank;
     memcpy(s->dims, cur, (size_t)rank * sizeof cur[0]);
     s->row_elems = row_elems;
+    s->chunk_rows = chunk_rows;
     snprintf(s->path, sizeof s->path, "%s", path);
 
     space = H5Screate_simple(rank, cur, max);
@@ -1215,7 +1222,58 @@ sim_h5_series *sim_h5_series_create(sim_h5_file *f, const char *group, const cha
     return s;
 }
 
+static int append_rows(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err);
+
 int sim_h5_series_append(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err)
+{
+    if (s && s->n_rows) {   /* rows buffered by sim_h5_series_row go first */
+        int rc = sim_h5_series_flush(s, err);
+        if (rc)
+            return rc;
+    }
+    return append_rows(s, n_rows, data, err);
+}
+
+/* ---- buffered rows ------------------------------------------------------- */
+void *sim_h5_series_row(sim_h5_series *s, sim_err *err)
+{
+    if (!s) {
+        SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: row of a NULL series");
+        return NULL;
+    }
+    size_t row_bytes = s->row_elems * s->elem_size;
+    if (!s->rows) {
+        s->rows = malloc(s->chunk_rows * row_bytes);
+        if (!s->rows) {
+            use_fail(s->file, err, "%s: out of memory for %zu buffered rows", s->path, s->chunk_rows);
+            return NULL;
+        }
+    }
+    if (s->n_rows == s->chunk_rows && sim_h5_series_flush(s, err))
+        return NULL;
+    return s->rows + row_bytes * s->n_rows++;
+}
+
+int sim_h5_series_flush(sim_h5_series *s, sim_err *err)
+{
+    if (!s || !s->n_rows)
+        return SIM_OK;
+    size_t n = s->n_rows;
+    s->n_rows = 0;
+    return append_rows(s, n, s->rows, err);
+}
+
+int sim_h5_flush_rows(sim_h5_file *f, sim_err *err)
+{
+    for (size_t i = 0; i < f->n_series; i++) {
+        int rc = sim_h5_series_flush(f->series[i], err);
+        if (rc)
+            return rc;
+    }
+    return SIM_OK;
+}
+
+static int append_rows(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err)
 {
     hsize_t start[SIM_H5_MAX_RANK] = {0}, count[SIM_H5_MAX_RANK], grown[SIM_H5_MAX_RANK];
     hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;

@@ -41,7 +41,7 @@
 #include "sim_vec.h"
 
 #define FLEET_KINDS 3   /* scheduled reads of: daily-data meters, half-hourly meters, generation */
-#define ROWS_BUFFERED 64
+#define ROWS_PER_CHUNK 64       /* days per HDF5 chunk of the daily series (sim_h5 buffers a chunk) */
 
 struct mdl_dcc_outbox {
     const mdl_dcc *dcc;
@@ -52,14 +52,6 @@ struct mdl_dcc_outbox {
     uint64_t bad;                    /* calls with a region or message out of range */
     int oom;
 } __attribute__((aligned(64)));
-
-/* A buffered per-day series: rows kept until ROWS_BUFFERED, then appended. */
-typedef struct dseries {
-    sim_h5_series *s;
-    size_t row_bytes;
-    unsigned char *buf;
-    size_t n;
-} dseries;
 
 enum {
     DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA,
@@ -100,7 +92,7 @@ struct mdl_dcc {
     int have_dres;
     mdl_dcc_totals tot;
     sim_h5_file *h5;
-    dseries ds[DS_N];
+    sim_h5_series *ds[DS_N];         /* daily series (sim_h5 buffers their rows) */
     sim_h5_series *xs[XS_N];
 };
 
@@ -246,21 +238,12 @@ static void fleet_initial(mdl_dcc *d)
 
 /* ---- output set-up ---------------------------------------------------------------------- */
 static int ds_make(mdl_dcc *d, int i, const char *group, const char *name, sim_h5_type type, int rank,
-                   const char *const *dims, size_t row_elems, const char *units, const char *long_name,
-                   sim_err *err)
+                   const char *const *dims, const char *units, const char *long_name, sim_err *err)
 {
-    size_t esz = type == SIM_H5_U8 ? 1 : (type == SIM_H5_I32 || type == SIM_H5_F32) ? 4 : 8;
-    dseries *s = &d->ds[i];
-    s->s = i == DS_DAY ? sim_h5_dim_unlimited(d->h5, group, name, type, units, long_name, err)
-                       : sim_h5_series_create(d->h5, group, name, type, rank, dims, ROWS_BUFFERED, units,
-                                              long_name, err);
-    if (!s->s)
-        return err->code ? err->code : SIM_ERUNTIME;
-    s->row_bytes = row_elems * esz;
-    s->buf = malloc(s->row_bytes * ROWS_BUFFERED);
-    if (!s->buf)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (/dcc row buffers)");
-    return SIM_OK;
+    d->ds[i] = i == DS_DAY ? sim_h5_dim_unlimited(d->h5, group, name, type, units, long_name, err)
+                           : sim_h5_series_create(d->h5, group, name, type, rank, dims, ROWS_PER_CHUNK, units,
+                                                  long_name, err);
+    return d->ds[i] ? SIM_OK : (err->code ? err->code : SIM_ERUNTIME);
 }
 
 static int setup_output(mdl_dcc *d, sim_err *err)
@@ -297,37 +280,37 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         return rc;
     const char *dsr[] = {"day", "service", "region"}, *dsrf[] = {"day", "service", "region", "failure_class"};
     const char *dr[] = {"day", "region"}, *dd[] = {"day"}, *dst[] = {"day", "stage"}, *ds_[] = {"day", "service"};
-    if ((rc = ds_make(d, DS_DAY, G, "day", SIM_H5_I32, 1, dd, 1, units, "simulated day", err)) ||
-        (rc = ds_make(d, DS_REQUESTS, G, "requests", SIM_H5_F64, 3, dsr, S * R, "1",
+    if ((rc = ds_make(d, DS_DAY, G, "day", SIM_H5_I32, 1, dd, units, "simulated day", err)) ||
+        (rc = ds_make(d, DS_REQUESTS, G, "requests", SIM_H5_F64, 3, dsr, "1",
                       "requests created (first attempts)", err)) ||
-        (rc = ds_make(d, DS_COMPLETED, G, "completed", SIM_H5_F64, 3, dsr, S * R, "1",
+        (rc = ds_make(d, DS_COMPLETED, G, "completed", SIM_H5_F64, 3, dsr, "1",
                       "requests completed successfully (the day's requests, whenever they finish)", err)) ||
-        (rc = ds_make(d, DS_FAILURES, G, "failures", SIM_H5_F64, 4, dsrf, S * R * F, "1",
+        (rc = ds_make(d, DS_FAILURES, G, "failures", SIM_H5_F64, 4, dsrf, "1",
                       "requests failed after all retries (each produces a 1.75 notice), by class", err)) ||
-        (rc = ds_make(d, DS_RETRIES, G, "retries", SIM_H5_F64, 3, dsr, S * R, "1",
+        (rc = ds_make(d, DS_RETRIES, G, "retries", SIM_H5_F64, 3, dsr, "1",
                       "retry attempts", err)) ||
-        (rc = ds_make(d, DS_IN_FLIGHT, G, "in_flight_at_midnight", SIM_H5_F64, 3, dsr, S * R, "1",
+        (rc = ds_make(d, DS_IN_FLIGHT, G, "in_flight_at_midnight", SIM_H5_F64, 3, dsr, "1",
                       "requests created before 24:00 and not resolved by 24:00", err)) ||
-        (rc = ds_make(d, DS_UNRESOLVED, G, "unresolved", SIM_H5_F64, 3, dsr, S * R, "1",
+        (rc = ds_make(d, DS_UNRESOLVED, G, "unresolved", SIM_H5_F64, 3, dsr, "1",
                       "requests still open 2 days after the day (overload)", err)) ||
-        (rc = ds_make(d, DS_SLA, G, "sla_breaches", SIM_H5_F64, 2, ds_, S, "1",
+        (rc = ds_make(d, DS_SLA, G, "sla_breaches", SIM_H5_F64, 2, ds_, "1",
                       "completed requests slower than the service's target (request-level days; NaN on "
                       "fluid days)", err)) ||
-        (rc = ds_make(d, DS_MSG_PER_METER, G, "messages_per_meter", SIM_H5_F64, 2, dr, R, "1/day",
+        (rc = ds_make(d, DS_MSG_PER_METER, G, "messages_per_meter", SIM_H5_F64, 2, dr, "1/day",
                       "attempts of all services per commissioned meter", err)) ||
-        (rc = ds_make(d, DS_PEAK, G, "peak_minute_load", SIM_H5_F64, 2, dr, R, "1/min",
+        (rc = ds_make(d, DS_PEAK, G, "peak_minute_load", SIM_H5_F64, 2, dr, "1/min",
                       "most attempts arriving at the DCC in one minute", err)) ||
-        (rc = ds_make(d, DS_PEAK_TOTAL, G, "peak_minute_load_total", SIM_H5_F64, 1, dd, 1, "1/min",
+        (rc = ds_make(d, DS_PEAK_TOTAL, G, "peak_minute_load_total", SIM_H5_F64, 1, dd, "1/min",
                       "most attempts arriving in one minute, all regions", err)) ||
-        (rc = ds_make(d, DS_FLEET_HUBS, G, "fleet_hubs", SIM_H5_I64, 2, dr, R, "1",
+        (rc = ds_make(d, DS_FLEET_HUBS, G, "fleet_hubs", SIM_H5_I64, 2, dr, "1",
                       "commissioned hubs in the scheduled-read fleet at the end of the day", err)) ||
-        (rc = ds_make(d, DS_FLEET_METERS, G, "fleet_meters", SIM_H5_I64, 2, dr, R, "1",
+        (rc = ds_make(d, DS_FLEET_METERS, G, "fleet_meters", SIM_H5_I64, 2, dr, "1",
                       "commissioned meters (electricity + gas) at the end of the day", err)) ||
-        (rc = ds_make(d, DS_UTIL, G, "utilisation", SIM_H5_F64, 2, dst, T, "1",
+        (rc = ds_make(d, DS_UTIL, G, "utilisation", SIM_H5_F64, 2, dst, "1",
                       "mean server utilisation over the day", err)) ||
-        (rc = ds_make(d, DS_MAX_QUEUE, G, "max_queue", SIM_H5_F64, 2, dst, T, "1",
+        (rc = ds_make(d, DS_MAX_QUEUE, G, "max_queue", SIM_H5_F64, 2, dst, "1",
                       "largest number of requests waiting at a minute's end", err)) ||
-        (rc = ds_make(d, DS_RESOLUTION, G, "resolution", SIM_H5_U8, 1, dd, 1, "1",
+        (rc = ds_make(d, DS_RESOLUTION, G, "resolution", SIM_H5_U8, 1, dd, "1",
                       "0 = fluid (aggregate) day, 1 = request-level day", err)))
         return rc;
 
@@ -513,8 +496,6 @@ void mdl_dcc_free(mdl_dcc *d)
     mdl_dcc_detail_free(d->detail);
     if (d->have_dres)
         mdl_dcc_detailres_destroy(&d->dres);
-    for (int i = 0; i < DS_N; i++)
-        free(d->ds[i].buf);
     free(d);
 }
 
@@ -571,21 +552,12 @@ static void build_offer(mdl_dcc *d)
     }
 }
 
-static void *row(dseries *s)
-{
-    return s->buf + s->n * s->row_bytes;
-}
-
 static int flush_rows(mdl_dcc *d, sim_err *err)
 {
     for (int i = 0; i < DS_N; i++) {
-        dseries *s = &d->ds[i];
-        if (s->s && s->n) {
-            int rc = sim_h5_series_append(s->s, s->n, s->buf, err);
-            if (rc)
-                return rc;
-        }
-        s->n = 0;
+        int rc = sim_h5_series_flush(d->ds[i], err);
+        if (rc)
+            return rc;
     }
     return SIM_OK;
 }
@@ -594,10 +566,14 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
 {
     const mdl_dcc_dayres *x = d->res;
     const int S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
-    *(int32_t *)row(&d->ds[DS_DAY]) = (int32_t)day;
-    double *rq = row(&d->ds[DS_REQUESTS]), *cp = row(&d->ds[DS_COMPLETED]), *fl = row(&d->ds[DS_FAILURES]);
-    double *rt = row(&d->ds[DS_RETRIES]), *inf = row(&d->ds[DS_IN_FLIGHT]), *un = row(&d->ds[DS_UNRESOLVED]);
-    double *sla = row(&d->ds[DS_SLA]);
+    void *row[DS_N];
+    for (int i = 0; i < DS_N; i++)
+        if (!(row[i] = sim_h5_series_row(d->ds[i], err)))
+            return err->code ? err->code : SIM_ERUNTIME;
+    *(int32_t *)row[DS_DAY] = (int32_t)day;
+    double *rq = row[DS_REQUESTS], *cp = row[DS_COMPLETED], *fl = row[DS_FAILURES];
+    double *rt = row[DS_RETRIES], *inf = row[DS_IN_FLIGHT], *un = row[DS_UNRESOLVED];
+    double *sla = row[DS_SLA];
     double att_r[MDL_N_REGIONS] = {0};
     for (int s = 0; s < S; s++) {
         sla[s] = detail ? 0.0 : NAN;
@@ -615,26 +591,22 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
                 sla[s] += x->sla_breaches[s][r];
         }
     }
-    double *mpm = row(&d->ds[DS_MSG_PER_METER]), *pk = row(&d->ds[DS_PEAK]);
-    int64_t *fh = row(&d->ds[DS_FLEET_HUBS]), *fm = row(&d->ds[DS_FLEET_METERS]);
+    double *mpm = row[DS_MSG_PER_METER], *pk = row[DS_PEAK];
+    int64_t *fh = row[DS_FLEET_HUBS], *fm = row[DS_FLEET_METERS];
     for (int r = 0; r < R; r++) {
         mpm[r] = d->meters[r] ? att_r[r] / (double)d->meters[r] : NAN;
         pk[r] = x->peak_minute[r];
         fh[r] = (int64_t)d->hubs[r];
         fm[r] = (int64_t)d->meters[r];
     }
-    *(double *)row(&d->ds[DS_PEAK_TOTAL]) = x->peak_minute_total;
-    double *ut = row(&d->ds[DS_UTIL]), *mq = row(&d->ds[DS_MAX_QUEUE]);
+    *(double *)row[DS_PEAK_TOTAL] = x->peak_minute_total;
+    double *ut = row[DS_UTIL], *mq = row[DS_MAX_QUEUE];
     for (int t = 0; t < T; t++) {
         double c = t == 0 ? (double)d->p->dsp.servers : (double)d->p->csp[t - 1].servers;
         ut[t] = x->busy_s[t] / (c * 86400.0);
         mq[t] = x->max_queue[t];
     }
-    *(uint8_t *)row(&d->ds[DS_RESOLUTION]) = (uint8_t)detail;
-    for (int i = 0; i < DS_N; i++)
-        d->ds[i].n++;
-    if (d->ds[0].n == ROWS_BUFFERED)
-        return flush_rows(d, err);
+    *(uint8_t *)row[DS_RESOLUTION] = (uint8_t)detail;
     return SIM_OK;
 }
 

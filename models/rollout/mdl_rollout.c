@@ -275,9 +275,6 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
     r->shards = calloc(n_shards, sizeof *r->shards);
     r->hh_all = alloc_households(r->own_households, &r->hh_bytes);
-    r->b_day = malloc(OUT_ROWS * sizeof *r->b_day);
-    r->b_outcomes = malloc(OUT_ROWS * n_rs * MDL_N_CAUSES * sizeof *r->b_outcomes);
-    r->b_states = malloc(OUT_ROWS * 3 * MDL_N_HH_STATES * sizeof *r->b_states);
     r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS);
     r->sum_all = malloc(r->n_sum * sizeof *r->sum_all);
     if (r->sum_all) {
@@ -286,11 +283,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
         r->sum_stage = r->sum_outc + n_rs * MDL_N_CAUSES;
         r->sum_lead = r->sum_stage + n_rs * MDL_N_HH_STATES;
     }
-    int bad = !r->factor || !r->workday || !r->shards || !r->hh_all || !r->b_day || !r->b_outcomes || !r->b_states ||
-              !r->sum_all;
-    for (int v = 0; v < N_OUTVARS && !bad; v++)
-        if (!(r->b_var[v] = malloc(OUT_ROWS * n_rs * 4)))
-            bad = 1;
+    int bad = !r->factor || !r->workday || !r->shards || !r->hh_all || !r->sum_all;
     if (bad) {
         mdl_rollout_free(r);
         SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
@@ -349,11 +342,6 @@ void mdl_rollout_free(mdl_rollout *r)
         munmap(r->hh_all, r->hh_bytes);
     free(r->factor);
     free(r->workday);
-    free(r->b_day);
-    for (int v = 0; v < N_OUTVARS; v++)
-        free(r->b_var[v]);
-    free(r->b_outcomes);
-    free(r->b_states);
     free(r->sum_all);
     free(r);
 }
