@@ -356,6 +356,9 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     x->K = (int)p->retry.max_retries + 1;
     x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute (~11,000 a step) */
     sim_draw_zig_init(&x->z);
+    /* The schema's minimum for retry.response_timeout_s (60 s) refuses
+     * this with file and line; the guard is for callers that fill the
+     * parameters themselves (tests). */
     if (p->retry.response_timeout_s * 1e6 < (double)(2 * SLOT_US)) {
         SIM_FAIL(err, SIM_EINPUT, "DCC request-level model: retry.response_timeout_s = %g s; it must be at least "
                  "%g s (retries and 1.75 notices must land two slots after the CSP work that made them)",

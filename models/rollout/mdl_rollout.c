@@ -216,6 +216,9 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
                                sim_err *err)
 {
     const mdl_rollout_params *p = &sc->rollout;
+    /* The scenario schema (mdl_rollout_schema.c, mdl_scenario.c) refuses
+     * every scenario this model cannot run, with file and line; these two
+     * guard the arrays against a caller that filled the struct itself. */
     if (p->n_suppliers < 1 || p->n_suppliers > MDL_MAX_SUPPLIERS) {
         SIM_FAIL(err, SIM_EINPUT, "rollout.suppliers: %zu suppliers; allowed 1 to %d", p->n_suppliers, MDL_MAX_SUPPLIERS);
         return NULL;
@@ -224,22 +227,6 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
         SIM_FAIL(err, SIM_EINPUT, "run.households: %lld; allowed 1 to %llu per shard", (long long)sc->run.households,
                  (unsigned long long)UINT32_MAX - 1);
         return NULL;
-    }
-    for (size_t i = 0; i < p->n_suppliers; i++) {
-        const mdl_rollout_supplier *s = &p->suppliers[i];
-        double am = (s->midday_hour - s->day_start_hour) * 60, pm = (s->day_end_hour - s->midday_hour) * 60;
-        double longest = fmax(fmax(s->job_minutes_single, s->job_minutes_dual), s->job_minutes_revisit) + s->travel_minutes;
-        if (longest > am || longest > pm) {
-            SIM_FAIL(err, SIM_EINPUT,
-                     "rollout.suppliers.[%zu] (%s): the longest job plus travel (%.0f minutes) does not fit the AM slot "
-                     "(%.0f) or PM slot (%.0f); lengthen the working day or shorten job_minutes_*",
-                     i, s->name, longest, am, pm);
-            return NULL;
-        }
-        if (am > 65000 || pm > 65000) {
-            SIM_FAIL(err, SIM_EINPUT, "rollout.suppliers.[%zu]: slot too long", i);
-            return NULL;
-        }
     }
     size_t n_shards = sim_engine_n_shards(eng), own_first, own_count;
     sim_engine_owned(eng, &own_first, &own_count);
