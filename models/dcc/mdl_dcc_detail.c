@@ -1071,27 +1071,18 @@ static void busy_run(mdl_dcc_detail *x, const mdl_dcc_offer *offer, step_sync *s
 }
 
 /* ---- the day ------------------------------------------------------------------------ */
-int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
-                       mdl_dcc_detailres *dres, int n_threads, sim_err *err)
+/* A fresh day: empty queues and partial results, every stream keyed by
+ * (seed, entity = the day, purpose | stream << 8). */
+static void day_reset(mdl_dcc_detail *x, uint64_t entity)
 {
-    const int R = R_;
-    memset(res, 0, sizeof *res);
-    mdl_dcc_detailres_clear(dres);
-    x->res = res;
-    x->dres = dres;
-    x->bin_us = dres->bin_minutes * SIM_US_PER_MIN;
-    x->inv_bin_us = 1.0 / (double)x->bin_us;
+    const uint32_t base = MDL_RNG_DCC_DETAIL;
     x->oom = 0;
     memset(x->minute_in, 0, sizeof x->minute_in);
-    if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
-        return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
-                        (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
-    const uint32_t base = MDL_RNG_DCC_DETAIL;
     memset(x->dsp.heap, 0, (size_t)x->dsp.c * sizeof *x->dsp.heap);
     x->dsp.q[0].n = x->dsp.q[1].n = x->dsp.q[0].head = x->dsp.q[1].head = 0;
     memset(&x->dsp.st, 0, sizeof x->dsp.st);
     sim_rng_buf_init(&x->dsp.rng, x->seed, entity, base | 2u << 8);
-    for (int r = 0; r < R; r++) {
+    for (int r = 0; r < R_; r++) {
         region *g = x->reg[r];
         stage *c = &g->csp;
         memset(c->heap, 0, (size_t)c->c * sizeof *c->heap);
@@ -1110,12 +1101,16 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         mdl_dcc_detailres_clear(&g->part);
         g->oom = 0;
     }
-    /* One task for the DSP and one per region: more threads than that have
-     * nothing to do.  More threads than CPUs only take turns on them, and a
-     * thread that loses its CPU in the middle of a task holds up the step
-     * (3 threads on 2 cores: 6.9 s for a GB day, 2 threads: 5.2 s), so the
-     * team is also capped at the CPUs this process may use (the test lifts
-     * the cap to check 3 and 4 threads on a small machine). */
+}
+
+/* One task for the DSP and one per region: more threads than that have
+ * nothing to do.  More threads than CPUs only take turns on them, and a
+ * thread that loses its CPU in the middle of a task holds up the step
+ * (3 threads on 2 cores: 6.9 s for a GB day, 2 threads: 5.2 s), so the
+ * team is also capped at the CPUs this process may use (the test lifts
+ * the cap to check 3 and 4 threads on a small machine). */
+static int team_size(const mdl_dcc_detail *x, int n_threads)
+{
     int cap = x->max_threads;
 #ifdef _OPENMP
     if (!cap)
@@ -1123,16 +1118,20 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
 #endif
     if (cap > 0 && n_threads > cap)
         n_threads = cap;
-    const int nt = n_threads < 1 ? 1 : n_threads > 1 + R ? 1 + R : n_threads;
+    return n_threads < 1 ? 1 : n_threads > 1 + R_ ? 1 + R_ : n_threads;
+}
+
+/* The pipeline, step by step to the horizon.  A run of busy steps goes to
+ * one thread team (busy_run); a step with too little work to pay for the
+ * hand-over runs here, on this thread (waking the team costs a few
+ * microseconds on idle cores, up to a time slice when another process
+ * holds a core: forking every minute of a small day made it 10x slower on
+ * a loaded machine), and so does a whole day on one thread, and the steps
+ * after a run that did not pay (see step_sync). */
+static void run_steps(mdl_dcc_detail *x, const mdl_dcc_offer *offer, int nt)
+{
     long step = -1, serial_left = 0, backoff = STEP_BACKOFF_MIN;
     while (step <= N_SLOTS) {
-        /* A run of busy steps goes to one thread team (busy_run); a step
-         * with too little work to pay for the hand-over runs here, on this
-         * thread (waking the team costs a few microseconds on idle cores,
-         * up to a time slice when another process holds a core: forking
-         * every minute of a small day made it 10x slower on a loaded
-         * machine), and so does a whole day on one thread, and the steps
-         * after a run that did not pay (see step_sync). */
         if (nt > 1 && !serial_left && step_work(x, offer, step) >= x->par_min) {
             step_sync sy;
             atomic_init(&sy.go, 0);
@@ -1156,15 +1155,18 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         }
         if (serial_left)
             serial_left--;
-        for (int t = 0; t <= R; t++)
+        for (int t = 0; t <= R_; t++)
             step_task(x, offer, step, t);
         if (step_end(x, step))
             break;
         step++;
     }
-    if (x->oom)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
-    /* Still open at the horizon: waiting, between stages, or due to retry. */
+}
+
+/* Still open at the horizon: waiting, between stages, or due to retry. */
+static void count_unresolved(mdl_dcc_detail *x)
+{
+    const int R = R_;
     for (int t = 0; t < 2; t++) {
         ring *q = &x->dsp.q[t];
         for (size_t k = 0; k < q->n; k++) {
@@ -1191,8 +1193,13 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             if (g->future.v[k].attempt > 0)   /* a notice not yet created is not a request yet */
                 g->rr.unresolved[g->future.v[k].lane / R] += 1;
     }
-    /* The regions' results, added in region order. */
-    for (int r = 0; r < R; r++) {
+}
+
+/* The regions' results, added in region order, and the utilisation per
+ * bin (busy server-time over capacity). */
+static void gather_results(mdl_dcc_detail *x, mdl_dcc_dayres *res, mdl_dcc_detailres *dres)
+{
+    for (int r = 0; r < R_; r++) {
         const region *g = x->reg[r];
         const rres *rr = &g->rr;
         for (int s = 0; s < S_; s++) {
@@ -1209,12 +1216,31 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         res->busy_s[1 + r] = rr->busy_s;
         mdl_dcc_detailres_add(dres, &g->part, 1 + r);
     }
-    /* Utilisation: busy server-time over capacity in each bin. */
     for (size_t b = 0; b < dres->n_bins; b++)
         for (int i = 0; i < MDL_DCC_N_STAGES; i++) {
             int c = i == 0 ? x->dsp.c : x->reg[i - 1]->csp.c;
             dres->utilisation[b * MDL_DCC_N_STAGES + (size_t)i] /= (float)((double)c * (double)x->bin_us);
         }
+}
+
+int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
+                       mdl_dcc_detailres *dres, int n_threads, sim_err *err)
+{
+    memset(res, 0, sizeof *res);
+    mdl_dcc_detailres_clear(dres);
+    x->res = res;
+    x->dres = dres;
+    x->bin_us = dres->bin_minutes * SIM_US_PER_MIN;
+    x->inv_bin_us = 1.0 / (double)x->bin_us;
+    if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
+                        (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
+    day_reset(x, entity);
+    run_steps(x, offer, team_size(x, n_threads));
+    if (x->oom)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
+    count_unresolved(x);
+    gather_results(x, res, dres);
     return SIM_OK;
 }
 
