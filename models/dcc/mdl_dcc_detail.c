@@ -710,7 +710,9 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
  * first slot the whole minute's fresh requests are drawn (Poisson counts,
  * uniform offsets: the same draws as one list per minute) and split by
  * slot; then the retries and notices falling due in the slot.  Fresh ones
- * come before retries in the list, so ties sort as in one list per minute. */
+ * come before retries in the list, so ties sort as in one list per minute.
+ * A hot numerical kernel, kept in one piece (its loops share the region's
+ * buffers and streams). */
 static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer, long h)
 {
     const int r = g->r;
