@@ -14,7 +14,7 @@
 
 typedef enum sim_status {
     SIM_OK = 0,
-    SIM_ERUNTIME = 1,   /* a run failed: I/O, out of memory, a pool ran dry */
+    SIM_ERUNTIME = 1,   /* a run failed: I/O, out of memory, an internal limit */
     SIM_EINPUT = 2,     /* bad usage or a bad scenario: the user must fix input */
 } sim_status;
 

@@ -1,5 +1,5 @@
 /*
- * mdl_household.c — drawing a household's attributes (seed 1.1, identify
+ * mdl_household.c — drawing a household's attributes (process step 1.1, identify
  * the customer).  Every household draws from its own stream in a fixed
  * order, so adding households, shards or threads never changes another
  * household's attributes.

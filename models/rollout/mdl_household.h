@@ -69,7 +69,6 @@ enum mdl_proc {
 
 /* Flags. */
 #define MDL_HHF_POSTPONED 1u /* already postponed once for WAN coverage */
-#define MDL_HHF_KIT       2u /* the installer brings the HAN kit the site needs */
 
 typedef struct mdl_household {
     uint16_t wan_day;      /* day (since the start) WAN coverage arrives; 0 = at start; MDL_DAY_NEVER */

@@ -18,7 +18,7 @@ static const struct {
     int is_float;
     int counter;   /* enum counter, or -1 */
 } outvars[N_OUTVARS] = {
-    {"contacts", "1", "contact attempts made (seed 1.1/1.6)", 0, C_CONTACTS},
+    {"contacts", "1", "contact attempts made (process steps 1.1/1.6)", 0, C_CONTACTS},
     {"acceptances", "1", "contacts that agreed an appointment", 0, C_ACCEPTANCES},
     {"refusals", "1", "contacts that refused", 0, C_REFUSALS},
     {"appointments", "1", "appointments booked (first bookings, rebooks and revisits)", 0, C_APPOINTMENTS},

@@ -90,7 +90,7 @@ static int population_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 static const sim_cfg_schema population_schema = {
-    "rollout.population", "Who lives where: the attributes each household is drawn with (seed 1.1, identify the customer).",
+    "rollout.population", "Who lives where: the attributes each household is drawn with (process step 1.1, identify the customer).",
     population_keys, NKEYS(population_keys), population_check};
 
 /* ---- WAN coverage -------------------------------------------------------- */
@@ -123,7 +123,7 @@ static int wan_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 static const sim_cfg_schema wan_schema = {
-    "rollout.wan", "WAN coverage of premises by region over time (what the DCC's smart comms data says, seed 1.3).",
+    "rollout.wan", "WAN coverage of premises by region over time (what the DCC's smart comms data says, process step 1.3).",
     wan_keys, NKEYS(wan_keys), wan_check};
 
 /* ---- timetable ----------------------------------------------------------- */
@@ -244,7 +244,7 @@ static int visit_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 static const sim_cfg_schema visit_schema = {
-    "rollout.visit", "The installation visit (seed 3.x): outcomes before work, each step's duration, failure and consequence, rebooks and revisits.",
+    "rollout.visit", "The installation visit (process steps 3.x): outcomes before work, each step's duration, failure and consequence, rebooks and revisits.",
     visit_keys, NKEYS(visit_keys), visit_check};
 
 /* ---- suppliers ----------------------------------------------------------- */
@@ -331,7 +331,7 @@ static int supplier_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return slot_check(s, w, err);
 }
 static const sim_cfg_schema supplier_schema = {
-    "rollout.suppliers.[]", "An energy supplier: market share, workforce, working pattern, appointment policy and contact strategy (seed 1.x).",
+    "rollout.suppliers.[]", "An energy supplier: market share, workforce, working pattern, appointment policy and contact strategy (process steps 1.x).",
     supplier_keys, NKEYS(supplier_keys), supplier_check};
 
 /* ---- the group ------------------------------------------------------------ */
@@ -371,5 +371,5 @@ static int rollout_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 const sim_cfg_schema mdl_rollout_schema = {
-    "rollout", "The rollout model: households, suppliers and installers, the dumb-to-smart replacement process (seed 1.x, 3.x).",
+    "rollout", "The rollout model: households, suppliers and installers, the dumb-to-smart replacement process (process steps 1.x, 3.x).",
     rollout_keys, NKEYS(rollout_keys), rollout_check};

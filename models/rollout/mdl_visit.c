@@ -1,5 +1,5 @@
 /*
- * mdl_visit.c — the visit walk (seed 3.x) and remote commissioning.
+ * mdl_visit.c — the visit walk (process steps 3.x) and remote commissioning.
  *
  * Each step draws from its own stream, keyed (seed, household,
  * purpose | step << 8 | visit number << 12), so changing one step's
