@@ -197,6 +197,10 @@ void sim_calq_refill_(sim_calq *q)
             }
             sim_heap4_heapify(&q->near);
             q->near_last = b + 1 == q->nb ? q->wheel_last : bucket_last(q, b + 1);
+#ifdef SIM_DEBUG
+            for (size_t i = 0; i < q->near.n; i++)   /* the bucket's events are within its bounds */
+                SIM_ASSERT(q->near.a[i].time <= q->near_last);
+#endif
             return;
         }
         if (q->far_n == 0) {

@@ -61,4 +61,14 @@ void sim_heap4_heapify(sim_heap4 *h)
         sim_event ev = h->a[i];
         sim_heap4_sift_down(h->a, n, i, &ev);
     }
+#ifdef SIM_DEBUG
+    sim_heap4_check_(h);
+#endif
+}
+
+void sim_heap4_check_(const sim_heap4 *h)
+{
+    for (size_t i = 1; i < h->n; i++)
+        SIM_ASSERT(!sim_event_before(&h->a[i], &h->a[(i - 1) / 4]));
+    (void)h;
 }
