@@ -16,6 +16,17 @@
  * them; its words are exactly the stream's (tested).  Distributions over
  * both: sim_draw.h.
  *
+ * Why a Philox of our own rather than Random123's (Debian librandom123-dev,
+ * header-only, the reference implementation of Salmon et al.): evaluated
+ * 2026-11 with 1.14.0.  Its philox4x32() gives the same known answers
+ * (tests/test_rng.c) and streams would stay bit-identical, but (1) the
+ * batched, vectorised refill the DCC's request-level days rely on is not
+ * in its API (one block per call), so that loop stays ours either way and
+ * the shared part is one ten-line round function; (2) its headers warn
+ * under our flags (features/sse.h: -Wstrict-prototypes, an error in CI);
+ * (3) it adds a build dependency to every user's install.  Worth revisiting
+ * if smsim needs another Random123 generator (Threefry, ARS).
+ *
  * Purposes are small model-defined integers; a model that needs a fresh
  * stream per attempt folds the attempt number into the purpose
  * (e.g. purpose | attempt << 8).
