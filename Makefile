@@ -1,7 +1,7 @@
 # smsim — build, test, run, bench.
 #
 #   make            optimised build/smsim (OpenMP on)
-#   make debug      build-debug/smsim with ASan + UBSan
+#   make debug      build-debug/smsim with ASan + UBSan and SIM_DEBUG invariant checks (SIM_ASSERT)
 #   make MPI=1      build with mpicc (distributed runs)
 #   make run        install what is missing, build, run scenarios/default.cfg, write the report
 #   make test       install what is missing, build, run every test (C, integration, Python)

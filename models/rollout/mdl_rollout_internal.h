@@ -26,7 +26,7 @@
 
 #define RING 128        /* diary days kept per (supplier, region); > booking horizon + 1 */
 #define LEAD_BINS 128   /* lead-time histogram, one bin per day */
-#define OUT_ROWS 64     /* days buffered before an HDF5 append */
+#define OUT_ROWS 64     /* days per HDF5 chunk (sim_h5 buffers a chunk of rows) */
 #define KIND_VISIT 0
 
 _Static_assert(MDL_ROLLOUT_N_STATES == MDL_N_HH_STATES, "mdl_rollout.h and mdl_household.h disagree on states");
@@ -175,11 +175,6 @@ struct mdl_rollout {
     double slot_minutes[MDL_MAX_SUPPLIERS][2];
     /* output */
     sim_h5_series *s_day, *s_var[N_OUTVARS], *s_outcomes, *s_states;
-    size_t rows;
-    int32_t *b_day;
-    void *b_var[N_OUTVARS];      /* [OUT_ROWS][3][S] int32 or float */
-    int32_t *b_outcomes;         /* [OUT_ROWS][3][S][causes] */
-    int64_t *b_states;           /* [OUT_ROWS][3][states] */
     int64_t *sum_all;            /* one block, reduced across ranks in one call: */
     int64_t *sum_cnt, *sum_outc, *sum_stage, *sum_lead;   /* ... slices of it */
     size_t n_sum;
