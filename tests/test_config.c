@@ -272,7 +272,7 @@ static void test_wrong_types(void **state)
     expect_fail(MINIMAL "weights = (1.0, \"x\");\n", "t.cfg:3: weights.[1]: expected a finite number, got string", NULL);
     expect_fail(MINIMAL "region = 2;\n", "t.cfg:3: region: expected a quoted name", NULL);
     expect_fail(MINIMAL "label = \"012345678901234567890123456789012345678901234567\";\n",
-                "t.cfg:3: label: text of 48 characters is too long", "at most 47");
+                "t.cfg:3: label: text of 48 bytes is too long", "at most 47");
 }
 
 static void test_ranges(void **state)
@@ -344,12 +344,12 @@ static void test_checks(void **state)
 {
     (void)state;
     expect_fail(MINIMAL "\ninner = {\n  flag = true;\n  rate = 60.0;\n};\n",
-                "t.cfg:4: inner.rate: must be at most 50 when flag is true, is 60", NULL);
+                "t.cfg:6: inner.rate: must be at most 50 when flag is true, is 60", NULL);
     /* A default-valued group still gets its check (rate 2.5 passes). */
     t_top t;
     expect_ok_ov(MINIMAL "inner = { flag = true; };\n", NULL, 0, &t);
     expect_fail(MINIMAL "suppliers = ( { name = \"a\"; share = 0.5; }, { name = \"b\"; share = 0.25; } );\n",
-                "t.cfg: suppliers: shares sum to 0.75; allowed: a sum of 1", NULL);
+                "t.cfg:3: suppliers: shares sum to 0.75; allowed: a sum of 1", NULL);
 }
 
 /* ---- overrides ---------------------------------------------------------------------- */
@@ -381,7 +381,7 @@ static void test_overrides(void **state)
         assert_int_equal(t.sup[1].staff, 4);
         assert_string_equal(t.sup[1].name, "b");
         /* ... and one alone trips it. */
-        expect_fail_ov(two, ov, 1, "t.cfg: suppliers: shares sum to 0.8", NULL);
+        expect_fail_ov(two, ov, 1, "t.cfg:3: suppliers: shares sum to 0.8", NULL);
     }
     {
         /* Into the default list, and appending an element with [n]. */
@@ -415,25 +415,34 @@ static void test_overrides(void **state)
     const char *bad_elem[] = {"suppliers.[0].share=1.5"};
     expect_fail_ov(two, bad_elem, 1, "--set suppliers.[0].share: 1.5 is out of range", NULL);
     const char *append_short[] = {"suppliers.[0].share=0.5", "suppliers.[1].staff=3"};
-    expect_fail_ov(MINIMAL, append_short, 2, "--set suppliers.[1].name: missing required key", NULL);
+    expect_fail_ov(MINIMAL, append_short, 2, "--set suppliers.[1].staff=3: suppliers.[1].name: missing required key", NULL);
     const char *bad_idx[] = {"suppliers.[5].share=0.1"};
-    expect_fail_ov(two, bad_idx, 1, "--set suppliers.[5]: no such element: the list has 2", NULL);
+    expect_fail_ov(two, bad_idx, 1, "--set suppliers.[5].share=0.1: suppliers.[5]: no such element: the list has 2", NULL);
     const char *no_eq[] = {"count"};
     expect_fail_ov(MINIMAL, no_eq, 1, "--set: \"count\": expected path.to.key=value", NULL);
     const char *bad_path[] = {"inner..rate=1"};
     expect_fail_ov(MINIMAL, bad_path, 1, "expected path.to.key=value", NULL);
     const char *below_scalar[] = {"count.x=1"};
-    expect_fail_ov(MINIMAL, below_scalar, 1, "--set count: is a single int value", NULL);
+    expect_fail_ov(MINIMAL, below_scalar, 1, "--set count.x=1: count: is a single int value", NULL);
     const char *array_elem[] = {"weights.[0]=1.0"};
-    expect_fail_ov(MINIMAL, array_elem, 1, "--set weights: is a single float array value", "whole array");
-    const char *wrap[] = {"seed=4000000000"};
-    expect_fail_ov(MINIMAL, wrap, 1, "--set seed: integer 4000000000 does not fit 32 bits", NULL);
+    expect_fail_ov(MINIMAL, array_elem, 1, "--set weights.[0]=1.0: weights: is a single float array value", "whole array");
+    /* A lone integer on the command line means its value at any size
+     * (libconfig's L is added for it); past 64 bits it is an error. */
+    const char *big[] = {"seed=4000000000", "count=0x3e7"};
+    expect_ok_ov(MINIMAL, big, 2, &t);
+    assert_true(t.seed == INT64_C(4000000000));
+    assert_int_equal(t.count, 999);
+    const char *wrap[] = {"seed=99999999999999999999"};
+    expect_fail_ov(MINIMAL, wrap, 1, "--set seed: integer 99999999999999999999 is beyond the 64-bit range", NULL);
+    const char *wrap_in[] = {"weights=[3000000000]"};
+    expect_fail_ov(MINIMAL, wrap_in, 1, "--set weights: integer 3000000000 does not fit 32 bits", NULL);
     /* A value in the file under an override path keeps its file line. */
     const char *under_bad[] = {"inner.rate=1"};
     expect_fail_ov(MINIMAL "inner = 4;\n", under_bad, 1, "t.cfg:3: inner: expected a group", NULL);
     /* A check failing on an overridden group says --set. */
     const char *grp[] = {"inner={ rate = 70.0; flag = true; }"};
-    expect_fail_ov(MINIMAL, grp, 1, "--set inner.rate: must be at most 50", NULL);
+    expect_fail_ov(MINIMAL, grp, 1, "--set inner={ rate = 70.0; flag = true; }: inner.rate: must be at most 50",
+                   NULL);
 }
 
 /* ---- effective text, files, markdown ---------------------------------------------- */
@@ -535,10 +544,10 @@ static void test_where_and_schema_bugs(void **state)
 {
     (void)state;
     sim_err err;
-    sim_cfg_where w = {"s.cfg", 12, "rollout.suppliers.[2]"};
+    sim_cfg_where w = {"s.cfg", 12, "rollout.suppliers.[2]", NULL};
     assert_int_equal(sim_cfg_fail(&err, &w, "share", "bad %d", 3), SIM_EINPUT);
     assert_string_equal(err.msg, "s.cfg:12: rollout.suppliers.[2].share: bad 3");
-    sim_cfg_where ws = {"--set", 0, "run"};
+    sim_cfg_where ws = {"--set", 0, "run", NULL};
     sim_cfg_fail(&err, &ws, NULL, "x");
     assert_string_equal(err.msg, "--set run: x");
     /* A broken table is the programmer's error, not the user's. */

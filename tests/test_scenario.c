@@ -79,9 +79,9 @@ static void test_bad_run(void **state)
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 40000001;\n};\n", NULL, 0,
                 "s.cfg:4: run.households: 40000001 is out of range", NULL);
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2020-03-31\";\n  households = 5;\n};\n", NULL, 0,
-                "s.cfg:1: run.end: 2020-03-31 is before start (2020-04-01)", NULL);
+                "s.cfg:3: run.end: 2020-03-31 is before start (2020-04-01)", NULL);
     expect_fail("\nrun = {\n  start = \"2020-04-01\";\n  end = \"2080-04-02\";\n  households = 5;\n};\n", NULL, 0,
-                "s.cfg:2: run.end: 2080-04-02 is more than 60 years after start", "at most 2080-04-01");
+                "s.cfg:4: run.end: 2080-04-02 is more than 60 years after start", "at most 2080-04-01");
     expect_fail("run = {\n  start = \"2020-04-01\";\n  households = 5;\n};\n", NULL, 0,
                 "s.cfg:1: run.end: missing required key", NULL);
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 5;\n  shards = 0;\n};\n",
@@ -123,7 +123,7 @@ static void test_overrides(void **state)
     const char *neg[] = {"run.households=-3"};
     expect_fail(RUN_OK, neg, 1, "--set run.households: -3 is out of range", NULL);
     const char *early[] = {"run.end=2019-01-01"};
-    expect_fail(RUN_OK, early, 1, "s.cfg:1: run.end: 2019-01-01 is before start", NULL);
+    expect_fail(RUN_OK, early, 1, "--set run.end: 2019-01-01 is before start", NULL);
 }
 
 static void test_round_trip_and_reference(void **state)
