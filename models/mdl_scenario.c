@@ -8,6 +8,7 @@
 #include "mdl_scenario.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim_time.h"
@@ -70,6 +71,27 @@ static const sim_cfg_schema run_schema = {
     .check = run_check,
 };
 
+/* Checks across groups.  A detail day outside the run would never be
+ * simulated: an error, so that a run that was asked for request-level days
+ * does not come back without them. */
+static int scenario_check(void *obj, const sim_cfg_where *where, sim_err *err)
+{
+    const mdl_scenario *sc = obj;
+    const mdl_dcc_detail_params *d = &sc->dcc.detail;
+    for (size_t i = 0; i < d->n_dates; i++) {
+        if (d->dates[i] >= sc->run.start_day && d->dates[i] <= sc->run.end_day)
+            continue;
+        char key[64], day[16], s[16], e[16];
+        snprintf(key, sizeof key, "dcc.detail.dates.[%zu]", i);
+        sim_format_date(d->dates[i], day);
+        sim_format_date(sc->run.start_day, s);
+        sim_format_date(sc->run.end_day, e);
+        return sim_cfg_fail(err, where, key, "%s is outside the run (%s to %s); allowed: days from run.start "
+                            "to run.end", day, s, e);
+    }
+    return SIM_OK;
+}
+
 static const sim_cfg_key scenario_keys[] = {
     {.name = "run", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_scenario, run), .sub = &run_schema,
      .doc = "Run settings (required)."},
@@ -86,7 +108,7 @@ const sim_cfg_schema mdl_scenario_schema = {
            "omitted, and then takes its defaults).",
     .keys = scenario_keys,
     .n_keys = sizeof scenario_keys / sizeof scenario_keys[0],
-    .check = NULL,
+    .check = scenario_check,
 };
 
 int mdl_scenario_load(mdl_scenario *sc, const char *path, const char *const *overrides,
@@ -96,6 +118,14 @@ int mdl_scenario_load(mdl_scenario *sc, const char *path, const char *const *ove
      * every load, so two loads of one file compare equal byte for byte. */
     memset(sc, 0, sizeof *sc);
     return sim_cfg_load_file(&mdl_scenario_schema, sc, path, overrides, n_overrides, effective_text, err);
+}
+
+int mdl_scenario_load_text(mdl_scenario *sc, const char *path, const char *const *overrides,
+                           size_t n_overrides, char **effective_text, char **source_text, sim_err *err)
+{
+    memset(sc, 0, sizeof *sc);
+    return sim_cfg_load_file_text(&mdl_scenario_schema, sc, path, overrides, n_overrides, effective_text,
+                                  source_text, err);
 }
 
 int mdl_scenario_load_string(mdl_scenario *sc, const char *name, const char *text,

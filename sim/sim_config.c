@@ -581,7 +581,7 @@ static int read_capped(const char *path, size_t cap, char **text, size_t *len, c
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap) {
         close(fd);
         snprintf(why, whyn, "is %jd bytes; allowed: a scenario of at most %zu bytes with everything it "
-                 "includes", (intmax_t)st.st_size, cap);
+                 "includes (%zu left for this file)", (intmax_t)st.st_size, (size_t)SIM_CFG_MAX_BYTES, cap);
         return SIM_EINPUT;
     }
     size_t n = 0, size = 16384;
@@ -608,7 +608,7 @@ static int read_capped(const char *path, size_t cap, char **text, size_t *len, c
             break;
         } else if ((n += (size_t)got) > cap) {
             snprintf(why, whyn, "is more than %zu bytes; allowed: a scenario of at most %zu bytes with "
-                     "everything it includes", cap, cap);
+                     "everything it includes", cap, (size_t)SIM_CFG_MAX_BYTES);
             rc = SIM_EINPUT;
         }
     }

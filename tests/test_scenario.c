@@ -124,6 +124,32 @@ static void test_overrides(void **state)
     expect_fail(RUN_OK, neg, 1, "--set run.households: -3 is out of range", NULL);
     const char *early[] = {"run.end=2019-01-01"};
     expect_fail(RUN_OK, early, 1, "--set run.end: 2019-01-01 is before start", NULL);
+    /* A check blames the key where it was written: a --set by its text. */
+    const char *far[] = {"dcc.detail.dates=[\"2022-01-01\"]"};
+    expect_fail(RUN_OK, far, 1, "--set dcc.detail.dates=[\"2022-01-01\"]: dcc.detail.dates.[0]: 2022-01-01 is "
+                "outside the run (2020-04-01 to 2021-03-31)", NULL);
+}
+
+/* A detail day outside the run is an error, not a day silently skipped. */
+static void test_detail_dates(void **state)
+{
+    (void)state;
+    const char *text = RUN_OK "dcc = {\n  detail = {\n    dates = [\"2020-04-02\",\n"
+                       "             \"2019-12-25\"];\n  };\n};\n";
+    expect_fail(text, NULL, 0, "s.cfg:9: dcc.detail.dates.[1]: 2019-12-25 is outside the run (2020-04-01 to "
+                "2021-03-31)", "allowed: days from run.start to run.end");
+    const char *later[] = {"run.start=2020-05-01"};
+    const char *ok = RUN_OK "dcc = { detail = { dates = [\"2020-04-02\"]; }; };\n";
+    expect_fail(ok, later, 1, "s.cfg:6: dcc.detail.dates.[0]: 2020-04-02 is outside the run (2020-05-01", NULL);
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    int rc = mdl_scenario_load_string(sc, "s.cfg", ok, NULL, 0, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(sc->dcc.detail.n_dates, 1);
+    free(sc);
 }
 
 static void test_round_trip_and_reference(void **state)
@@ -170,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_bad_run),
         cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_detail_dates),
         cmocka_unit_test(test_round_trip_and_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
