@@ -580,8 +580,10 @@ static int read_capped(const char *path, size_t cap, char **text, size_t *len, c
     }
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap) {
         close(fd);
-        snprintf(why, whyn, "is %jd bytes; allowed: a scenario of at most %zu bytes with everything it "
-                 "includes (%zu left for this file)", (intmax_t)st.st_size, (size_t)SIM_CFG_MAX_BYTES, cap);
+        int n = snprintf(why, whyn, "is %jd bytes; allowed: a scenario of at most %zu bytes with everything "
+                         "it includes", (intmax_t)st.st_size, (size_t)SIM_CFG_MAX_BYTES);
+        if (cap < SIM_CFG_MAX_BYTES && n > 0 && (size_t)n < whyn)
+            snprintf(why + n, whyn - (size_t)n, " (%zu left for this file)", cap);
         return SIM_EINPUT;
     }
     size_t n = 0, size = 16384;
