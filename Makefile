@@ -146,8 +146,25 @@ $(FUZZ_RUN): tests/fuzz/fuzz_run.c tests/fuzz/fuzz_scenario.c $(LIBS_A)
 DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-dev hdf5-tools \
             python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-pandas \
             python3-h5netcdf python3-netcdf4 python3-pytest python3-nbclient python3-nbformat \
-            python3-ipykernel python3-scipy python3-setuptools python3-pip libopenmpi-dev openmpi-bin help2man
-# (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh)
+            python3-ipykernel python3-scipy python3-setuptools python3-pip libopenmpi-dev openmpi-bin help2man time
+# (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh;
+# time: /usr/bin/time -v measures peak memory in `make bench`)
+#
+# Commands the Makefile and every script under tests/ call, and where each comes
+# from on a fresh minimal Debian (base = Essential or Priority required, as in
+# debootstrap --variant=minbase or the debian:bookworm image):
+#   base: bash, coreutils (cat cp cut date dd dirname du head install ln ls mkdir mktemp
+#         nproc rm seq sleep sort tail tee timeout tr truncate uname wc), grep, sed, mawk
+#         (awk), diffutils (diff), findutils (find), dpkg (dpkg-query), apt (apt-get,
+#         apt-cache), libc-bin (ldd)
+#   DEB_PKGS: make, gcc (cc), pkg-config, hdf5-tools (h5diff h5dump), python3
+#         (/usr/bin/python3), libopenmpi-dev (mpicc), openmpi-bin (mpirun; it brings
+#         openssh-client), help2man, time (/usr/bin/time)
+#   CHECK_PKGS (make check, make fuzz only): clang, libclang-rt-dev, libomp-dev
+#   optional: git (bench records the commit if it can; '?' otherwise)
+# Processes are found through /proc, not pgrep/ps (procps is not in the base).
+# tests/tools/minimal-path.sh runs the suite with a PATH of exactly these
+# packages' commands (plus their dependencies) and fails on anything else.
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

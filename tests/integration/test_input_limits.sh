@@ -5,7 +5,9 @@
 # --seed takes every seed the key takes; a cross-key failure caused by a
 # --set names the --set; /dev/zero, a multi-gigabyte file and UTF-16 are
 # refused at once; a UTF-8 byte-order mark is accepted; names must be
-# UTF-8; detail days outside the run are an error.  Every refusal: exit 2,
+# UTF-8; detail days outside the run are an error; values that would make
+# a run cost out of proportion (shards, queue reservation, retry delays)
+# are refused.  Every refusal: exit 2,
 # no output file.  `smsim check` is used where a run is not needed.
 set -u
 SMSIM=${SMSIM:-build/smsim}
@@ -99,6 +101,19 @@ line=$(grep -n '2026-01-15' "$tmp/detail.cfg" | cut -d: -f1)
 expect_fail "a detail day after the run" "detail.cfg:$line: dcc.detail.dates.[0]: 2026-01-15 is outside the run (2012-01-01 to 2025-12-31)" \
   "$SMSIM" run "$tmp/detail.cfg" -o "$tmp/detail.h5"
 [ ! -e "$tmp/detail.h5" ] && ok "no output for a detail day outside the run" || bad "output for a detail day outside the run"
+
+# ---- values whose cost would not follow the work ------------------------------------
+expect_fail "4096 shards" "--set run.shards: 4096 is out of range; allowed: integer 1 .. 1024" \
+  "$SMSIM" check "$small" --set run.shards=4096
+expect_fail "more shards than households, above 64" "--set run.shards: 500 shards for 300 households" \
+  "$SMSIM" check "$small" --set run.households=300 --set run.shards=500
+expect_ok "64 shards for 10 households" "$SMSIM" check "$small" --set run.households=10 --set run.shards=64
+expect_fail "a queue reservation of gigabytes per shard" "--set run.queue_capacity: 100000000 is out of range" \
+  "$SMSIM" check "$small" --set run.queue_capacity=100000000
+expect_fail "retries that make the DCC model 100 times slower" "the last retry comes" \
+  "$SMSIM" check "$small" --set dcc.retry.max_retries=7 --set dcc.retry.backoff_factor=10
+expect_fail "a back-off factor of 100" "--set dcc.retry.backoff_factor: 100 is out of range" \
+  "$SMSIM" check "$small" --set dcc.retry.backoff_factor=100
 
 echo "input limits: $passes passed, $fails failed"
 [ "$fails" = 0 ]
