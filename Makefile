@@ -255,7 +255,7 @@ check-asan:
 	@$(SAN_ENV) $(MAKE) --no-print-directory DEBUG=1 test-fuzz FUZZ_N=4000 FUZZ_LIMIT=120
 
 check-tsan:
-	@$(MAKE) --no-print-directory CC=clang BUILD=$(TSAN_BUILD) \
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(TSAN_BUILD) CI= \
 	  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer -DSIM_DEBUG=1" LDOPT=-fsanitize=thread \
 	  $(addprefix $(TSAN_BUILD)/tests/,$(TSAN_TESTS))
 	@fail=0; for t in $(TSAN_TESTS); do echo "== $(TSAN_BUILD)/tests/$$t (ThreadSanitizer, 4 threads)"; \

@@ -10,14 +10,20 @@
  * Order of work for a load:
  *   1. sanity-check the schema tables (a bad table is a programmer error,
  *      SIM_ERUNTIME, reported before any user input is blamed);
- *   2. parse the text (syntax errors are FILE:LINE, SIM_EINPUT);
- *   3. apply each --set to the parsed tree, in order, marking what it wrote
- *      (a libconfig hook), so later messages say "--set" instead of a line;
- *   4. walk schema and tree together: unknown keys first (a misspelt key is
+ *   2. read the text as libconfig's scanner would, for what libconfig gets
+ *      silently wrong: integer literals that do not fit (it wraps, cuts or
+ *      saturates them), here and in every @include file, each of which is
+ *      read within one size budget (SIM_CFG_MAX_BYTES) before libconfig
+ *      opens it; a UTF-8 byte-order mark is skipped;
+ *   3. parse the text (syntax errors are FILE:LINE, SIM_EINPUT);
+ *   4. apply each --set to the parsed tree, in order, marking what it wrote
+ *      (a libconfig hook holding the override's text), so later messages,
+ *      cross-key checks included, say "--set" instead of a line;
+ *   5. walk schema and tree together: unknown keys first (a misspelt key is
  *      the real cause of the "missing required key" that would follow),
  *      then every key, typed and range-checked, defaults for absent keys,
  *      then the group's cross-key check;
- *   5. write the effective text from the struct, not from the tree, so that
+ *   6. write the effective text from the struct, not from the tree, so that
  *      what is written is exactly what the run used.
  */
 #include "sim_config.h"
@@ -944,6 +950,29 @@ static int read_date(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const con
     return SIM_OK;
 }
 
+/* A name or label: UTF-8 text that fits SIM_CFG_STRLEN. */
+static int read_string(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const config_setting_t *st,
+                       char *field)
+{
+    if (config_setting_type(st) != CONFIG_TYPE_STRING)
+        return fail_type(rd, o, k, "a quoted string", st);
+    const char *s = config_setting_get_string(st);
+    size_t at;
+    const char *bad = text_problem(s, &at);
+    char t[256], allowed[512];
+    if (bad) {
+        allowed_text(k, allowed, sizeof allowed);
+        return cfg_fail_at(rd->err, o, rd->path, "\"%s\" %s (at byte %zu); allowed: %s",
+                           shown(s, t, sizeof t, 60), bad, at, allowed);
+    }
+    if (strlen(s) >= SIM_CFG_STRLEN)
+        return cfg_fail_at(rd->err, o, rd->path, "text of %zu bytes is too long; allowed: "
+                           "at most %d bytes of UTF-8", strlen(s), SIM_CFG_STRLEN - 1);
+    memset(field, 0, SIM_CFG_STRLEN);
+    memcpy(field, s, strlen(s));
+    return SIM_OK;
+}
+
 static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const config_setting_t *st,
                       cfg_origin o)
 {
@@ -974,25 +1003,8 @@ static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const confi
             return fail_type(rd, o, k, "true or false", st);
         *(int *)(void *)field = config_setting_get_bool(st) ? 1 : 0;
         return SIM_OK;
-    case SIM_CFG_STRING: {
-        if (type != CONFIG_TYPE_STRING)
-            return fail_type(rd, o, k, "a quoted string", st);
-        const char *s = config_setting_get_string(st);
-        size_t at;
-        const char *bad = text_problem(s, &at);
-        char t[256], allowed[512];
-        if (bad) {
-            allowed_text(k, allowed, sizeof allowed);
-            return cfg_fail_at(rd->err, o, rd->path, "\"%s\" %s (at byte %zu); allowed: %s",
-                               shown(s, t, sizeof t, 60), bad, at, allowed);
-        }
-        if (strlen(s) >= SIM_CFG_STRLEN)
-            return cfg_fail_at(rd->err, o, rd->path, "text of %zu bytes is too long; allowed: "
-                               "at most %d bytes of UTF-8", strlen(s), SIM_CFG_STRLEN - 1);
-        memset(field, 0, SIM_CFG_STRLEN);
-        memcpy(field, s, strlen(s));
-        return SIM_OK;
-    }
+    case SIM_CFG_STRING:
+        return read_string(rd, o, k, st, field);
     case SIM_CFG_DATE: {
         int64_t days;
         int rc = read_date(rd, o, k, st, &days);
