@@ -213,7 +213,7 @@ FUZZ_N     ?= 20000
 FUZZ_LIMIT ?= 60
 test-fuzz: $(FUZZ_RUN)
 	@echo "== $(FUZZ_RUN) tests/fuzz/corpus $(FUZZ_N)"
-	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0 \
+	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	  $(FUZZ_RUN) tests/fuzz/corpus $(FUZZ_N) $(FUZZ_LIMIT)
 
 test-python: $(BUILD)/smsim
@@ -232,12 +232,15 @@ bench: deps
 # TSan needs every thread library instrumented or annotated: gcc's libgomp is
 # neither, so the TSan build uses clang with LLVM's libomp, whose Archer tool
 # (libarcher, loaded through OMP_TOOL_LIBRARIES) tells TSan about OpenMP's
-# barriers and tasks; no report is suppressed.  clang, libclang-rt-dev and
+# barriers and tasks.  libomp itself is not instrumented: the interceptor
+# calls it makes (its allocator's memset, its lazily made locks) are ignored
+# (tests/sanitizers/tsan.supp, called_from_lib), smsim's own accesses are all
+# checked.  clang, libclang-rt-dev and
 # libomp-dev are installed by `make check` itself (CHECK_PKGS).
 CHECK_PKGS := clang libclang-rt-dev libomp-dev
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0
+              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0
 TSAN_BUILD := build-tsan
 TSAN_TESTS := test_engine test_dcc
 ARCHER     := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
@@ -259,7 +262,8 @@ check-tsan:
 	  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer -DSIM_DEBUG=1" LDOPT=-fsanitize=thread \
 	  $(addprefix $(TSAN_BUILD)/tests/,$(TSAN_TESTS))
 	@fail=0; for t in $(TSAN_TESTS); do echo "== $(TSAN_BUILD)/tests/$$t (ThreadSanitizer, 4 threads)"; \
-	  OMP_NUM_THREADS=4 OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  OMP_NUM_THREADS=4 OMP_TOOL_LIBRARIES=$(ARCHER) \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp" \
 	    $(TSAN_BUILD)/tests/$$t || { fail=1; echo "FAILED: $$t under ThreadSanitizer"; }; \
 	done; [ $$fail = 0 ]
 
@@ -272,7 +276,7 @@ fuzz: deps-check
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isim $(addprefix -I,$(MODEL_DIRS)) \
 	  $(PKG_CFLAGS) -DSMSIM_VERSION='"$(VERSION)"' tests/fuzz/fuzz_scenario.c $(SIM_SRC) $(MDL_SRC) \
 	  $(PKG_LIBS) $(HL_LIBS) -lm -fopenmp=libgomp -o build-fuzz/fuzz_scenario
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp build-fuzz/fuzz_scenario \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp build-fuzz/fuzz_scenario \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
 	  build-fuzz/corpus $(CURDIR)/tests/fuzz/corpus
 
