@@ -270,15 +270,18 @@ check-tsan:
 # libFuzzer on scenario loading, instrumented from source with clang; new
 # inputs it finds go to build-fuzz/corpus (copy the good ones into tests/fuzz/corpus).
 FUZZ_SECONDS ?= 60
-fuzz: deps-check
+fuzz: deps-check build-fuzz/fuzz_scenario
 	@mkdir -p build-fuzz/corpus
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp build-fuzz/fuzz_scenario \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  $(CURDIR)/build-fuzz/corpus $(CURDIR)/tests/fuzz/corpus
+
+build-fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(SIM_SRC) $(MDL_SRC) $(wildcard sim/*.h models/*.h models/*/*.h)
+	@mkdir -p build-fuzz
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -DSMSIM_LIBFUZZER \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isim $(addprefix -I,$(MODEL_DIRS)) \
 	  $(PKG_CFLAGS) -DSMSIM_VERSION='"$(VERSION)"' tests/fuzz/fuzz_scenario.c $(SIM_SRC) $(MDL_SRC) \
-	  $(PKG_LIBS) $(HL_LIBS) -lm -fopenmp=libgomp -o build-fuzz/fuzz_scenario
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp build-fuzz/fuzz_scenario \
-	  -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-	  build-fuzz/corpus $(CURDIR)/tests/fuzz/corpus
+	  $(PKG_LIBS) $(HL_LIBS) -lm -fopenmp=libgomp -o $@
 
 clean:
 	rm -rf build build-debug build-mpi build-tsan build-fuzz

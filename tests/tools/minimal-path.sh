@@ -8,15 +8,16 @@
 # command from any other package (procps's pgrep, bc, xxd, file, curl ...)
 # then fails with "command not found" here instead of on a user's machine.
 #
-#   bash tests/tools/minimal-path.sh [make targets]   default: test-c test-integration test-fuzz test-python
+#   bash tests/tools/minimal-path.sh [COMMAND ...]
+#   default: make test-c test-integration test-fuzz test-python
+#   e.g.     bash tests/tools/minimal-path.sh bash tests/integration/test_mpi.sh
 #
 # Needs dpkg-query and apt-cache (this machine's package database); it
 # checks commands, not libraries or files.  Not part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-targets=${*:-test-c test-integration test-fuzz test-python}
+[ $# -gt 0 ] || set -- make --no-print-directory test-c test-integration test-fuzz test-python
 bin=$(mktemp -d)
-trap 'rm -rf "$bin"' EXIT
 
 base=$(dpkg-query -W -f='${Package} ${Essential} ${Priority}\n' | awk '$2=="yes" || $3=="required" {print $1}')
 deb_pkgs=$(make -s --no-print-directory -f Makefile -f - print-deb-pkgs <<'MK'
@@ -26,11 +27,19 @@ MK
 # Dependencies, recursively, without recommends; keep the installed ones.
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
             --no-replaces --no-enhances $base $deb_pkgs 2>/dev/null | sed -n 's/^\([a-z0-9][^ <>:]*\).*/\1/p' | sort -u)
-n=0
-for p in $closure; do
-  dpkg-query -L "$p" 2>/dev/null | grep -E '^(/usr)?/s?bin/[^/]+$' || true
-done | sort -u | while read -r f; do
-  [ -x "$f" ] && [ ! -e "$bin/${f##*/}" ] && ln -s "$f" "$bin/${f##*/}"
+allowed=$(mktemp)
+trap 'rm -rf "$bin" "$allowed"' EXIT
+for p in $closure; do dpkg-query -L "$p" 2>/dev/null || true; done | sort -u > "$allowed"
+# A command is allowed when it, or what it resolves to (update-alternatives
+# links such as awk -> mawk, mpirun -> mpirun.openmpi), belongs to one.
+for d in /usr/local/bin /usr/bin /bin /usr/sbin /sbin; do
+  for f in "$d"/*; do
+    [ -x "$f" ] && [ ! -d "$f" ] || continue
+    name=${f##*/}
+    [ -e "$bin/$name" ] && continue
+    real=$(readlink -f "$f")
+    if grep -qxF -e "$f" -e "$real" "$allowed"; then ln -s "$f" "$bin/$name"; fi
+  done
 done
 echo "minimal PATH: $(ls "$bin" | wc -l) commands from $(echo "$closure" | wc -w) packages" \
      "(base: $(echo "$base" | wc -w); DEB_PKGS: $(echo "$deb_pkgs" | wc -w))"
@@ -38,4 +47,4 @@ for c in pgrep pkill ps bc xxd file curl wget; do
   [ -e "$bin/$c" ] && echo "  note: $c is available (from a dependency)"
 done
 # Tests run `make` in sub-makes and scripts: both see only this PATH.
-env -i HOME="$HOME" PATH="$bin" LANG=C.UTF-8 bash -c "make --no-print-directory $targets"
+env -i HOME="$HOME" PATH="$bin" LANG=C.UTF-8 SMSIM="${SMSIM:-build/smsim}" "$bin/bash" -c '"$@"' bash "$@"
