@@ -163,6 +163,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-d
 #   CHECK_PKGS (make check, make fuzz only): clang, libclang-rt-dev, libomp-dev
 #   optional: git (bench records the commit if it can; '?' otherwise)
 # Processes are found through /proc, not pgrep/ps (procps is not in the base).
+# tests/integration/test_commands.sh checks every script against these lists, and
 # tests/tools/minimal-path.sh runs the suite with a PATH of exactly these
 # packages' commands (plus their dependencies) and fails on anything else.
 

@@ -16,8 +16,10 @@
 # checks commands, not libraries or files.  Not part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ $# -gt 0 ] || set -- make --no-print-directory test-c test-integration test-fuzz test-python
-bin=$(mktemp -d)
+#   bash tests/tools/minimal-path.sh --bin DIR   only fill DIR with the commands (for tests)
+if [ "${1:-}" = --bin ]; then keep_bin=$2; shift 2; else keep_bin=; fi
+[ $# -gt 0 ] || [ -n "$keep_bin" ] || set -- make --no-print-directory test-c test-integration test-fuzz test-python
+bin=${keep_bin:-$(mktemp -d)}
 
 base=$(dpkg-query -W -f='${Package} ${Essential} ${Priority}\n' | awk '$2=="yes" || $3=="required" {print $1}')
 deb_pkgs=$(make -s --no-print-directory -f Makefile -f - print-deb-pkgs <<'MK'
@@ -28,23 +30,23 @@ MK
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
             --no-replaces --no-enhances $base $deb_pkgs 2>/dev/null | sed -n 's/^\([a-z0-9][^ <>:]*\).*/\1/p' | sort -u)
 allowed=$(mktemp)
-trap 'rm -rf "$bin" "$allowed"' EXIT
+if [ -n "$keep_bin" ]; then trap 'rm -f "$allowed"' EXIT; else trap 'rm -rf "$bin" "$allowed"' EXIT; fi
 for p in $closure; do dpkg-query -L "$p" 2>/dev/null || true; done | sort -u > "$allowed"
 # A command is allowed when it, or what it resolves to (update-alternatives
 # links such as awk -> mawk, mpirun -> mpirun.openmpi), belongs to one.
 for d in /usr/local/bin /usr/bin /bin /usr/sbin /sbin; do
   for f in "$d"/*; do
-    [ -x "$f" ] && [ ! -d "$f" ] || continue
-    name=${f##*/}
-    [ -e "$bin/$name" ] && continue
-    real=$(readlink -f "$f")
-    if grep -qxF -e "$f" -e "$real" "$allowed"; then ln -s "$f" "$bin/$name"; fi
+    [ -x "$f" ] && [ ! -d "$f" ] && printf '%s\t%s\n' "$f" "$(readlink -f "$f")"
   done
+done | awk -F'\t' 'NR == FNR { ok[$0] = 1; next } ok[$1] || ok[$2] { print $1 }' "$allowed" - |
+while read -r f; do
+  [ -e "$bin/${f##*/}" ] || ln -s "$f" "$bin/${f##*/}"
 done
 echo "minimal PATH: $(ls "$bin" | wc -l) commands from $(echo "$closure" | wc -w) packages" \
      "(base: $(echo "$base" | wc -w); DEB_PKGS: $(echo "$deb_pkgs" | wc -w))"
 for c in pgrep pkill ps bc xxd file curl wget; do
   [ -e "$bin/$c" ] && echo "  note: $c is available (from a dependency)"
 done
+[ -z "$keep_bin" ] || exit 0
 # Tests run `make` in sub-makes and scripts: both see only this PATH.
 env -i HOME="$HOME" PATH="$bin" LANG=C.UTF-8 SMSIM="${SMSIM:-build/smsim}" "$bin/bash" -c '"$@"' bash "$@"
