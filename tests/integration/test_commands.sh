@@ -24,6 +24,38 @@ bash tests/tools/minimal-path.sh --bin "$tmp/bin" >"$tmp/log" 2>&1 || { bad "min
 # Words in command position: at a line start or after | ; & ( ! $( && || then do else if while.
 /usr/bin/python3 - tests/integration/*.sh tests/tools/*.sh .ci/run > "$tmp/words" <<'PYEOF'
 import re, sys
+
+def strip_quotes(line):
+    """Quoted text is data; only the $(...) inside double quotes is code."""
+    out, i = [], 0
+    while i < len(line):
+        c = line[i]
+        if c == "'":
+            j = line.find("'", i + 1)
+            if j < 0:
+                break
+            out.append("''")
+            i = j + 1
+        elif c == '"':
+            j, subs = i + 1, []
+            while j < len(line) and line[j] != '"':
+                if line[j] == '\\':
+                    j += 2
+                elif line.startswith('$(', j):
+                    depth, k = 1, j + 2
+                    while k < len(line) and depth:
+                        depth += {'(': 1, ')': -1}.get(line[k], 0)
+                        k += 1
+                    subs.append(line[j:k])
+                    j = k
+                else:
+                    j += 1
+            out.append('"" ' + ' ; '.join(subs) + ' ')
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return ''.join(out)
 for f in sys.argv[1:]:
     src = open(f).read()
     funcs = set(re.findall(r'^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\(\)', src, re.M))
@@ -31,8 +63,7 @@ for f in sys.argv[1:]:
     for line in body.split('\n'):
         if line.lstrip().startswith('#'):
             continue
-        line = re.sub(r"'[^']*'", "''", line)
-        line = re.sub(r'"(\\.|[^"\\$])*"', '""', line)
+        line = strip_quotes(line)
         line = re.sub(r'\s#.*$', '', line)
         for m in re.finditer(r'(?:^|[|;&(`!]|\$\(|\bthen\b|\bdo\b|\belse\b|\bif\b|\bwhile\b)\s*([A-Za-z_/][A-Za-z0-9_./+-]*)', line):
             w = m.group(1)
