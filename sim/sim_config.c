@@ -242,6 +242,12 @@ static size_t enum_count(const sim_cfg_key *k)
 }
 
 /* What values a key takes, in words (used by errors and the reference). */
+/* A string key's inline capacity, NUL included (max_count, or the default). */
+static size_t str_cap(const sim_cfg_key *k)
+{
+    return k->max_count ? k->max_count : SIM_CFG_STRLEN;
+}
+
 static void allowed_text(const sim_cfg_key *k, char *buf, size_t n)
 {
     char a[40], b[40];
@@ -265,7 +271,7 @@ static void allowed_text(const sim_cfg_key *k, char *buf, size_t n)
         snprintf(buf, n, "true, false");
         break;
     case SIM_CFG_STRING:
-        snprintf(buf, n, "text of at most %d characters", SIM_CFG_STRLEN - 1);
+        snprintf(buf, n, "text of at most %zu characters", str_cap(k) - 1);
         break;
     case SIM_CFG_DATE:
     case SIM_CFG_DATES: {
@@ -658,10 +664,10 @@ static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const confi
         if (type != CONFIG_TYPE_STRING)
             return fail_type(rd, o, k, "a quoted string", st);
         const char *s = config_setting_get_string(st);
-        if (strlen(s) >= SIM_CFG_STRLEN)
+        if (strlen(s) >= str_cap(k))
             return cfg_fail_at(rd->err, o, rd->path, "text of %zu characters is too long; allowed: "
-                               "at most %d characters", strlen(s), SIM_CFG_STRLEN - 1);
-        memset(field, 0, SIM_CFG_STRLEN);
+                               "at most %zu characters", strlen(s), str_cap(k) - 1);
+        memset(field, 0, str_cap(k));
         memcpy(field, s, strlen(s));
         return SIM_OK;
     }
@@ -1142,10 +1148,14 @@ static void emit_value(FILE *out, const sim_cfg_key *k, const void *obj, int ind
         fputs(*(const int *)(const void *)field ? "true" : "false", out);
         break;
     case SIM_CFG_STRING: {
-        char s[SIM_CFG_STRLEN];
-        memcpy(s, field, SIM_CFG_STRLEN);
-        s[SIM_CFG_STRLEN - 1] = '\0';
-        emit_string(out, s);
+        size_t cap = str_cap(k);
+        char *s = malloc(cap);
+        if (s) {
+            memcpy(s, field, cap);
+            s[cap - 1] = '\0';
+            emit_string(out, s);
+            free(s);
+        }
         break;
     }
     case SIM_CFG_DATE:
