@@ -169,24 +169,52 @@ def open_experiment(path, groups=None, require_complete=True) -> Experiment:
 
 
 def _stack(files, group, design, seeds) -> xr.Dataset:
-    rows = []
-    for row in files:
-        reps = [load.open_group(p, group) if p else None for p in row]
-        like = next((d for d in reps if d is not None), None)
-        reps = [d if d is not None else (xr.full_like(like, np.nan) if like is not None else None)
-                for d in reps]
-        rows.append(reps)
-    like = next(d for row in rows for d in row if d is not None)
-    rows = [[d if d is not None else xr.full_like(like, np.nan) for d in row] for row in rows]
-    per_variant = [xr.concat(row, dim="replicate", join="outer", coords="minimal", compat="override")
-                   for row in rows]
-    ds = xr.concat(per_variant, dim="variant", join="outer", coords="minimal", compat="override")
+    """Every run's `group` stacked along variant and replicate.  The first
+    run is opened with analysis.load (coordinates, decoded dates, labels);
+    the others' data variables are read straight from HDF5 into one array
+    per variable when their shapes match the first run's (the usual case:
+    one scenario calendar), else each run is opened fully and aligned
+    (outer join, NaN where a run has no value)."""
+    import h5py
+    nv, nr = seeds.shape
+    first = next(p for row in files for p in row if p)
+    like = load.open_group(first, group)
+    names = [v for v in like.data_vars if like[v].dtype.kind in "iufb"]
+    complete = all(p for row in files for p in row)
+    arrays = {v: (np.empty((nv, nr) + like[v].shape, like[v].dtype) if complete else
+                  np.full((nv, nr) + like[v].shape, np.nan)) for v in names}
+    for vi, row in enumerate(files):
+        for ri, p in enumerate(row):
+            if not p:
+                continue
+            with h5py.File(p, "r") as f:
+                g = f[group]
+                for v in names:
+                    if v not in g or g[v].shape != like[v].shape:
+                        return _stack_aligned(files, group, design, seeds)
+                    arrays[v][vi, ri] = g[v][()]
+    ds = xr.Dataset({v: (("variant", "replicate") + like[v].dims, arrays[v], like[v].attrs) for v in names},
+                    coords=like.coords, attrs=like.attrs)
+    return _label(ds, design, seeds)
+
+
+def _label(ds, design, seeds):
     nv, nr = seeds.shape
     ds = ds.assign_coords(variant=np.arange(nv), replicate=np.arange(nr),
                           seed=(("variant", "replicate"), seeds))
     for k in design.columns:
         ds = ds.assign_coords({k: ("variant", design[k].values)})
     return ds
+
+
+def _stack_aligned(files, group, design, seeds) -> xr.Dataset:
+    rows = [[load.open_group(p, group) if p else None for p in row] for row in files]
+    like = next(d for row in rows for d in row if d is not None)
+    rows = [[d if d is not None else xr.full_like(like, np.nan) for d in row] for row in rows]
+    per_variant = [xr.concat(row, dim="replicate", join="outer", coords="minimal", compat="override")
+                   for row in rows]
+    ds = xr.concat(per_variant, dim="variant", join="outer", coords="minimal", compat="override")
+    return _label(ds, design, seeds)
 
 
 # --------------------------------------------------------------------------
@@ -205,10 +233,13 @@ def interval(obj, dim="replicate", level=0.95):
     if isinstance(obj, xr.Dataset):
         keep = [v for v in obj.data_vars if dim in obj[v].dims and obj[v].dtype.kind in "iufb"]
         return xr.Dataset({v: interval(obj[v], dim, level) for v in keep})
+    import warnings
     x = obj.astype(float)
     n = x.count(dim)
-    mean = x.mean(dim)
-    sd = x.std(dim, ddof=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # one replicate: no spread (NaN)
+        mean = x.mean(dim)
+        sd = x.std(dim, ddof=1)
     t = xr.apply_ufunc(np.vectorize(lambda k: _t(level, int(k))), n) if n.ndim else _t(level, int(n))
     half = t * sd / np.sqrt(n)
     out = xr.concat([mean, mean - half, mean + half, half], dim="stat", coords="minimal",
