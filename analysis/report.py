@@ -324,8 +324,10 @@ def _on_signal(signum: int, frame: Any) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m analysis.report",
                                 description="Write PNG figures and HTML pages for an smsim run.")
-    p.add_argument("run", help="the run's HDF5 file")
-    p.add_argument("--compare", metavar="OTHER.h5", help="a second run to compare with")
+    p.add_argument("run", help="the run's HDF5 file, or an experiment's manifest")
+    p.add_argument("--compare", metavar="OTHER.h5", nargs="?", const="",
+                   help="a second run to compare with; for an experiment, no value: each variant "
+                        "against the first, with paired intervals")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write")
     try:
         args = p.parse_args(argv)
@@ -334,7 +336,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     try:
-        res = write_report(args.run, args.output, args.compare)
+        from .experiment import is_experiment
+        if is_experiment(args.run):
+            from .experiment_report import write_report as write_experiment_report
+            res = write_experiment_report(args.run, args.output, args.compare is not None)
+        elif args.compare == "":
+            raise RunError("--compare needs OTHER.h5 for a single run (no value only for an experiment)")
+        else:
+            res = write_report(args.run, args.output, args.compare)
     except (RunError, TargetError) as e:
         print(f"analysis.report: {e}", file=sys.stderr)
         return 2

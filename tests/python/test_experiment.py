@@ -147,3 +147,17 @@ def test_open_experiment_refuses_a_single_run(tmp_path):
     assert not is_experiment(out)
     with pytest.raises(Exception, match="not an smsim experiment"):
         open_experiment(out)
+
+
+def test_report_of_an_experiment(crn_pair, tmp_path):
+    from analysis.report import main
+    out = tmp_path / "rep"
+    assert main([str(crn_pair["true"].path), "--compare", "-o", str(out)]) == 0
+    page = (out / "index.html").read_text()
+    assert "Key results" in page and "paired by replicate" in page
+    for name in ("smart_share.png", "smart_share-paired.png", "peak_minute.png"):
+        assert (out / name).stat().st_size > 10000, name
+    # --compare without a value is for experiments only
+    single = tmp_path / "one.h5"
+    subprocess.run([SMSIM, "run", str(CFG), "-q", "-o", str(single)], check=True, cwd=REPO)
+    assert main([str(single), "--compare", "-o", str(tmp_path / "rep1")]) == 2
