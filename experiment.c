@@ -78,6 +78,7 @@ typedef struct exp_run {
 } exp_run;
 
 static volatile sig_atomic_t exp_stop;
+static void install_handlers(void);
 
 static void exp_on_signal(int sig)
 {
@@ -492,6 +493,51 @@ static int spawn_run(exp_ctx *x, exp_run *r, sim_err *err)
     free(store);
     free(ov);
     return rc;
+}
+
+int experiment_spawn_wait(const char *const *argv, const char *log, int *status, sim_err *err)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return SIM_FAIL(err, SIM_ERUNTIME, "cannot find this program (/proc/self/exe)");
+    exe[n] = '\0';
+    size_t ne = 0;
+    while (environ[ne])
+        ne++;
+    char **envp = calloc(ne + 2, sizeof *envp);
+    if (!envp)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    memcpy(envp, environ, ne * sizeof *envp);
+    envp[ne] = EXP_CHILD_ENV "=1";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    int e = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    free(envp);
+    if (e)
+        return SIM_FAIL(err, SIM_ERUNTIME, "cannot start %s: %s", exe, strerror(e));
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR)
+            return SIM_FAIL(err, SIM_ERUNTIME, "waitpid: %s", strerror(errno));
+        if (exp_stop)
+            kill(pid, SIGTERM);
+    }
+    return SIM_OK;
+}
+
+int experiment_interrupted(void)
+{
+    return exp_stop != 0;
+}
+
+void experiment_catch_signals(void)
+{
+    install_handlers();
 }
 
 static void describe_variant(const sim_design *d, size_t v, char *buf, size_t n)
@@ -937,7 +983,14 @@ void experiment_usage(FILE *out)
           "--design FILE.csv    a variant per row (header: the keys)\n"
           "--jobs J             runs at a time (default: --threads of them, 1 thread each)\n"
           "        OUT.h5 is then a manifest linking to OUT-runs/run-vVVV-rRRR.h5; running\n"
-          "        the same command again resumes, skipping the complete runs\n",
+          "        the same command again resumes, skipping the complete runs\n"
+          "\n"
+          "smsim size FILE [--target-share S] [--service KEY]... [--stage dsp|north|central|south]...\n"
+          "           [-o OUT.h5] [--set key=value]... [--threads N] [--quiet]\n"
+          "        smallest servers per DCC stage such that every service (or those named) has a\n"
+          "        share >= S (default 0.999) of its responses within dcc.services.KEY.target_s on\n"
+          "        the scenario's request-level days; OUT.h5 (default results/NAME-size.h5) keeps\n"
+          "        every evaluation (python3 -m analysis.report OUT.h5 -o DIR draws the curve)\n",
           out);
 }
 

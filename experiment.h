@@ -18,6 +18,15 @@
  * leaves it 0 otherwise (a plain run; nothing was done or printed). */
 int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_err *err);
 
+/* Run this program with argv (argv[0] included, NULL-terminated) as a
+ * child, stdout and stderr into `log`, and wait: *status as waitpid gives
+ * it.  The child makes one plain run whatever its scenario's experiment
+ * block says.  A signal caught by experiment_catch_signals stops it. */
+int experiment_spawn_wait(const char *const *argv, const char *log, int *status, sim_err *err);
+/* SIGINT, SIGTERM, SIGHUP, SIGQUIT set a flag (experiment_interrupted). */
+void experiment_catch_signals(void);
+int experiment_interrupted(void);
+
 /* The experiment options, for `smsim --help`. */
 void experiment_usage(FILE *out);
 

@@ -46,6 +46,7 @@
 #include "sim_outfile.h"
 #include "sim_stop.h"
 #include "sim_time.h"
+#include "size.h"
 
 #ifndef SMSIM_VERSION
 #define SMSIM_VERSION "0.0.0"
@@ -791,8 +792,9 @@ int main(int argc, char **argv)
     char *cmdline = join_argv(argc, argv);
     o.cmdline = cmdline ? cmdline : "";
     int handled = 0;
-    /* An experiment (experiment.c): `run` with replications or variants;
-     * its runs are this program again. */
+    /* Experiments and the DCC sizing search (experiment.c, size.c): `run`
+     * or `check` with replications or variants, and `size`; their runs are
+     * this program again. */
     rc = experiment_dispatch(argc, argv, dist, &handled, &err);
     if (handled) {
         if (rc && err.msg[0] && rank == 0)
