@@ -337,7 +337,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         signal.signal(sig, _on_signal)
     try:
         from .experiment import is_experiment
-        if is_experiment(args.run):
+        from .sizing import is_size
+        if is_size(args.run):
+            from .sizing import write_report as write_size_report
+            res = write_size_report(args.run, args.output)
+        elif is_experiment(args.run):
             from .experiment_report import write_report as write_experiment_report
             res = write_experiment_report(args.run, args.output, args.compare is not None)
         elif args.compare == "":

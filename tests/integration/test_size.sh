@@ -49,6 +49,10 @@ assert abs(sh[sv == 9][0] - 0.9421) < 0.004 and abs(sh[sv == 8][0] - 0.9185) < 0
 assert f.attrs["title"] == "smsim size" and float(f.attrs["target_share"]) == 0.93
 PY
 
+# The figure of the curve.
+if /usr/bin/python3 -m analysis.report "$tmp/size.h5" -o "$tmp/rep" >/dev/null 2>"$tmp/perr" && [ -s "$tmp/rep/size.png" ]; then
+  ok "analysis.report draws the sizing curve"; else bad "sizing report: $(cat "$tmp/perr")"; fi
+
 "$SMSIM" size scenarios/small.cfg --service nope -o "$tmp/bad.h5" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q "\-\-service nope: unknown" "$tmp/err" && ok "unknown service: exit 2" || bad "unknown service: $rc $(cat "$tmp/err")"
 "$SMSIM" size tests/scenarios/minimal.cfg -o "$tmp/bad.h5" >"$tmp/out" 2>"$tmp/err"; rc=$?
