@@ -73,8 +73,10 @@ typedef struct exp_run {
     uint64_t seed;
     char path[4096], log[4096];
     pid_t pid;
-    int state;                            /* 0 to run, 1 running, 2 complete, 3 failed */
-    int resumed;
+    int state;                            /* 0 to run, 1 running, 2 complete, 3 failed,
+                                             4 another rank's (MPI) */
+    int resumed;                          /* complete before this command */
+    int rank;                             /* the rank that ran it; -1: resumed or not run */
 } exp_run;
 
 static volatile sig_atomic_t exp_stop;
@@ -396,6 +398,30 @@ static void last_line(const char *path, char *buf, size_t n)
 
 /* ---- the runs ---------------------------------------------------------------- */
 
+/* Our environment for a child: without the variables an MPI launcher sets
+ * for its ranks (OMPI_*, PMIX_*, ORTE_*, OPAL_*), so that a run started from
+ * a rank is a process of its own (an MPI build then initialises as a
+ * singleton) rather than a rank of the parent's job; plus the marker that
+ * makes it one plain run.  NULL if out of memory. */
+static char **child_env(void)
+{
+    size_t ne = 0, k = 0;
+    while (environ[ne])
+        ne++;
+    char **envp = calloc(ne + 2, sizeof *envp);
+    if (!envp)
+        return NULL;
+    for (size_t i = 0; i < ne; i++) {
+        const char *v = environ[i];
+        if (!strncmp(v, "OMPI_", 5) || !strncmp(v, "PMIX_", 5) || !strncmp(v, "ORTE_", 5) ||
+            !strncmp(v, "OPAL_", 5))
+            continue;
+        envp[k++] = environ[i];
+    }
+    envp[k] = EXP_CHILD_ENV "=1";
+    return envp;
+}
+
 typedef struct exp_ctx {
     const exp_opts *o;
     const sim_design *d;
@@ -408,6 +434,8 @@ typedef struct exp_ctx {
     int crn;
     uint64_t seed;
     size_t replications;
+    sim_mpi *dist;                /* under mpirun: the runs are shared round-robin */
+    int rank, ranks;
 } exp_ctx;
 
 /* OUT.h5 -> OUT-runs (the per-run files' folder). */
@@ -466,11 +494,7 @@ static int spawn_run(exp_ctx *x, exp_run *r, sim_err *err)
     argv[n++] = r->path;
     argv[n] = NULL;
 
-    /* The child's environment: ours plus the marker that makes it one run. */
-    size_t ne = 0;
-    while (environ[ne])
-        ne++;
-    char **envp = calloc(ne + 2, sizeof *envp);
+    char **envp = child_env();
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, r->log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
@@ -479,13 +503,13 @@ static int spawn_run(exp_ctx *x, exp_run *r, sim_err *err)
     if (!envp)
         rc = SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
     else {
-        memcpy(envp, environ, ne * sizeof *envp);
-        envp[ne] = EXP_CHILD_ENV "=1";
         int e = posix_spawn(&r->pid, x->exe, &fa, NULL, (char *const *)argv, envp);
         if (e)
             rc = SIM_FAIL(err, SIM_ERUNTIME, "cannot start %s: %s", x->exe, strerror(e));
-        else
+        else {
             r->state = 1;
+            r->rank = x->rank;
+        }
     }
     posix_spawn_file_actions_destroy(&fa);
     free(envp);
@@ -502,14 +526,9 @@ int experiment_spawn_wait(const char *const *argv, const char *log, int *status,
     if (n <= 0)
         return SIM_FAIL(err, SIM_ERUNTIME, "cannot find this program (/proc/self/exe)");
     exe[n] = '\0';
-    size_t ne = 0;
-    while (environ[ne])
-        ne++;
-    char **envp = calloc(ne + 2, sizeof *envp);
+    char **envp = child_env();
     if (!envp)
         return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
-    memcpy(envp, environ, ne * sizeof *envp);
-    envp[ne] = EXP_CHILD_ENV "=1";
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
@@ -593,7 +612,7 @@ static void show_progress(const exp_ctx *x, size_t done, size_t resumed, size_t 
 static int run_all(exp_ctx *x, size_t *n_failed, sim_err *err)
 {
     size_t next = 0, running = 0, done = 0, resumed = 0, failed = 0;
-    int show = !x->o->quiet && isatty(STDERR_FILENO), rc = SIM_OK;
+    int show = !x->o->quiet && isatty(STDERR_FILENO) && x->rank == 0, rc = SIM_OK;
     double t0 = now_s(), last = 0;
     for (size_t i = 0; i < x->n_runs; i++)
         if (x->runs[i].state == 2)
@@ -728,12 +747,15 @@ static int manifest_design(hid_t f, const exp_ctx *x)
             sv[v] = sim_design_value(x->d, v, k);
         rc = h5_strings(g, x->d->keys[k], 1, dv, sv);
     }
-    static const char *const names[] = {"not run", "not run", "complete", "failed"};
+    static const char *const names[] = {"not run", "not run", "complete", "failed", "not run"};
     for (size_t i = 0; !rc && i < nrun; i++) {
         iv[i] = (int64_t)x->runs[i].seed;
         sv[i] = names[x->runs[i].state];
     }
     rc = rc ? rc : h5_i64(g, "seed", 2, dvr, iv);
+    for (size_t i = 0; !rc && i < nrun; i++)
+        iv[i] = x->runs[i].rank;
+    rc = rc ? rc : h5_i64(g, "rank", 2, dvr, iv);
     rc = rc ? rc : h5_strings(g, "status", 2, dvr, sv);
     for (size_t i = 0; !rc && i < nrun; i++) {
         const char *p = strrchr(x->runs[i].path, '/');
@@ -867,6 +889,7 @@ static int plan_runs(exp_ctx *x, mdl_scenario *sc, sim_err *err)
         r->variant = i / x->replications;
         r->replicate = i % x->replications;
         r->seed = sim_design_seed(x->seed, r->variant, r->replicate, x->crn);
+        r->rank = -1;
         if (snprintf(r->path, sizeof r->path, "%s/run-v%03zu-r%03zu.h5", x->dir, r->variant,
                      r->replicate) >= (int)sizeof r->path ||
             snprintf(r->log, sizeof r->log, "%s/run-v%03zu-r%03zu.log", x->dir, r->variant,
@@ -884,8 +907,10 @@ static void find_complete(exp_ctx *x, mdl_scenario *sc)
         sim_err e;
         sim_err_clear(&e);
         if (access(r->path, F_OK) == 0 && !load_run(x->o, x->d, r->variant, r->seed, sc, &eff, &e) &&
-            eff && run_is_complete(r, eff))
+            eff && run_is_complete(r, eff)) {
             r->state = 2;
+            r->resumed = 1;
+        }
         free(eff);
     }
 }
@@ -897,8 +922,11 @@ static void summary(const exp_ctx *x, size_t n_failed, double wall, size_t resum
            x->d->n_keys == 1 ? "" : "s");
     printf("  replications       %12zu  (common random numbers %s)\n", x->replications, x->crn ? "on" : "off");
     printf("  runs               %12zu  (%zu already complete, %zu failed)\n", x->n_runs, resumed, n_failed);
-    printf("  wall time          %12.2f s, %ld run%s at a time x %ld thread%s\n", wall, x->jobs,
+    printf("  wall time          %12.2f s, %ld run%s at a time x %ld thread%s", wall, x->jobs,
            x->jobs == 1 ? "" : "s", x->threads_per_run, x->threads_per_run == 1 ? "" : "s");
+    if (x->ranks > 1)
+        printf(" on each of %d ranks", x->ranks);
+    putchar('\n');
     printf("  output             %s (runs in %s)\n", x->out, x->dir);
 }
 
@@ -934,44 +962,88 @@ static void set_jobs(exp_ctx *x, const mdl_scenario *sc, size_t pending)
     x->threads_per_run = t / j > 0 ? t / j : 1;
 }
 
+/* Under MPI: the pending runs go round-robin to the ranks (the others'
+ * are marked 4); returns how many are this rank's. */
+static size_t share_runs(exp_ctx *x)
+{
+    size_t k = 0, mine = 0;
+    for (size_t i = 0; i < x->n_runs; i++) {
+        if (x->runs[i].state != 0)
+            continue;
+        if ((int)(k++ % (size_t)x->ranks) == x->rank)
+            mine++;
+        else
+            x->runs[i].state = 4;
+    }
+    return mine;
+}
+
+/* Every rank's outcomes onto rank 0 (state and rank of each run, failures). */
+static int gather_outcomes(exp_ctx *x, size_t *n_failed, sim_err *err)
+{
+    if (x->ranks == 1)
+        return SIM_OK;
+    int64_t *v = calloc(2 * x->n_runs + 1, sizeof *v);
+    if (!v)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    for (size_t i = 0; i < x->n_runs; i++) {
+        const exp_run *r = &x->runs[i];
+        int mine = r->resumed ? x->rank == 0 : r->state == 2 || r->state == 3;
+        v[2 * i] = mine ? r->state : 0;
+        v[2 * i + 1] = mine && !r->resumed ? r->rank + 1 : 0;
+    }
+    v[2 * x->n_runs] = (int64_t)*n_failed;
+    int rc = sim_mpi_sum_i64(x->dist, v, 2 * x->n_runs + 1, err);
+    if (!rc && x->rank == 0) {
+        for (size_t i = 0; i < x->n_runs; i++) {
+            x->runs[i].state = (int)v[2 * i];
+            x->runs[i].rank = (int)v[2 * i + 1] - 1;
+        }
+        *n_failed = (size_t)v[2 * x->n_runs];
+    }
+    free(v);
+    return rc;
+}
+
+#define AGREE(rc) sim_mpi_agree(x->dist, (rc), err)
+
 static int run_experiment(exp_ctx *x, int argc, char **argv, mdl_scenario *sc, sim_err *err)
 {
     runs_dir(x->out, x->dir, sizeof x->dir);
     int rc = plan_runs(x, sc, err);
-    if (rc)
+    if ((rc = AGREE(rc)))
         return rc;
-    if ((rc = make_dirs(x, err)))
+    if ((rc = AGREE(x->rank == 0 ? make_dirs(x, err) : SIM_OK)))
         return rc;
     ssize_t n = readlink("/proc/self/exe", x->exe, sizeof x->exe - 1);
-    if (n <= 0)
-        return SIM_FAIL(err, SIM_ERUNTIME, "cannot find this program (/proc/self/exe)");
+    rc = n <= 0 ? SIM_FAIL(err, SIM_ERUNTIME, "cannot find this program (/proc/self/exe)") : SIM_OK;
+    if ((rc = AGREE(rc)))
+        return rc;
     x->exe[n] = '\0';
     find_complete(x, sc);
     size_t resumed = 0, n_failed = 0;
     for (size_t i = 0; i < x->n_runs; i++)
         resumed += x->runs[i].state == 2;
-    set_jobs(x, sc, x->n_runs - resumed);
+    set_jobs(x, sc, share_runs(x));
     install_handlers();
     double t0 = now_s();
     rc = run_all(x, &n_failed, err);
-    char *cmdline = join_args(argc, argv);
-    sim_err merr;
-    sim_err_clear(&merr);
-    int mrc = write_manifest(x, cmdline ? cmdline : "", n_failed, now_s() - t0, &merr);
-    free(cmdline);
-    if (rc)
+    int grc = gather_outcomes(x, &n_failed, err);
+    if ((rc = AGREE(rc ? rc : grc)))
         return rc;
-    if (mrc) {
-        *err = merr;
-        return mrc;
-    }
-    if (!x->o->quiet || n_failed)
+    char *cmdline = join_args(argc, argv);
+    rc = x->rank == 0 ? write_manifest(x, cmdline ? cmdline : "", n_failed, now_s() - t0, err) : SIM_OK;
+    free(cmdline);
+    if ((rc = AGREE(rc)))
+        return rc;
+    if (x->rank == 0 && (!x->o->quiet || n_failed))
         summary(x, n_failed, now_s() - t0, resumed);
     if (n_failed)
         return SIM_FAIL(err, SIM_ERUNTIME, "%zu of %zu runs failed (see above); the same command reruns "
                         "only those", n_failed, x->n_runs);
     return SIM_OK;
 }
+#undef AGREE
 
 void experiment_usage(FILE *out)
 {
@@ -1019,10 +1091,6 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     *handled = 1;
     if (rc)
         return rc;
-    if (sim_mpi_size(dist) > 1)
-        return SIM_FAIL(err, SIM_EINPUT, "an experiment starts its runs itself as processes on this "
-                        "machine; run it without mpirun (each run may still be an MPI run of its own "
-                        "with smsim run, one at a time)");
     if (!o.scenario)
         return SIM_FAIL(err, SIM_EINPUT, "run needs a scenario file (see smsim --help)");
     if ((rc = mdl_scenario_load(&sc, o.scenario, o.sets, o.n_sets, NULL, err)))
@@ -1031,6 +1099,9 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     sim_design_init(&d);
     x.o = &o;
     x.d = &d;
+    x.dist = dist;
+    x.rank = sim_mpi_rank(dist);
+    x.ranks = sim_mpi_size(dist);
     x.crn = sc.experiment.common_random_numbers;
     x.seed = (uint64_t)sc.run.seed;
     x.replications = (size_t)(o.replications ? o.replications : sc.experiment.replications);
