@@ -827,9 +827,14 @@ static int manifest_attrs(hid_t f, const exp_ctx *x, const char *cmdline, size_t
     rc |= h5_attr(f, "runs_folder", strrchr(x->dir, '/') ? strrchr(x->dir, '/') + 1 : x->dir, 0, 1);
     rc |= h5_attr(f, "jobs", NULL, x->jobs, 0);
     rc |= h5_attr(f, "threads_per_run", NULL, x->threads_per_run, 0);
-    char wall_s[64];
-    snprintf(wall_s, sizeof wall_s, "%.3f", wall);
-    rc |= h5_attr(f, "wall_time_s", wall_s, 0, 1);
+    {
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t a = H5Acreate2(f, "wall_time_s", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        rc |= a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &wall) >= 0 ? 0 : -1;
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+    }
     rc |= h5_attr(f, "status", complete == x->n_runs ? "complete" : "incomplete", 0, 1);
     free(text);
     free(design);
@@ -1036,7 +1041,7 @@ static int run_experiment(exp_ctx *x, int argc, char **argv, mdl_scenario *sc, s
     free(cmdline);
     if ((rc = AGREE(rc)))
         return rc;
-    if (x->rank == 0 && (!x->o->quiet || n_failed))
+    if (x->rank == 0)   /* like a single run's: --quiet silences only the progress line */
         summary(x, n_failed, now_s() - t0, resumed);
     if (n_failed)
         return SIM_FAIL(err, SIM_ERUNTIME, "%zu of %zu runs failed (see above); the same command reruns "
