@@ -1050,6 +1050,19 @@ static int run_experiment(exp_ctx *x, int argc, char **argv, mdl_scenario *sc, s
 }
 #undef AGREE
 
+/* `smsim check` of an experiment: every variant validated, nothing run. */
+static int check_experiment(exp_ctx *x, mdl_scenario *sc, sim_err *err)
+{
+    runs_dir(x->out, x->dir, sizeof x->dir);
+    int rc = plan_runs(x, sc, err);
+    if (!rc && x->rank == 0)
+        printf("%s: ok (experiment: %zu variant%s x %zu replication%s = %zu runs, %zu key%s varied; "
+               "common random numbers %s)\n", x->o->scenario, x->d->n_variants, x->d->n_variants == 1 ? "" : "s",
+               x->replications, x->replications == 1 ? "" : "s", x->n_runs, x->d->n_keys,
+               x->d->n_keys == 1 ? "" : "s", x->crn ? "on" : "off");
+    return rc;
+}
+
 void experiment_usage(FILE *out)
 {
     fputs("\n"
@@ -1120,7 +1133,7 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     static sim_design_params blk;   /* the block as read (sc is reloaded per variant) */
     blk = sc.experiment;
     if (!(rc = build_design(&o, &blk, &d, err)))
-        rc = run_experiment(&x, argc, argv, &sc, err);
+        rc = strcmp(argv[1], "check") ? run_experiment(&x, argc, argv, &sc, err) : check_experiment(&x, &sc, err);
     free(x.runs);
     sim_design_free(&d);
     return rc;

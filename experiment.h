@@ -12,7 +12,8 @@
 #include "sim_err.h"
 #include "sim_mpi.h"
 
-/* Called for `smsim run ...` before the single-run path.  Sets *handled to
+/* Called for `smsim run ...` (and `smsim check ...`, which then validates
+ * every variant and runs nothing) before the single-run path.  Sets *handled to
  * 1 when the command line or the scenario asks for an experiment (then the
  * return value is the command's status: SIM_OK, SIM_EINPUT, SIM_ERUNTIME);
  * leaves it 0 otherwise (a plain run; nothing was done or printed). */

@@ -53,6 +53,16 @@ grep -q "block.cfg:$line: experiment.sweep.\[0\] (value 2)" "$tmp/err" && ok "bl
 nothing_written "$tmp/v" "bad experiment block"
 expect_rc 2 "replications out of range" "$SMSIM" run $SC --replications 0 -o "$tmp/v/x.h5"
 
+# A good block runs as an experiment; smsim check validates every variant.
+{ cat $SC; printf 'experiment = {\n  replications = 2;\n  sweep = ( { key = "rollout.visit.no_access_prob"; values = "0.1, 0.2"; } );\n};\n'; } > "$tmp/good.cfg"
+expect_rc 0 "smsim check of an experiment" "$SMSIM" check "$tmp/good.cfg"
+grep -q "ok (experiment: 2 variants x 2 replications = 4 runs, 1 key varied" "$tmp/out" && ok "check counts the runs" || bad "check: $(cat "$tmp/out")"
+expect_rc 2 "smsim check finds the bad block value" "$SMSIM" check "$tmp/block.cfg"
+expect_rc 0 "the block's experiment runs" "$SMSIM" run "$tmp/good.cfg" --threads 2 -q -o "$tmp/blk.h5"
+[ "$(ls "$tmp"/blk-runs/*.h5 | wc -l)" = 4 ] && ok "block: 4 runs" || bad "block runs: $(ls "$tmp"/blk-runs)"
+expect_rc 0 "--replications 1 and no sweep on the command line still follows the block" "$SMSIM" check "$tmp/good.cfg" --replications 1
+grep -q "2 variants x 1 replication = 2 runs" "$tmp/out" && ok "--replications overrides the block" || bad "override: $(cat "$tmp/out")"
+
 # ---- an experiment: manifest, links, seeds ---------------------------------------
 expect_rc 0 "2 variants x 2 replications" "$SMSIM" run $SC --replications 2 \
   --sweep rollout.visit.no_access_prob=0.1,0.3 --threads 2 -q -o "$tmp/a.h5"
