@@ -3,6 +3,8 @@ analysis.report — the report command: PNG figures and HTML pages that show
 them with the run's metadata and key totals.
 
     /usr/bin/python3 -m analysis.report RUN.h5 [--compare OTHER.h5] -o DIR
+    /usr/bin/python3 -m analysis.report EXPERIMENT.h5 [--compare] -o DIR   (analysis.experiment_report)
+    /usr/bin/python3 -m analysis.report SIZE.h5 -o DIR                     (analysis.sizing)
 
 Exit status: 0 written; 2 bad arguments, an output target that is not a
 directory this command may replace, or an input file that is missing,
