@@ -322,6 +322,11 @@ static int evaluate(size_ctx *x, const int64_t servers[NST], const size_eval **o
     int status = 0, rc = experiment_spawn_wait(argv, log, &status, err);
     if (rc)
         return rc;
+    if (experiment_interrupted()) {
+        unlink(path);
+        unlink(log);
+        return SIM_FAIL(err, SIM_ERUNTIME, "interrupted; nothing written");
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return SIM_FAIL(err, SIM_ERUNTIME, "the run with %s, %s, %s, %s failed (log: %s)", sv[0], sv[1], sv[2],
                         sv[3], log);
@@ -380,6 +385,32 @@ static int bisect_stage(size_ctx *x, int64_t cur[NST], int t, int64_t lo, int64_
     return SIM_OK;
 }
 
+/* Doubling every stage did not raise the share of any failing service by
+ * more than 1e-4: the shortfall is not a matter of capacity (WAN latency,
+ * device response, retries after a failure take longer than the target),
+ * and no number of servers meets it.  Exit 2 naming what can be reached. */
+static int check_plateau(const size_ctx *x, const size_eval *before, const size_eval *after, sim_err *err)
+{
+    char buf[1024];
+    size_t n = 0;
+    double reach = 1.0;
+    for (int s = 0; s < NSV; s++) {
+        if (!x->service_on[s] || isnan(after->share[s]) || after->share[s] >= x->target)
+            continue;
+        if (!(after->share[s] - before->share[s] <= 1e-4))
+            return SIM_OK;   /* still rising: more capacity may do */
+        if (after->share[s] < reach)
+            reach = after->share[s];
+        if (n < sizeof buf)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s %.5f", n ? ", " : "", mdl_dcc_services[s].key,
+                                  after->share[s]);
+    }
+    return SIM_FAIL(err, SIM_EINPUT, "no capacity meets a share of %g within target: doubling every stage "
+                    "leaves %s (the rest of the response time, outside the DSP and CSP queues: WAN, device, "
+                    "retries, exceeds the target); allowed: --target-share at most %.5f, or --service for "
+                    "the services that can meet it", x->target, buf, floor(reach * 1e5) / 1e5);
+}
+
 static int search(size_ctx *x, const mdl_scenario *sc, int64_t cur[NST], sim_err *err)
 {
     const size_eval *e;
@@ -387,11 +418,15 @@ static int search(size_ctx *x, const mdl_scenario *sc, int64_t cur[NST], sim_err
     for (int r = 0; r < MDL_N_REGIONS; r++)
         cur[1 + r] = sc->dcc.csp[r].servers;
     int rc;
+    const size_eval *prev = NULL;
     for (;;) {   /* 1. galloping up until every service meets */
         if ((rc = evaluate(x, cur, &e, err)))
             return rc;
         if (e->meets)
             break;
+        if (prev && (rc = check_plateau(x, prev, e, err)))
+            return rc;
+        prev = e;
         int grew = 0;
         for (int t = 0; t < NST; t++)
             if (x->stage_on[t] && cur[t] < MAX_SERVERS) {
@@ -616,12 +651,13 @@ int size_main(int argc, char **argv, sim_mpi *dist, sim_err *err)
     int64_t best[NST];
     rc = search(&x, &sc, best, err);
     /* (search reloads nothing: sc still holds the scenario as given) */
-    char log[4200];
-    if (rc == SIM_OK && snprintf(log, sizeof log, "%s/eval.log", x.tmpdir) < (int)sizeof log)
-        unlink(log);
     if (rc == SIM_OK && (rc = write_curve(&x, best, err)) == SIM_OK)
         print_table(&x, &sc, best);
-    if (rc == SIM_OK || rmdir(x.tmpdir) == 0)
+    /* The working folder goes, unless a failed run's log is named in the message. */
+    char log[4200];
+    if (!strstr(err->msg, "(log: ") && snprintf(log, sizeof log, "%s/eval.log", x.tmpdir) < (int)sizeof log) {
+        unlink(log);
         rmdir(x.tmpdir);
+    }
     return rc;
 }

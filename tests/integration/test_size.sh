@@ -53,6 +53,13 @@ PY
 if /usr/bin/python3 -m analysis.report "$tmp/size.h5" -o "$tmp/rep" >/dev/null 2>"$tmp/perr" && [ -s "$tmp/rep/size.png" ]; then
   ok "analysis.report draws the sizing curve"; else bad "sizing report: $(cat "$tmp/perr")"; fi
 
+# A target no capacity reaches: with 3 s to answer and an exponential 1 s
+# of service, at most 1 - e^-3 = 0.9502 of the alerts can be within target.
+"$SMSIM" size $SC --target-share 0.96 --service alert --stage dsp --threads 2 -q -o "$tmp/plateau.h5" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc = 2 ] && grep -q "no capacity meets a share of 0.96 within target" "$tmp/err" && grep -q "target-share at most 0.95" "$tmp/err" \
+  && ok "unreachable target: exit 2, the reachable share named" || bad "plateau: $rc $(cat "$tmp/err")"
+[ ! -e "$tmp/plateau.h5" ] && [ -z "$(ls "$tmp" | grep plateau.h5.runs)" ] && ok "unreachable target: nothing left behind" || bad "plateau left files: $(ls "$tmp")"
+
 "$SMSIM" size scenarios/small.cfg --service nope -o "$tmp/bad.h5" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q "\-\-service nope: unknown" "$tmp/err" && ok "unknown service: exit 2" || bad "unknown service: $rc $(cat "$tmp/err")"
 "$SMSIM" size tests/scenarios/minimal.cfg -o "$tmp/bad.h5" >"$tmp/out" 2>"$tmp/err"; rc=$?
