@@ -43,6 +43,7 @@
 
 #include "mdl_scenario.h"
 #include "sim_design.h"
+#include "size.h"
 
 #ifndef SMSIM_VERSION
 #define SMSIM_VERSION "0.0.0"
@@ -65,6 +66,7 @@ typedef struct exp_opts {
     const char *design;
     long replications, jobs, threads;     /* 0 = not given */
     int quiet, asked;                     /* asked: an experiment option was given */
+    int foreign;                          /* an option that is not ours */
     char seed_set[64];
 } exp_opts;
 
@@ -95,13 +97,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int want_value(int argc, char **argv, int i, sim_err *err)
-{
-    if (i + 1 >= argc)
-        return SIM_FAIL(err, SIM_EINPUT, "%s needs a value (see smsim --help)", argv[i]);
-    return SIM_OK;
-}
-
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out, sim_err *err)
 {
     char *end;
@@ -113,66 +108,124 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
     return SIM_OK;
 }
 
+/* Options of smsim that take a value, so that a value is never taken for
+ * the command or the scenario. */
+static int takes_value(const char *name)
+{
+    static const char *const v[] = {"-o", "--output", "--seed", "--threads", "--set", "--replications",
+                                    "--sweep", "--zip", "--design", "--jobs", "--target-share",
+                                    "--service", "--stage", NULL};
+    for (size_t i = 0; v[i]; i++)
+        if (!strcmp(name, v[i]))
+            return 1;
+    return 0;
+}
+
+int experiment_command(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))
+            return i + 1 < argc ? i + 1 : 0;
+        if (a[0] == '-' && a[1]) {
+            if (!strchr(a, '=') && takes_value(a))
+                i++;
+            continue;
+        }
+        return i;
+    }
+    return 0;
+}
+
+int experiment_next_opt(int argc, char **argv, int *i, int *after_dd, exp_optarg *out, sim_err *err)
+{
+    const char *a = argv[*i];
+    memset(out, 0, sizeof *out);
+    if (!*after_dd && !strcmp(a, "--")) {
+        *after_dd = 1;
+        out->skip = 1;
+        return SIM_OK;
+    }
+    if (*after_dd || a[0] != '-' || !a[1]) {
+        out->positional = a;
+        return SIM_OK;
+    }
+    const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+    if (eq) {
+        if ((size_t)(eq - a) >= sizeof out->name)
+            return SIM_FAIL(err, SIM_EINPUT, "unknown option %s (see smsim --help)", a);
+        snprintf(out->name, sizeof out->name, "%.*s", (int)(eq - a), a);
+        out->value = eq + 1;
+        return SIM_OK;
+    }
+    snprintf(out->name, sizeof out->name, "%s", a);
+    if (takes_value(a)) {
+        if (*i + 1 >= argc)
+            return SIM_FAIL(err, SIM_EINPUT, "%s needs a value (see smsim --help)", a);
+        out->value = argv[++*i];
+    }
+    return SIM_OK;
+}
+
 /* The run options this file understands; anything else is left to the
  * single-run parser (returned as SIM_OK with o->asked == 0 when there is
  * nothing of ours, so that parser reports it). */
-static int parse_opts(int argc, char **argv, exp_opts *o, sim_err *err)
+static int parse_opts(int argc, char **argv, int cmd, exp_opts *o, sim_err *err)
 {
+    int dd = 0;
+    exp_optarg g;
     memset(o, 0, sizeof *o);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
+    for (int i = 1; i < argc; i++) {
+        if (i == cmd)
+            continue;
+        if (experiment_next_opt(argc, argv, &i, &dd, &g, err))
+            return SIM_EINPUT;
+        const char *n = g.name, *v = g.value;
         if (o->n_sets >= EXP_MAX_ARGS - 1 || o->n_pass >= EXP_MAX_ARGS - 1 ||
             o->n_sweeps >= EXP_MAX_ARGS || o->n_zips >= EXP_MAX_ARGS)
             return SIM_FAIL(err, SIM_EINPUT, "too many options");
-        if (!strcmp(a, "--replications") || !strcmp(a, "--jobs")) {
-            long *dst = a[2] == 'r' ? &o->replications : &o->jobs;
-            if (want_value(argc, argv, i, err) ||
-                parse_long(a, argv[i + 1], 1, a[2] == 'r' ? SIM_DESIGN_MAX_REPLICATIONS : 4096, dst, err))
+        if (g.skip)
+            continue;
+        if (g.positional) {
+            if (!o->scenario)
+                o->scenario = g.positional;
+        } else if (!strcmp(n, "--replications") || !strcmp(n, "--jobs")) {
+            long *dst = n[2] == 'r' ? &o->replications : &o->jobs;
+            if (parse_long(n, v, 1, n[2] == 'r' ? SIM_DESIGN_MAX_REPLICATIONS : 4096, dst, err))
                 return SIM_EINPUT;
             o->asked = 1;
-            i++;
-        } else if (!strcmp(a, "--sweep") || !strcmp(a, "--zip") || !strcmp(a, "--design")) {
-            if (want_value(argc, argv, i, err))
-                return SIM_EINPUT;
-            if (a[2] == 's')
-                o->sweeps[o->n_sweeps++] = argv[++i];
-            else if (a[2] == 'z')
-                o->zips[o->n_zips++] = argv[++i];
+        } else if (!strcmp(n, "--sweep") || !strcmp(n, "--zip") || !strcmp(n, "--design")) {
+            if (n[2] == 's')
+                o->sweeps[o->n_sweeps++] = v;
+            else if (n[2] == 'z')
+                o->zips[o->n_zips++] = v;
             else
-                o->design = argv[++i];
+                o->design = v;
             o->asked = 1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (want_value(argc, argv, i, err))
+        } else if (!strcmp(n, "-o") || !strcmp(n, "--output")) {
+            o->output = v;
+        } else if (!strcmp(n, "--threads")) {
+            if (parse_long(n, v, 1, 4096, &o->threads, err))
                 return SIM_EINPUT;
-            o->output = argv[++i];
-        } else if (!strcmp(a, "--threads")) {
-            if (want_value(argc, argv, i, err) || parse_long(a, argv[i + 1], 1, 4096, &o->threads, err))
+        } else if (!strcmp(n, "--seed")) {
+            long sv = 0;
+            if (parse_long(n, v, 0, 0x7fffffffffffffffL, &sv, err))
                 return SIM_EINPUT;
-            i++;
-        } else if (!strcmp(a, "--seed")) {
-            long v = 0;
-            if (want_value(argc, argv, i, err) || parse_long(a, argv[i + 1], 0, 0x7fffffffffffffffL, &v, err))
-                return SIM_EINPUT;
-            snprintf(o->seed_set, sizeof o->seed_set, "run.seed=%ld", v);
-            i++;
-        } else if (!strcmp(a, "--set")) {
-            if (want_value(argc, argv, i, err))
-                return SIM_EINPUT;
-            o->sets[o->n_sets++] = argv[++i];
-        } else if (!strncmp(a, "--set=", 6)) {
-            o->sets[o->n_sets++] = a + 6;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            snprintf(o->seed_set, sizeof o->seed_set, "run.seed=%ld", sv);
+        } else if (!strcmp(n, "--set")) {
+            o->sets[o->n_sets++] = v;
+        } else if (!strcmp(n, "--quiet") || !strcmp(n, "-q")) {
             o->quiet = 1;
-        } else if (!strcmp(a, "--check-invariants")) {
-            o->pass[o->n_pass++] = a;
-        } else if (a[0] == '-' && a[1]) {
-            if (!o->asked)
-                continue;   /* not ours: the single-run parser says so */
-            return SIM_FAIL(err, SIM_EINPUT, "unknown option %s (see smsim --help)", a);
-        } else if (!o->scenario) {
-            o->scenario = a;
+        } else if (!strcmp(n, "--check-invariants")) {
+            o->pass[o->n_pass++] = "--check-invariants";
+        } else {
+            o->foreign = 1;   /* not ours (--help, bundled short options ...) */
         }
     }
+    if (o->foreign && o->asked)
+        return SIM_FAIL(err, SIM_EINPUT, "an experiment takes only -o, --seed, --threads, --set, --quiet, "
+                        "--check-invariants and the experiment options, written separately "
+                        "(see smsim --help)");
     if (o->seed_set[0])
         o->sets[o->n_sets++] = o->seed_set;
     return SIM_OK;
@@ -1041,7 +1094,7 @@ static int run_experiment(exp_ctx *x, int argc, char **argv, mdl_scenario *sc, s
     free(cmdline);
     if ((rc = AGREE(rc)))
         return rc;
-    if (x->rank == 0)   /* like a single run's: --quiet silences only the progress line */
+    if (x->rank == 0 && !x->o->quiet)   /* like a single run's: --quiet prints only errors */
         summary(x, n_failed, now_s() - t0, resumed);
     if (n_failed)
         return SIM_FAIL(err, SIM_ERUNTIME, "%zu of %zu runs failed (see above); the same command reruns "
@@ -1091,11 +1144,18 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     sim_design d;
     exp_ctx x;
     *handled = 0;
-    if (getenv(EXP_CHILD_ENV) || argc < 3)
+    int cmd = experiment_command(argc, argv);
+    if (getenv(EXP_CHILD_ENV) || !cmd)
         return SIM_OK;
-    int rc = parse_opts(argc, argv, &o, err);
-    if (!o.asked && rc == SIM_OK && !o.scenario)
+    if (!strcmp(argv[cmd], "size")) {
+        *handled = 1;
+        return size_main(argc, argv, dist, err);
+    }
+    if (strcmp(argv[cmd], "run") && strcmp(argv[cmd], "check"))
         return SIM_OK;
+    int rc = parse_opts(argc, argv, cmd, &o, err);
+    if (rc == SIM_OK && (o.foreign || !o.scenario))
+        return SIM_OK;   /* the single-run parser has its say */
     if (rc == SIM_OK && !o.asked) {
         /* No option of ours: an experiment only if the scenario has one. */
         sim_err e;
@@ -1133,7 +1193,7 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     static sim_design_params blk;   /* the block as read (sc is reloaded per variant) */
     blk = sc.experiment;
     if (!(rc = build_design(&o, &blk, &d, err)))
-        rc = strcmp(argv[1], "check") ? run_experiment(&x, argc, argv, &sc, err) : check_experiment(&x, &sc, err);
+        rc = strcmp(argv[cmd], "check") ? run_experiment(&x, argc, argv, &sc, err) : check_experiment(&x, &sc, err);
     free(x.runs);
     sim_design_free(&d);
     return rc;

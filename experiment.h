@@ -12,8 +12,9 @@
 #include "sim_err.h"
 #include "sim_mpi.h"
 
-/* Called for `smsim run ...` (and `smsim check ...`, which then validates
- * every variant and runs nothing) before the single-run path.  Sets *handled to
+/* Called for every command line before the ordinary parser: handles
+ * `smsim size` (size.c), and `smsim run ...` / `smsim check ...` (which then
+ * validates every variant and runs nothing) when they are experiments.  Sets *handled to
  * 1 when the command line or the scenario asks for an experiment (then the
  * return value is the command's status: SIM_OK, SIM_EINPUT, SIM_ERUNTIME);
  * leaves it 0 otherwise (a plain run; nothing was done or printed). */
@@ -27,6 +28,21 @@ int experiment_spawn_wait(const char *const *argv, const char *log, int *status,
 /* SIGINT, SIGTERM, SIGHUP, SIGQUIT set a flag (experiment_interrupted). */
 void experiment_catch_signals(void);
 int experiment_interrupted(void);
+
+/* The index of the command word in argv (run, check, size, ...): the first
+ * argument that is neither an option nor an option's value; 0 if none. */
+int experiment_command(int argc, char **argv);
+
+/* One command-line argument at argv[*i]: a positional argument, "--" (skip;
+ * what follows is positional), or an option with its value ("--name=value",
+ * or "--name value" for the options that take one: *i then moves past it). */
+typedef struct exp_optarg {
+    char name[64];
+    const char *value;        /* NULL for a flag */
+    const char *positional;   /* non-NULL for a positional argument */
+    int skip;
+} exp_optarg;
+int experiment_next_opt(int argc, char **argv, int *i, int *after_dd, exp_optarg *out, sim_err *err);
 
 /* The experiment options, for `smsim --help`. */
 void experiment_usage(FILE *out);

@@ -97,13 +97,21 @@ static int parse(int argc, char **argv, size_ctx *x, sim_err *err)
 {
     int any_service = 0, any_stage = 0;
     x->target = 0.999;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = !strcmp(a, "--target-share") || !strcmp(a, "--service") || !strcmp(a, "--stage") ||
-                    !strcmp(a, "--set") || !strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--threads");
-        if (takes && !v)
-            return SIM_FAIL(err, SIM_EINPUT, "%s needs a value (see smsim --help)", a);
-        if (!strcmp(a, "--target-share")) {
+    int cmd = experiment_command(argc, argv), dd = 0;
+    exp_optarg g;
+    for (int i = 1; i < argc; i++) {
+        if (i == cmd)
+            continue;
+        if (experiment_next_opt(argc, argv, &i, &dd, &g, err))
+            return SIM_EINPUT;
+        const char *a = g.name, *v = g.value;
+        if (g.skip)
+            continue;
+        if (g.positional) {
+            if (x->scenario)
+                return SIM_FAIL(err, SIM_EINPUT, "unexpected argument %s (see smsim --help)", g.positional);
+            x->scenario = g.positional;
+        } else if (!strcmp(a, "--target-share")) {
             char *end;
             x->target = strtod(v, &end);
             if (*end || end == v || !(x->target > 0 && x->target < 1))
@@ -133,14 +141,9 @@ static int parse(int argc, char **argv, size_ctx *x, sim_err *err)
                 return SIM_FAIL(err, SIM_EINPUT, "--threads %s: allowed 1 to 4096", v);
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             x->quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return SIM_FAIL(err, SIM_EINPUT, "unknown option %s for size (see smsim --help)", a);
-        } else if (!x->scenario) {
-            x->scenario = a;
         } else {
-            return SIM_FAIL(err, SIM_EINPUT, "unexpected argument %s (see smsim --help)", a);
+            return SIM_FAIL(err, SIM_EINPUT, "unknown option %s for size (see smsim --help)", a);
         }
-        i += takes;
     }
     if (!x->scenario)
         return SIM_FAIL(err, SIM_EINPUT, "size needs a scenario file (see smsim --help)");
