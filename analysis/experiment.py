@@ -42,6 +42,18 @@ class ExperimentError(load.RunError):
     """Not an experiment manifest, or one whose runs cannot be read."""
 
 
+def _pick(ds, *names):
+    """The first of names that is a variable of ds (None if ds is None or none is)."""
+    if ds is None:
+        return None
+    return next((n for n in names if n in ds.variables), None)
+
+
+def _time_dim(obj):
+    """The time dimension of a series: day, detail_day or minute."""
+    return next((d for d in ("day", "detail_day", "time", "minute") if d in obj.dims), None)
+
+
 @dataclass
 class Experiment:
     """One experiment: root attributes, the design table and, per group, a
@@ -279,8 +291,8 @@ def run_metrics(exp: Experiment) -> xr.Dataset:
     ro, dcc = exp.rollout, exp.dcc
     if ro is not None and "households_by_state" in ro:
         hbs = ro["households_by_state"]
-        t = load.time_dim(hbs)
-        smart = load._smart_states(hbs["state"].values)
+        t = _time_dim(hbs)
+        smart = [load.SMART_STATE]
         other = [d for d in hbs.dims if d not in (t, "variant", "replicate", "state")]
         num = hbs.sel(state=smart).sum(["state"] + other)
         den = hbs.sum(["state"] + other)
@@ -291,13 +303,13 @@ def run_metrics(exp: Experiment) -> xr.Dataset:
         v = ro["visits"]
         out["visits"] = v.sum([d for d in v.dims if d not in ("variant", "replicate")])
     if dcc is not None:
-        v = load.pick(dcc, "peak_minute_load_total", "peak_minute_load")
+        v = _pick(dcc, "peak_minute_load_total", "peak_minute_load")
         if v is not None:
             da = dcc[v]
             out["peak_minute_load"] = da.max([d for d in da.dims if d not in ("variant", "replicate")])
         if "sla_breaches" in dcc and "completed" in dcc:
             br = dcc["sla_breaches"]
-            t = load.time_dim(br)
+            t = _time_dim(br)
             det = np.isfinite(br).all([d for d in br.dims if d not in (t, "variant", "replicate")])
             comp = dcc["completed"].where(det)
             nb = br.where(det).sum([d for d in br.dims if d not in ("variant", "replicate")])

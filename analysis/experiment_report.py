@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import load  # noqa: E402
-from .experiment import (interval, open_experiment, paired_difference, summary,  # noqa: E402
-                         summary_differences)
+from .experiment import (_pick, _time_dim, interval, open_experiment, paired_difference,  # noqa: E402
+                         summary, summary_differences)
 
 
 def _smart_share(exp):
@@ -29,16 +29,16 @@ def _smart_share(exp):
     if ro is None or "households_by_state" not in ro:
         return None
     hbs = ro["households_by_state"]
-    t = load.time_dim(hbs)
+    t = _time_dim(hbs)
     other = [d for d in hbs.dims if d not in (t, "variant", "replicate", "state")]
-    num = hbs.sel(state=load._smart_states(hbs["state"].values)).sum(["state"] + other)
+    num = hbs.sel(state=[load.SMART_STATE]).sum(["state"] + other)
     den = hbs.sum(["state"] + other)
     return (num / den.where(den > 0)).rename("smart share")
 
 
 def _peak_minute(exp):
     dcc = exp.dcc
-    v = load.pick(dcc, "peak_minute_load_total")
+    v = _pick(dcc, "peak_minute_load_total")
     return dcc[v].rename("peak minute load") if v else None
 
 
@@ -48,7 +48,7 @@ SERIES = [("smart_share", "Share of households smart (DCC), mean and 95 % interv
 
 def _band_figure(exp, da, title, paired=False):
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    t = load.time_dim(da)
+    t = _time_dim(da)
     ci = paired_difference(da) if paired else interval(da)
     for v in range(exp.variants):
         if paired and v == 0:
