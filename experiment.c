@@ -1157,10 +1157,14 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     if (rc == SIM_OK && (o.foreign || !o.scenario))
         return SIM_OK;   /* the single-run parser has its say */
     if (rc == SIM_OK && !o.asked) {
-        /* No option of ours: an experiment only if the scenario has one. */
+        /* No option of ours: an experiment only if the scenario has one
+         * (read here only when it is a regular file: a pipe is read once,
+         * by the single run). */
         sim_err e;
         sim_err_clear(&e);
-        if (mdl_scenario_load(&sc, o.scenario, o.sets, o.n_sets, NULL, &e))
+        struct stat st;
+        if (stat(o.scenario, &st) != 0 || !S_ISREG(st.st_mode) ||
+            mdl_scenario_load(&sc, o.scenario, o.sets, o.n_sets, NULL, &e))
             return SIM_OK;   /* the single run reports it */
         const sim_design_params *b = &sc.experiment;
         if (b->replications <= 1 && !b->n_sweep && !b->n_zip && !b->design[0])
