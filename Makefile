@@ -110,7 +110,10 @@ $(BUILD)/libsmsim-models.a: $(MDL_OBJ)
 
 LIBS_A := $(BUILD)/libsmsim-models.a $(BUILD)/libsmsim-kernel.a
 
-$(BUILD)/smsim: $(BUILD)/smsim.o $(LIBS_A)
+# The program: the entry (smsim.c), experiments (experiment.c), DCC sizing (size.c).
+PROG_OBJ   := $(BUILD)/smsim.o $(BUILD)/experiment.o $(BUILD)/size.o
+
+$(BUILD)/smsim: $(PROG_OBJ) $(LIBS_A)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 man: $(BUILD)/smsim.1

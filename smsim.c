@@ -35,6 +35,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include "experiment.h"
 #include "mdl_dcc.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
@@ -45,6 +46,7 @@
 #include "sim_outfile.h"
 #include "sim_stop.h"
 #include "sim_time.h"
+#include "size.h"
 
 #ifndef SMSIM_VERSION
 #define SMSIM_VERSION "0.0.0"
@@ -116,6 +118,7 @@ static void usage(FILE *out)
           "  1   runtime failure (I/O, full disk, memory, interrupted by a signal)\n"
           "  2   usage or scenario error\n",
           out);
+    experiment_usage(out);
 }
 
 typedef struct options {
@@ -764,7 +767,15 @@ int main(int argc, char **argv)
     /* Before getopt_long reorders argv: the line as typed, for the file. */
     char *cmdline = join_argv(argc, argv);
     o.cmdline = cmdline ? cmdline : "";
-    if ((rc = parse_args(argc, argv, &o, diag)) == SIM_OK) {
+    int handled = 0;
+    /* Experiments and the DCC sizing search (experiment.c, size.c): `run`
+     * or `check` with replications or variants, and `size`; their runs are
+     * this program again. */
+    rc = experiment_dispatch(argc, argv, dist, &handled, &err);
+    if (handled) {
+        if (rc && err.msg[0] && rank == 0)
+            fprintf(stderr, "smsim: %s\n", err.msg);
+    } else if ((rc = parse_args(argc, argv, &o, diag)) == SIM_OK) {
         /* a signal before the switch above (one process; ranks poll together) */
         rc = sim_mpi_size(dist) == 1 ? stop_poll(SIM_OK, &err) : SIM_OK;
         if (rc == SIM_OK)

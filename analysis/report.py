@@ -3,6 +3,8 @@ analysis.report — the report command: PNG figures and HTML pages that show
 them with the run's metadata and key totals.
 
     /usr/bin/python3 -m analysis.report RUN.h5 [--compare OTHER.h5] -o DIR
+    /usr/bin/python3 -m analysis.report EXPERIMENT.h5 [--compare] -o DIR   (analysis.experiment_report)
+    /usr/bin/python3 -m analysis.report SIZE.h5 -o DIR                     (analysis.sizing)
 
 Exit status: 0 written; 2 bad arguments, an output target that is not a
 directory this command may replace, or an input file that is missing,
@@ -324,8 +326,10 @@ def _on_signal(signum: int, frame: Any) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(prog="python3 -m analysis.report",
                                 description="Write PNG figures and HTML pages for an smsim run.")
-    p.add_argument("run", help="the run's HDF5 file")
-    p.add_argument("--compare", metavar="OTHER.h5", help="a second run to compare with")
+    p.add_argument("run", help="the run's HDF5 file, or an experiment's manifest")
+    p.add_argument("--compare", metavar="OTHER.h5", nargs="?", const="",
+                   help="a second run to compare with; for an experiment, no value: each variant "
+                        "against the first, with paired intervals")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write")
     try:
         args = p.parse_args(argv)
@@ -334,7 +338,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     try:
-        res = write_report(args.run, args.output, args.compare)
+        from .experiment import is_experiment
+        from .sizing import is_size
+        if is_size(args.run):
+            from .sizing import write_report as write_size_report
+            res = write_size_report(args.run, args.output)
+        elif is_experiment(args.run):
+            from .experiment_report import write_report as write_experiment_report
+            res = write_experiment_report(args.run, args.output, args.compare is not None)
+        elif args.compare == "":
+            raise RunError("--compare needs OTHER.h5 for a single run (no value only for an experiment)")
+        else:
+            res = write_report(args.run, args.output, args.compare)
     except (RunError, TargetError) as e:
         print(f"analysis.report: {e}", file=sys.stderr)
         return 2

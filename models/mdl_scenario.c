@@ -114,12 +114,15 @@ static const sim_cfg_key scenario_keys[] = {
      .doc = "Households, suppliers, workforce and the install process."},
     {.name = "dcc", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_scenario, dcc), .sub = &mdl_dcc_schema,
      .def = "{}", .doc = "The DCC: services, DSP and CSP queues, detail days."},
+    {.name = "experiment", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_scenario, experiment),
+     .sub = &sim_design_schema, .def = "{}",
+     .doc = "Replications and variants that `smsim run` runs (one run when omitted)."},
 };
 
 const sim_cfg_schema mdl_scenario_schema = {
     .name = "scenario",
-    .doc = "A scenario file has three groups: run (required), rollout and dcc (each may be "
-           "omitted, and then takes its defaults).",
+    .doc = "A scenario file has four groups: run (required), rollout, dcc and experiment (each "
+           "may be omitted, and then takes its defaults).",
     .keys = scenario_keys,
     .n_keys = sizeof scenario_keys / sizeof scenario_keys[0],
     .check = scenario_check,

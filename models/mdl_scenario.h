@@ -5,6 +5,7 @@
  *   run     = { ... };   dates, seed, population size, shards   (mdl_scenario.c)
  *   rollout = { ... };   households, suppliers, the install process (mdl_rollout_params.h)
  *   dcc     = { ... };   services, DSP/CSP queues, detail days     (mdl_dcc_params.h)
+ *   experiment = { ... }; replications, sweeps, design             (sim_design.h)
  */
 #ifndef MDL_SCENARIO_H
 #define MDL_SCENARIO_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "sim_config.h"
+#include "sim_design.h"
 #include "mdl_dcc_params.h"
 #include "mdl_rollout_params.h"
 
@@ -28,6 +30,7 @@ typedef struct mdl_scenario {
     mdl_run_params run;
     mdl_rollout_params rollout;
     mdl_dcc_params dcc;
+    sim_design_params experiment;   /* replications and variants (sim_design.h) */
 } mdl_scenario;
 
 extern const sim_cfg_schema mdl_scenario_schema;

@@ -344,6 +344,12 @@ static size_t enum_count(const sim_cfg_key *k)
 }
 
 /* What values a key takes, in words (used by errors and the reference). */
+/* A string key's inline capacity, NUL included (max_count, or the default). */
+static size_t str_cap(const sim_cfg_key *k)
+{
+    return k->max_count ? k->max_count : SIM_CFG_STRLEN;
+}
+
 static void allowed_text(const sim_cfg_key *k, char *buf, size_t n)
 {
     char a[40], b[40];
@@ -367,7 +373,7 @@ static void allowed_text(const sim_cfg_key *k, char *buf, size_t n)
         snprintf(buf, n, "true, false");
         break;
     case SIM_CFG_STRING:
-        snprintf(buf, n, "UTF-8 text of at most %d bytes", SIM_CFG_STRLEN - 1);
+        snprintf(buf, n, "UTF-8 text of at most %zu bytes", str_cap(k) - 1);
         break;
     case SIM_CFG_DATE:
     case SIM_CFG_DATES: {
@@ -950,7 +956,7 @@ static int read_date(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const con
     return SIM_OK;
 }
 
-/* A name or label: UTF-8 text that fits SIM_CFG_STRLEN. */
+/* A name or label: UTF-8 text that fits the key's capacity (str_cap). */
 static int read_string(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const config_setting_t *st,
                        char *field)
 {
@@ -965,10 +971,10 @@ static int read_string(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const c
         return cfg_fail_at(rd->err, o, rd->path, "\"%s\" %s (at byte %zu); allowed: %s",
                            shown(s, t, sizeof t, 60), bad, at, allowed);
     }
-    if (strlen(s) >= SIM_CFG_STRLEN)
+    if (strlen(s) >= str_cap(k))
         return cfg_fail_at(rd->err, o, rd->path, "text of %zu bytes is too long; allowed: "
-                           "at most %d bytes of UTF-8", strlen(s), SIM_CFG_STRLEN - 1);
-    memset(field, 0, SIM_CFG_STRLEN);
+                           "at most %zu bytes of UTF-8", strlen(s), str_cap(k) - 1);
+    memset(field, 0, str_cap(k));
     memcpy(field, s, strlen(s));
     return SIM_OK;
 }
@@ -1524,10 +1530,14 @@ static void emit_value(FILE *out, const sim_cfg_key *k, const void *obj, int ind
         fputs(*(const int *)(const void *)field ? "true" : "false", out);
         break;
     case SIM_CFG_STRING: {
-        char s[SIM_CFG_STRLEN];
-        memcpy(s, field, SIM_CFG_STRLEN);
-        s[SIM_CFG_STRLEN - 1] = '\0';
-        emit_string(out, s);
+        size_t cap = str_cap(k);
+        char *s = malloc(cap);
+        if (s) {
+            memcpy(s, field, cap);
+            s[cap - 1] = '\0';
+            emit_string(out, s);
+            free(s);
+        }
         break;
     }
     case SIM_CFG_DATE:

@@ -31,7 +31,7 @@ typedef enum sim_cfg_kind {
     SIM_CFG_INT,      /* int64_t */
     SIM_CFG_FLOAT,    /* double (an integer literal is accepted) */
     SIM_CFG_BOOL,     /* int, 0 or 1 */
-    SIM_CFG_STRING,   /* char[SIM_CFG_STRLEN] inline */
+    SIM_CFG_STRING,   /* char[max_count] inline (char[SIM_CFG_STRLEN] when max_count is 0) */
     SIM_CFG_DATE,     /* int64_t days since 1970-01-01, written "YYYY-MM-DD" */
     SIM_CFG_ENUM,     /* int: index into enum_names, written as a string */
     SIM_CFG_FLOATS,   /* array of numbers [a, b, ...]: double[max_count] at offset,
@@ -77,7 +77,8 @@ struct sim_cfg_key {
     const char *const *enum_names;  /* ENUM: NULL-terminated list of allowed names */
     const sim_cfg_schema *sub;      /* GROUP, LIST: element schema */
     size_t elem_size;               /* LIST: sizeof element struct */
-    size_t max_count;               /* LIST, FLOATS, DATES: capacity of the array */
+    size_t max_count;               /* LIST, FLOATS, DATES: capacity of the array;
+                                       STRING: capacity in bytes, NUL included (0: SIM_CFG_STRLEN) */
     size_t count_offset;            /* LIST, FLOATS, DATES: offsetof the size_t count */
 };
 

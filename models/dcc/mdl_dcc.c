@@ -54,7 +54,7 @@ struct mdl_dcc_outbox {
 } __attribute__((aligned(64)));
 
 enum {
-    DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA,
+    DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA, DS_SLA_SHARE,
     DS_MSG_PER_METER, DS_PEAK, DS_PEAK_TOTAL, DS_FLEET_HUBS, DS_FLEET_METERS, DS_UTIL, DS_MAX_QUEUE,
     DS_RESOLUTION, DS_N
 };
@@ -281,6 +281,9 @@ static int setup_daily(mdl_dcc *d, const char *units, const char *const *svc_lab
         {DS_UNRESOLVED, "unresolved", SIM_H5_F64, D_SR, "1", "requests still open 2 days after the day (overload)"},
         {DS_SLA, "sla_breaches", SIM_H5_F64, D_S, "1",
          "completed requests slower than the service's target (request-level days; NaN on fluid days)"},
+        {DS_SLA_SHARE, "sla_share_within_target", SIM_H5_F64, D_S, "1",
+         "share of the day's completed requests that completed within the service's target (the DCC's "
+         "performance measure; request-level days; NaN on fluid days or with no completion)"},
         {DS_MSG_PER_METER, "messages_per_meter", SIM_H5_F64, D_R, "1/day",
          "attempts of all services per commissioned meter"},
         {DS_PEAK, "peak_minute_load", SIM_H5_F64, D_R, "1/min", "most attempts arriving at the DCC in one minute"},
@@ -590,7 +593,7 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
     *(int32_t *)row[DS_DAY] = (int32_t)day;
     double *rq = row[DS_REQUESTS], *cp = row[DS_COMPLETED], *fl = row[DS_FAILURES];
     double *rt = row[DS_RETRIES], *inf = row[DS_IN_FLIGHT], *un = row[DS_UNRESOLVED];
-    double *sla = row[DS_SLA];
+    double *sla = row[DS_SLA], *share = row[DS_SLA_SHARE];
     double att_r[MDL_N_REGIONS] = {0};
     for (int s = 0; s < S; s++) {
         sla[s] = detail ? 0.0 : NAN;
@@ -607,6 +610,10 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
             if (detail)
                 sla[s] += x->sla_breaches[s][r];
         }
+        double done = 0;
+        for (int r = 0; r < R; r++)
+            done += x->completed[s][r];
+        share[s] = detail && done > 0 ? 1.0 - sla[s] / done : NAN;
     }
     double *mpm = row[DS_MSG_PER_METER], *pk = row[DS_PEAK];
     int64_t *fh = row[DS_FLEET_HUBS], *fm = row[DS_FLEET_METERS];

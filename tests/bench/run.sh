@@ -138,7 +138,33 @@ section_dcc_throughput() {
     echo "fluid (ordinary) day: $(kv ms_per_day "$line") ms (closed form: $(kv closed "$line"))   $cmd"
 }
 
+# ---- an experiment: several small runs at once -------------------------------
+section_experiment() {
+    header "experiment: 8 runs of scenarios/small.cfg, one after another on 1 thread vs smsim run --replications 8 on 2 threads"
+    # Target: the experiment takes at most 0.6x the sequential time (two
+    # runs at a time, one thread each; see README.md, Experiments).
+    local cfg=scenarios/small.cfg bin=$BUILD/smsim n=8
+    if [ ! -x "$bin" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin and $cfg"; return; fi
+    [ "$QUICK" = 1 ] && n=4
+    local dir; dir=$(mktemp -d)
+    local t0 t1 t2 r seq exp
+    t0=$(date +%s.%N)
+    for r in $(seq 0 $((n - 1))); do
+        "$bin" run $cfg --set run.seed=$((20110210 + r)) --threads 1 -q -o "$dir/seq-$r.h5" >/dev/null || { echo "failed: sequential run $r"; rm -rf "$dir"; return; }
+    done
+    t1=$(date +%s.%N)
+    "$bin" run $cfg --replications $n --threads 2 -q -o "$dir/exp.h5" >/dev/null || { echo "failed: experiment"; rm -rf "$dir"; return; }
+    t2=$(date +%s.%N)
+    seq=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+    exp=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')
+    printf 'sequential_1_thread_s=%s   for r in 0..%d: %s run %s --set run.seed=... --threads 1 -q\n' "$seq" $((n - 1)) "$bin" "$cfg"
+    printf 'experiment_2_threads_s=%s   %s run %s --replications %d --threads 2 -q\n' "$exp" "$bin" "$cfg" "$n"
+    echo "ratio experiment/sequential: $(awk -v a="$exp" -v b="$seq" 'BEGIN { printf "%.2f", a / b }') (target <= 0.60)"
+    rm -rf "$dir"
+}
+
 machine
+section_experiment
 section_queue
 section_phold
 section_rollout_only

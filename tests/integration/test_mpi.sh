@@ -125,5 +125,29 @@ else
   ls "$tmp" | grep -q '^int\.h5' && bad "interrupted run left $(ls "$tmp" | grep '^int')" || ok "interrupted run: no output file"
 fi
 
+# An experiment under mpirun: the ranks share the runs round-robin (each
+# run a process of its own), rank 0 writes the manifest; the runs equal the
+# OpenMP build's experiment, and a rerun resumes.
+SC=tests/scenarios/experiment.cfg
+"$SMSIM" run $SC --replications 3 --sweep rollout.visit.no_access_prob=0.1,0.3 --threads 1 -q -o "$tmp/eomp.h5" \
+  >/dev/null 2>"$tmp/eomp.err" || bad "OpenMP experiment: $(cat "$tmp/eomp.err")"
+if mpi 2 "$MPI_SMSIM" run $SC --replications 3 --sweep rollout.visit.no_access_prob=0.1,0.3 -o "$tmp/e2.h5" \
+     >"$tmp/e2.out" 2>"$tmp/e2.err"; then
+  ok "experiment under mpirun -np 2: exit 0"
+else
+  bad "experiment under mpirun -np 2: $(head -c 600 "$tmp/e2.err")"
+fi
+same=1
+for f in "$tmp"/eomp-runs/*.h5; do
+  h5diff --exclude-attribute / "$f" "$tmp/e2-runs/$(basename "$f")" >/dev/null 2>&1 || same=0
+done
+[ $same = 1 ] && [ "$(ls "$tmp"/e2-runs/*.h5 | wc -l)" = 6 ] && ok "-np 2 experiment: 6 runs identical to the OpenMP build's" \
+  || bad "-np 2 experiment runs differ or are missing"
+ranks=$(h5dump -d /design/rank "$tmp/e2.h5" | sed -n 's/.*([0-9],0): *//p' | tr -d ' \n')
+[ "$ranks" = "0,1,0,1,0,1" ] && ok "-np 2 experiment: runs shared round-robin (/design/rank $ranks)" || bad "ranks '$ranks'"
+[ "$(grep -c '^smsim ' "$tmp/e2.out")" = 1 ] && ok "-np 2 experiment: one summary" || bad "summaries: $(cat "$tmp/e2.out")"
+mpi 2 "$MPI_SMSIM" run $SC --replications 3 --sweep rollout.visit.no_access_prob=0.1,0.3 -o "$tmp/e2.h5" >"$tmp/e2b.out" 2>&1
+grep -q "(6 already complete, 0 failed)" "$tmp/e2b.out" && ok "-np 2 experiment resumes (6 complete runs skipped)" || bad "resume: $(cat "$tmp/e2b.out")"
+
 echo "mpi: $passes passed, $fails failed"
 [ "$fails" = 0 ]
