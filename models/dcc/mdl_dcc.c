@@ -33,7 +33,9 @@
 
 #include "mdl_dcc_day.h"
 #include "mdl_dcc_detail.h"
+#include "mdl_dcc_events.h"
 #include "mdl_dcc_fluid.h"
+#include "mdl_dcc_network.h"
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 #include "sim_mpi.h"
@@ -63,11 +65,12 @@ typedef struct dseries {
 enum {
     DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA,
     DS_MSG_PER_METER, DS_PEAK, DS_PEAK_TOTAL, DS_FLEET_HUBS, DS_FLEET_METERS, DS_UTIL, DS_MAX_QUEUE,
-    DS_RESOLUTION, DS_N
+    DS_RESOLUTION, DS_SUPPRESSED, DS_ALERTS_RAISED, DS_WAN_BYTES, DS_WAN_UTIL, DS_WAN_SAT, DS_SAT, DS_SLA_SHARE,
+    DS_N
 };
 enum {
     XS_DAY, XS_ARR, XS_COMP, XS_FAIL, XS_SLA, XS_P50, XS_P95, XS_P99, XS_MAX, XS_ARR_R, XS_COMP_R, XS_FAIL_R,
-    XS_QUEUE, XS_UTIL, XS_HIST, XS_N
+    XS_QUEUE, XS_UTIL, XS_HIST, XS_WAN, XS_N
 };
 
 struct mdl_dcc {
@@ -95,6 +98,8 @@ struct mdl_dcc {
     mdl_dcc_dayres *res;
     mdl_dcc_fluid *fluid;
     mdl_dcc_detail *detail;
+    mdl_dcc_events *events;          /* NULL when the scenario has no dcc.events */
+    mdl_dcc_events_dayres evres;
     mdl_dcc_detailres dres;
     int have_dres;
     mdl_dcc_totals tot;
@@ -279,6 +284,8 @@ static int setup_output(mdl_dcc *d, sim_err *err)
     const size_t S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
     int rc;
     if ((rc = sim_h5_group(h, G, err)) ||
+        (rc = sim_h5_dim_labels(h, G, "rule", MDL_DCC_N_RULES, mdl_dcc_rule_names,
+                                "traffic-management rule (dcc.traffic)", err)) ||
         (rc = sim_h5_attr_str(h, G, "description",
                               "DCC traffic per day: fluid (expected) counts on ordinary days, realised counts on "
                               "request-level days (resolution = 1); see models/README.md (part 4, the DCC)", err)) ||
@@ -333,6 +340,25 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         (rc = ds_make(d, DS_RESOLUTION, G, "resolution", SIM_H5_U8, 1, dd, 1, "1",
                       "0 = fluid (aggregate) day, 1 = request-level day", err)))
         return rc;
+    const char *dru[] = {"day", "rule", "region"};
+    if ((rc = ds_make(d, DS_SUPPRESSED, G, "suppressed", SIM_H5_F64, 3, dru, MDL_DCC_N_RULES * R, "1",
+                      "requests removed by each traffic-management rule (consolidated and throttled power alerts, "
+                      "quarantined event commands)", err)) ||
+        (rc = ds_make(d, DS_ALERTS_RAISED, G, "alerts_raised", SIM_H5_F64, 2, dr, R, "1",
+                      "power outage and restoration alerts the devices raised (before consolidation and "
+                      "throttling)", err)) ||
+        (rc = ds_make(d, DS_WAN_BYTES, G, "wan_bytes", SIM_H5_F64, 2, dr, R, "bytes",
+                      "bytes the region's WAN link carried before 24:00 (requests out, responses back)", err)) ||
+        (rc = ds_make(d, DS_WAN_UTIL, G, "wan_utilisation", SIM_H5_F64, 2, dr, R, "1",
+                      "busy share of the region's WAN link over the day (NaN if unlimited)", err)) ||
+        (rc = ds_make(d, DS_WAN_SAT, G, "wan_saturated_minutes", SIM_H5_F64, 2, dr, R, "min",
+                      "minutes whose end found more than one second of the link's capacity waiting", err)) ||
+        (rc = ds_make(d, DS_SAT, G, "saturated_minutes", SIM_H5_F64, 2, dst, T, "min",
+                      "minutes whose end found requests waiting at the stage (all servers busy)", err)) ||
+        (rc = ds_make(d, DS_SLA_SHARE, G, "sla_share_within_target", SIM_H5_F64, 2, ds_, S, "1",
+                      "share of the day's completed requests within the service's target response time "
+                      "(request-level days; NaN on fluid days or with none completed)", err)))
+        return rc;
 
     if (!d->have_dres)
         return SIM_OK;
@@ -383,6 +409,7 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         {XS_QUEUE, "queue_length", SIM_H5_F32, 2, "1", "requests waiting at the end of the bin"},
         {XS_UTIL, "utilisation", SIM_H5_F32, 2, "1", "busy server time / capacity in the bin"},
         {XS_HIST, "latency_histogram", SIM_H5_I64, 3, "1", "completed requests per latency bin over the day"},
+        {XS_WAN, "wan_bytes", SIM_H5_F64, 1, "bytes", "bytes the region's WAN link sent in the bin"},
     };
     const char *dims[4][3] = {{"detail_day", "minute", "service"}, {"detail_day", "minute", "region"},
                               {"detail_day", "minute", "stage"}, {"detail_day", "service", "latency_bin"}};
@@ -490,6 +517,8 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
             goto fail;
         d->have_dres = 1;
     }
+    if (d->p->n_events && !(d->events = mdl_dcc_events_alloc(d->p, err)))
+        goto fail;
     fleet_initial(d);
     if (h5 && setup_output(d, err))
         goto fail;
@@ -514,6 +543,7 @@ void mdl_dcc_free(mdl_dcc *d)
     free(d->res);
     mdl_dcc_fluid_free(d->fluid);
     mdl_dcc_detail_free(d->detail);
+    mdl_dcc_events_free(d->events);
     if (d->have_dres)
         mdl_dcc_detailres_destroy(&d->dres);
     for (int i = 0; i < DS_N; i++)
@@ -530,8 +560,11 @@ void mdl_dcc_free(mdl_dcc *d)
 static void build_offer(mdl_dcc *d)
 {
     mdl_dcc_offer *o = d->offer;
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
         o->exact[s] = mdl_dcc_services[s].source != MDL_DCC_SRC_RATE;
+        o->req_bytes[s] = d->p->svc[s].size_bytes;
+        o->resp_bytes[s] = d->p->svc[s].response_bytes;
+    }
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
         int src = mdl_dcc_services[s].source;
         for (int r = 0; r < MDL_N_REGIONS; r++) {
@@ -593,6 +626,36 @@ static int flush_rows(mdl_dcc *d, sim_err *err)
     return SIM_OK;
 }
 
+/* The day's traffic rules, WAN links, saturated minutes and SLA shares. */
+static void write_day_events(mdl_dcc *d, int detail)
+{
+    const mdl_dcc_dayres *x = d->res;
+    const int R = MDL_N_REGIONS;
+    double *su = row(&d->ds[DS_SUPPRESSED]), *ar = row(&d->ds[DS_ALERTS_RAISED]);
+    double *wb = row(&d->ds[DS_WAN_BYTES]), *wu = row(&d->ds[DS_WAN_UTIL]), *ws = row(&d->ds[DS_WAN_SAT]);
+    double *sat = row(&d->ds[DS_SAT]), *sh = row(&d->ds[DS_SLA_SHARE]);
+    for (int k = 0; k < MDL_DCC_N_RULES; k++)
+        for (int r = 0; r < R; r++)
+            su[k * R + r] = d->evres.suppressed[k][r];
+    for (int r = 0; r < R; r++) {
+        double cap = d->p->csp[r].wan_bytes_per_s;
+        ar[r] = d->evres.alerts_raised[r];
+        wb[r] = x->wan_bytes[r];
+        wu[r] = cap > 0 ? x->wan_busy_s[r] / 86400.0 : NAN;
+        ws[r] = cap > 0 ? (double)mdl_dcc_saturated_minutes(x->wan_backlog[r], cap) : 0.0;
+    }
+    for (int t = 0; t < MDL_DCC_N_STAGES; t++)
+        sat[t] = (double)mdl_dcc_saturated_minutes(x->queue[t], 0.5);
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
+        double c = 0, b = 0;
+        for (int r = 0; r < R; r++) {
+            c += x->completed[s][r];
+            b += x->sla_breaches[s][r];
+        }
+        sh[s] = detail && c > 0 ? 1.0 - b / c : NAN;
+    }
+}
+
 static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
 {
     const mdl_dcc_dayres *x = d->res;
@@ -634,11 +697,27 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
         mq[t] = x->max_queue[t];
     }
     *(uint8_t *)row(&d->ds[DS_RESOLUTION]) = (uint8_t)detail;
+    write_day_events(d, detail);
     for (int i = 0; i < DS_N; i++)
         d->ds[i].n++;
     if (d->ds[0].n == ROWS_BUFFERED)
         return flush_rows(d, err);
     return SIM_OK;
+}
+
+/* The WAN links' bytes per output bin. */
+static int write_detail_wan(mdl_dcc *d, sim_err *err)
+{
+    size_t nb = d->dres.n_bins, bm = (size_t)d->dres.bin_minutes;
+    double *w = calloc(nb * MDL_N_REGIONS, sizeof *w);
+    if (!w)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        for (int m = 0; m < MDL_DCC_MINUTES; m++)
+            w[(size_t)m / bm * MDL_N_REGIONS + (size_t)r] += d->res->wan_minute_bytes[r][m];
+    int rc = sim_h5_series_append(d->xs[XS_WAN], 1, w, err);
+    free(w);
+    return rc;
 }
 
 static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
@@ -684,7 +763,8 @@ static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
         (rc = sim_h5_series_append(d->xs[XS_FAIL_R], 1, x->failures_r, err)) ||
         (rc = sim_h5_series_append(d->xs[XS_QUEUE], 1, x->queue, err)) ||
         (rc = sim_h5_series_append(d->xs[XS_UTIL], 1, x->utilisation, err)) ||
-        (rc = sim_h5_series_append(d->xs[XS_HIST], 1, hist, err))) {
+        (rc = sim_h5_series_append(d->xs[XS_HIST], 1, hist, err)) ||
+        (rc = write_detail_wan(d, err))) {
         /* fall through to free */
     }
     free(pct);
@@ -822,6 +902,16 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
     build_offer(d);
     if (d->inst_oom)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory for the day's install messages");
+    if (d->events) {
+        mdl_dcc_fleet_view fv = {.daily = d->sched[0]};
+        memcpy(fv.hubs, d->hubs, sizeof fv.hubs);
+        memcpy(fv.meters, d->meters, sizeof fv.meters);
+        int rc = mdl_dcc_events_day(d->events, d->start_day + day, &fv, d->offer, &d->evres, err);
+        if (rc)
+            return rc;
+        if (d->evres.schedule_touched)
+            d->sched_dirty = 1;   /* tomorrow's daily-read lanes are rebuilt from the fleet */
+    }
     int detail = d->detail && is_detail_day(d, day);
     if (detail) {
         int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres,
@@ -834,6 +924,7 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
                 d->tot.detail_requests += (uint64_t)d->res->requests[s][r];
     } else {
         mdl_dcc_fluid_day(d->fluid, d->offer, d->res);
+        mdl_dcc_network_fluid(d->p, d->offer, d->res);
     }
     double req = 0, fail = 0;
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++)

@@ -400,6 +400,8 @@ typedef struct region {
     rres rr;
     mdl_dcc_detailres part;             /* its share of the per-bin output */
     int oom;
+    double link_free_us;                /* its WAN link is busy until then */
+    mdl_dcc_stage_stats link_st;        /* attempts through the link, waits */
     /* written by the DSP's task, read by the region's next one */
     _Alignas(64) dvec dep[2];           /* DSP departures of the slot's starts, in start order */
     dvec done[2];                       /* DSP-only requests completed at the DSP in the slot */
@@ -421,6 +423,9 @@ struct mdl_dcc_detail {
     uint32_t loss_u32[R_][2], fail_u32[R_][2];   /* thresholds on a 32-bit word: [first attempt, retries] */
     int64_t target_us[S_];
     uint8_t tier[S_];
+    double link_us_per_byte[R_];        /* the regions' WAN links; 0 = unlimited */
+    int link_exp[R_];                   /* message sizes exponential about their mean */
+    double req_b[S_], resp_b[S_];       /* the day's message sizes (from the offer) */
     size_t par_min;                     /* requests in a step worth forking its tasks for */
     int max_threads;                    /* team size cap; 0: the CPUs this process may use */
     /* per day */
@@ -549,6 +554,10 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
             x->fail_u32[r][a] = prob_u32(mdl_dcc_fail_p(p, r, a));
         }
     }
+    for (int r = 0; r < R_; r++) {
+        x->link_us_per_byte[r] = p->csp[r].wan_bytes_per_s > 0 ? 1e6 / p->csp[r].wan_bytes_per_s : 0.0;
+        x->link_exp[r] = p->csp[r].wan_size_distribution == MDL_DCC_DIST_EXPONENTIAL;
+    }
     for (int s = 0; s < S_; s++) {
         x->target_us[s] = (int64_t)(p->svc[s].target_s * 1e6);
         x->tier[s] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
@@ -569,6 +578,11 @@ void mdl_dcc_detail_set_max_threads(mdl_dcc_detail *x, int n_threads)
 void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage_i, mdl_dcc_stage_stats *out)
 {
     *out = stage_i == 0 ? x->dsp.st : x->reg[stage_i - 1]->csp.st;
+}
+
+void mdl_dcc_detail_link_stats(const mdl_dcc_detail *x, int region_i, mdl_dcc_stage_stats *out)
+{
+    *out = x->reg[region_i]->link_st;
 }
 
 /* ---- future heap (retries, notices) of a region ------------------------------------ */
@@ -657,6 +671,34 @@ static void complete(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t
     }
 }
 
+/* An attempt that left CSP g->r at time d crosses the region's WAN link
+ * with `bytes`: a single FIFO server (in the order attempts started at the
+ * CSP) sending wan_bytes_per_s.  Its bytes count in the minute they start
+ * to go.  Returns when the last byte has gone. */
+static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, double bytes)
+{
+    int r = g->r;
+    double per = x->link_us_per_byte[r], s = (double)d;
+    if (d < DAY_US) {
+        x->res->wan_minute_bytes[r][d / SIM_US_PER_MIN] += bytes;
+        x->res->wan_bytes[r] += bytes;
+    }
+    if (per <= 0 || bytes <= 0)
+        return d;
+    double tx = bytes * per;
+    if (x->link_exp[r])
+        tx *= zig_exp(&x->z, &g->out_rng);
+    if (g->link_free_us > s)
+        s = g->link_free_us;
+    g->link_free_us = s + tx;
+    g->link_st.started++;
+    g->link_st.waited += s > (double)d;
+    g->link_st.wait_sum_s += (s - (double)d) * 1e-6;
+    if (s < (double)DAY_US)
+        x->res->wan_busy_s[r] += (fmin(s + tx, (double)DAY_US) - s) * 1e-6;
+    return (int64_t)ceil(s + tx);
+}
+
 /* An attempt left CSP g->r at time d: settle it. */
 static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t d)
 {
@@ -666,7 +708,7 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
         uint32_t u = rb_u32(b);
         int retry = rq->attempt > 0;
         if (u < x->fail_u32[r][retry]) {
-            int64_t detect = d + x->timeout_us;
+            int64_t detect = link_pass(x, g, d, x->req_b[s]) + x->timeout_us;
             if (rq->attempt + 1 < x->K) {
                 dreq n = *rq;
                 n.t = detect + x->backoff_us[rq->attempt];
@@ -689,6 +731,7 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
             return;
         }
     }
+    d = link_pass(x, g, d, x->req_b[s] + x->resp_b[s]);
     int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * zig_exp(&x->z, b)) + x->device_us;
     complete(x, g, rq, done);
 }
@@ -849,6 +892,9 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     long m = h / SLOTS_PER_MIN;
     if (h % SLOTS_PER_MIN == SLOTS_PER_MIN - 1 && m < MDL_DCC_MINUTES) {
         const int i = 1 + g->r;
+        double per = x->link_us_per_byte[g->r], lb = g->link_free_us - (double)wn.T1;
+        if (m < MDL_DCC_MINUTES && per > 0 && lb > 0)
+            x->res->wan_backlog[g->r][m] = lb / per;
         double q = (double)stage_waiting(&g->csp);
         x->res->queue[i][m] = q;
         if (q > x->res->max_queue[i])
@@ -1235,6 +1281,8 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
     x->inv_bin_us = 1.0 / (double)x->bin_us;
     x->oom = 0;
     memset(x->minute_in, 0, sizeof x->minute_in);
+    memcpy(x->req_b, offer->req_bytes, sizeof x->req_b);
+    memcpy(x->resp_b, offer->resp_bytes, sizeof x->resp_b);
     if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
                         (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
@@ -1258,6 +1306,8 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             g->in[k].n = g->dep[k].n = g->done[k].n = 0;
         g->fresh2.n = g->future.n = g->carry.n = g->csp_in.n = 0;
         g->seq = 0;
+        g->link_free_us = 0;
+        memset(&g->link_st, 0, sizeof g->link_st);
         memset(&g->rr, 0, sizeof g->rr);
         mdl_dcc_detailres_clear(&g->part);
         g->oom = 0;
