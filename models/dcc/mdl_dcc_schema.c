@@ -342,7 +342,7 @@ static int event_check(void *obj, const sim_cfg_where *where, sim_err *err)
         if (e->rate_per_day <= 0)
             return sim_cfg_fail(err, where, "rate_per_day", "is 0; allowed: > 0 devices a day for a firmware "
                                 "campaign");
-        if (e->activation_date < e->date)
+        if (e->power_cut_share > 0 && e->activation_date < e->date)
             return sim_cfg_fail(err, where, "activation_date", "is before the campaign's date; allowed: on or after "
                                 "it");
     }
@@ -389,7 +389,7 @@ static const sim_cfg_key event_keys[] = {
     EK("rate_per_day", SIM_CFG_FLOAT, rate_per_day, 0, 1e9, "0", "1/day",
        "firmware: devices sent the image per day, all regions"),
     EK("activation_date", SIM_CFG_DATE, activation_date, -1e6, 1e6, "\"1970-01-01\"", NULL,
-       "firmware: the day the devices activate the image (in the batch windows)"),
+       "firmware: the day the devices activate the image (in the batch windows); needed with power_cut_share > 0"),
     EK("power_cut_share", SIM_CFG_FLOAT, power_cut_share, 0, 1, "0", "fraction",
        "firmware: share of the devices whose activation cuts the hub's power for duration_min (spurious "
        "outage and restoration alerts)"),
