@@ -963,9 +963,48 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
     return SIM_OK;
 }
 
+/* /dcc/event: one row per dated event — its type and date, and the
+ * premises or devices it reached (0 if its first day was never run). */
+static int write_events(mdl_dcc *d, sim_err *err)
+{
+    size_t n = d->p->n_events;
+    char names[MDL_DCC_MAX_EVENTS][48];
+    const char *lab[MDL_DCC_MAX_EVENTS];
+    double dev[MDL_DCC_MAX_EVENTS], day[MDL_DCC_MAX_EVENTS];
+    for (size_t i = 0; i < n; i++) {
+        const mdl_dcc_event *e = &d->p->events[i];
+        char date[16];
+        sim_format_date(e->date, date);
+        snprintf(names[i], sizeof names[i], "%s %s", mdl_dcc_event_type_names[e->type], date);
+        lab[i] = names[i];
+        dev[i] = mdl_dcc_events_population(d->events, i);
+        day[i] = (double)(e->date - d->start_day);
+    }
+    const char *de[] = {"event"};
+    char units[64], start[16];
+    sim_format_date(d->start_day, start);
+    snprintf(units, sizeof units, "days since %s", start);
+    int rc;
+    if ((rc = sim_h5_dim_labels(d->h5, "/dcc", "event", n, lab, "dated event (dcc.events), type and first day",
+                                err)) ||
+        (rc = sim_h5_write_array(d->h5, "/dcc", "event_devices", SIM_H5_F64, 1, de, dev, "1",
+                                 "premises (outage), meters (price change), devices (firmware) or daily-read meters "
+                                 "(settlement share, all regions) the event reached, from the fleet on its first "
+                                 "day", err)) ||
+        (rc = sim_h5_write_array(d->h5, "/dcc", "event_day", SIM_H5_F64, 1, de, day, units,
+                                 "the event's first day", err)))
+        return rc;
+    return SIM_OK;
+}
+
 int mdl_dcc_finish(mdl_dcc *d, sim_err *err)
 {
-    return d->h5 ? flush_rows(d, err) : SIM_OK;
+    if (!d->h5)
+        return SIM_OK;
+    int rc = flush_rows(d, err);
+    if (!rc && d->events)
+        rc = write_events(d, err);
+    return rc;
 }
 
 void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out)

@@ -190,7 +190,11 @@ static int event_start(mdl_dcc_events *x, size_t i, const mdl_dcc_fleet_view *f)
     st->started = 1;
     double P = 0;
     for (int r = 0; r < R_; r++) {
-        double base = e->type == MDL_DCC_EV_PRICE_CHANGE ? (double)f->meters[r]
+        double daily = 0;
+        for (int m = 0; m < MIN_PER_DAY && e->type == MDL_DCC_EV_SETTLEMENT; m++)
+            daily += f->daily[r][m];
+        double base = e->type == MDL_DCC_EV_SETTLEMENT      ? daily
+                      : e->type == MDL_DCC_EV_PRICE_CHANGE ? (double)f->meters[r]
                       : e->type == MDL_DCC_EV_FIRMWARE && e->family == MDL_DCC_FAM_GAS
                           ? (double)(f->meters[r] - f->hubs[r])
                           : (double)f->hubs[r];
