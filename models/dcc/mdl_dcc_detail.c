@@ -680,8 +680,11 @@ static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, d
     int r = g->r;
     double per = x->link_us_per_byte[r], s = (double)d;
     if (d < DAY_US) {
-        x->res->wan_minute_bytes[r][d / SIM_US_PER_MIN] += bytes;
-        x->res->wan_bytes[r] += bytes;
+        /* d's minute by a multiply, corrected at the edges (an integer divide per request cost ~3 %) */
+        int m = (int)((double)d * (1.0 / (double)SIM_US_PER_MIN));
+        m += (int64_t)(m + 1) * SIM_US_PER_MIN <= d;
+        m -= (int64_t)m * SIM_US_PER_MIN > d;
+        x->res->wan_minute_bytes[r][m] += bytes;
     }
     if (per <= 0 || bytes <= 0)
         return d;
@@ -1409,6 +1412,8 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             res->unresolved[s][r] = rr->unresolved[s];
         }
         res->busy_s[1 + r] = rr->busy_s;
+        for (int m = 0; m < MDL_DCC_MINUTES; m++)
+            res->wan_bytes[r] += res->wan_minute_bytes[r][m];
         mdl_dcc_detailres_add(dres, &g->part, 1 + r);
     }
     /* Utilisation: busy server-time over capacity in each bin. */
