@@ -401,6 +401,7 @@ typedef struct region {
     mdl_dcc_detailres part;             /* its share of the per-bin output */
     int oom;
     double link_free_us;                /* its WAN link is busy until then */
+    double link_bytes, link_busy_us;    /* the current CSP slot's bytes and link time (filed by region_csp) */
     mdl_dcc_stage_stats link_st;        /* attempts through the link, waits */
     /* written by the DSP's task, read by the region's next one */
     _Alignas(64) dvec dep[2];           /* DSP departures of the slot's starts, in start order */
@@ -673,33 +674,26 @@ static void complete(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t
 
 /* An attempt that left CSP g->r at time d crosses the region's WAN link
  * with `bytes`: a single FIFO server (in the order attempts started at the
- * CSP) sending wan_bytes_per_s.  Its bytes count in the minute they start
- * to go.  Returns when the last byte has gone. */
+ * CSP) sending wan_bytes_per_s.  Its bytes and link time count in the
+ * slot (so the minute) the attempt started its CSP service, filed by
+ * region_csp at the slot's end.  Returns when the last byte has gone. */
 static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, double bytes)
 {
     int r = g->r;
-    double per = x->link_us_per_byte[r], s = (double)d;
-    if (d < DAY_US) {
-        /* d's minute by a multiply, corrected at the edges (an integer divide per request cost ~3 %) */
-        int m = (int)((double)d * (1.0 / (double)SIM_US_PER_MIN));
-        m += (int64_t)(m + 1) * SIM_US_PER_MIN <= d;
-        m -= (int64_t)m * SIM_US_PER_MIN > d;
-        x->res->wan_minute_bytes[r][m] += bytes;
-    }
-    if (per <= 0 || bytes <= 0)
+    g->link_bytes += bytes;
+    double per = x->link_us_per_byte[r];
+    if (per <= 0)
         return d;
-    double tx = bytes * per;
+    double tx = bytes * per, s = (double)d, f = g->link_free_us;
     if (x->link_exp[r])
         tx *= zig_exp(&x->z, &g->out_rng);
-    if (g->link_free_us > s)
-        s = g->link_free_us;
-    g->link_free_us = s + tx;
+    double st = f > s ? f : s;
+    g->link_free_us = st + tx;
+    g->link_busy_us += tx;
     g->link_st.started++;
-    g->link_st.waited += s > (double)d;
-    g->link_st.wait_sum_s += (s - (double)d) * 1e-6;
-    if (s < (double)DAY_US)
-        x->res->wan_busy_s[r] += (fmin(s + tx, (double)DAY_US) - s) * 1e-6;
-    return (int64_t)ceil(s + tx);
+    g->link_st.waited += f > s;
+    g->link_st.wait_sum_s += (st - s) * 1e-6;
+    return (int64_t)ceil(st + tx);
 }
 
 /* An attempt left CSP g->r at time d: settle it. */
@@ -888,6 +882,12 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
             g->oom = 1;
     drain(x, &wn, &g->csp, g, wn.T1, 1);
     c->n = 0;
+    long mm = h / SLOTS_PER_MIN;
+    if (mm < MDL_DCC_MINUTES) {   /* the slot's link bytes and time, under its minute (before 24:00 only) */
+        x->res->wan_minute_bytes[g->r][mm] += g->link_bytes;
+        x->res->wan_busy_s[g->r] += g->link_busy_us * 1e-6;
+    }
+    g->link_bytes = g->link_busy_us = 0;
     dvec *dn = &g->done[wn.par];
     for (size_t i = 0; i < dn->n; i++)
         complete(x, g, &dn->v[i], dn->v[i].t);
@@ -1310,6 +1310,7 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         g->fresh2.n = g->future.n = g->carry.n = g->csp_in.n = 0;
         g->seq = 0;
         g->link_free_us = 0;
+        g->link_bytes = g->link_busy_us = 0;
         memset(&g->link_st, 0, sizeof g->link_st);
         memset(&g->rr, 0, sizeof g->rr);
         mdl_dcc_detailres_clear(&g->part);
