@@ -63,5 +63,30 @@ print("all event checks passed")
 PYEOF
 then ok "$(tail -1 "$tmp/py")"; else bad "event checks: $(tail -8 "$tmp/py")"; fi
 
+# Install traffic at the hours people work: small.cfg with a detail day every
+# half year; the back office's pre-notifications (and the remote and
+# migration commissionings) fall in the suppliers' working day (08:00-17:00
+# by default), spread over its 36 quarter hours, not all in one (before:
+# every pre-notification at 09:00-09:15, 30 % of commissionings at 02:00).
+"$SMSIM" run scenarios/small.cfg --set dcc.detail.every_n_days=183 --set dcc.detail.bin_minutes=15 \
+    --threads 2 -o "$tmp/small.h5" --quiet >/dev/null 2>&1
+if "$PY" - "$tmp/small.h5" >"$tmp/py" 2>&1 <<'PYEOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+lab = [x.decode() if isinstance(x, bytes) else x for x in f["dcc/service"][:]]
+a = f["dcc/detail/arrivals"][...]
+x = a[:, :, lab.index("1.5 install pre-notification")].sum(0)
+n = x.sum()
+assert n >= 30, n
+q = np.nonzero(x)[0]
+assert q.min() >= 8 * 4 and q.max() < 17 * 4, q / 4          # within 08:00-17:00
+# uniform over 36 quarter hours: a quarter's share is ~Binomial(n, 1/36) / n; 0.3 is far above it
+assert x.max() / n < 0.3, x.max() / n
+c = a[:, :, lab.index("3.6/3.8 commission")].sum(0)
+assert c[8:9].sum() <= 0.05 * c.sum(), c[8:9].sum() / c.sum()   # 02:00-02:15
+print(f"{n} pre-notifications over {len(q)} quarter hours, busiest {x.max() / n:.0%}")
+PYEOF
+then ok "install messages in working hours: $(tail -1 "$tmp/py")"; else bad "install message times: $(tail -5 "$tmp/py")"; fi
+
 echo "dcc events: $passes passed, $fails failed"
 [ "$fails" = 0 ]
