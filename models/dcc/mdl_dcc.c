@@ -63,10 +63,9 @@ typedef struct dseries {
 } dseries;
 
 enum {
-    DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA,
+    DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA, DS_SLA_SHARE,
     DS_MSG_PER_METER, DS_PEAK, DS_PEAK_TOTAL, DS_FLEET_HUBS, DS_FLEET_METERS, DS_UTIL, DS_MAX_QUEUE,
-    DS_RESOLUTION, DS_SUPPRESSED, DS_ALERTS_RAISED, DS_WAN_BYTES, DS_WAN_UTIL, DS_WAN_SAT, DS_SAT, DS_SLA_SHARE,
-    DS_N
+    DS_RESOLUTION, DS_SUPPRESSED, DS_ALERTS_RAISED, DS_WAN_BYTES, DS_WAN_UTIL, DS_WAN_SAT, DS_SAT, DS_N
 };
 enum {
     XS_DAY, XS_ARR, XS_COMP, XS_FAIL, XS_SLA, XS_P50, XS_P95, XS_P99, XS_MAX, XS_ARR_R, XS_COMP_R, XS_FAIL_R,
@@ -323,6 +322,10 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         (rc = ds_make(d, DS_SLA, G, "sla_breaches", SIM_H5_F64, 2, ds_, S, "1",
                       "completed requests slower than the service's target (request-level days; NaN on "
                       "fluid days)", err)) ||
+        (rc = ds_make(d, DS_SLA_SHARE, G, "sla_share_within_target", SIM_H5_F64, 2, ds_, S, "1",
+                      "share of the day's completed requests that completed within the service's "
+                      "target (the DCC's performance measure; request-level days; NaN on fluid days "
+                      "or with no completion)", err)) ||
         (rc = ds_make(d, DS_MSG_PER_METER, G, "messages_per_meter", SIM_H5_F64, 2, dr, R, "1/day",
                       "attempts of all services per commissioned meter", err)) ||
         (rc = ds_make(d, DS_PEAK, G, "peak_minute_load", SIM_H5_F64, 2, dr, R, "1/min",
@@ -354,10 +357,7 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         (rc = ds_make(d, DS_WAN_SAT, G, "wan_saturated_minutes", SIM_H5_F64, 2, dr, R, "min",
                       "minutes whose end found more than one second of the link's capacity waiting", err)) ||
         (rc = ds_make(d, DS_SAT, G, "saturated_minutes", SIM_H5_F64, 2, dst, T, "min",
-                      "minutes whose end found requests waiting at the stage (all servers busy)", err)) ||
-        (rc = ds_make(d, DS_SLA_SHARE, G, "sla_share_within_target", SIM_H5_F64, 2, ds_, S, "1",
-                      "share of the day's completed requests within the service's target response time "
-                      "(request-level days; NaN on fluid days or with none completed)", err)))
+                      "minutes whose end found requests waiting at the stage (all servers busy)", err)))
         return rc;
 
     if (!d->have_dres)
@@ -626,14 +626,14 @@ static int flush_rows(mdl_dcc *d, sim_err *err)
     return SIM_OK;
 }
 
-/* The day's traffic rules, WAN links, saturated minutes and SLA shares. */
-static void write_day_events(mdl_dcc *d, int detail)
+/* The day's traffic rules, WAN links and saturated minutes. */
+static void write_day_events(mdl_dcc *d)
 {
     const mdl_dcc_dayres *x = d->res;
     const int R = MDL_N_REGIONS;
     double *su = row(&d->ds[DS_SUPPRESSED]), *ar = row(&d->ds[DS_ALERTS_RAISED]);
     double *wb = row(&d->ds[DS_WAN_BYTES]), *wu = row(&d->ds[DS_WAN_UTIL]), *ws = row(&d->ds[DS_WAN_SAT]);
-    double *sat = row(&d->ds[DS_SAT]), *sh = row(&d->ds[DS_SLA_SHARE]);
+    double *sat = row(&d->ds[DS_SAT]);
     for (int k = 0; k < MDL_DCC_N_RULES; k++)
         for (int r = 0; r < R; r++)
             su[k * R + r] = d->evres.suppressed[k][r];
@@ -646,14 +646,6 @@ static void write_day_events(mdl_dcc *d, int detail)
     }
     for (int t = 0; t < MDL_DCC_N_STAGES; t++)
         sat[t] = (double)mdl_dcc_saturated_minutes(x->queue[t], 0.5);
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
-        double c = 0, b = 0;
-        for (int r = 0; r < R; r++) {
-            c += x->completed[s][r];
-            b += x->sla_breaches[s][r];
-        }
-        sh[s] = detail && c > 0 ? 1.0 - b / c : NAN;
-    }
 }
 
 static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
@@ -663,7 +655,7 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
     *(int32_t *)row(&d->ds[DS_DAY]) = (int32_t)day;
     double *rq = row(&d->ds[DS_REQUESTS]), *cp = row(&d->ds[DS_COMPLETED]), *fl = row(&d->ds[DS_FAILURES]);
     double *rt = row(&d->ds[DS_RETRIES]), *inf = row(&d->ds[DS_IN_FLIGHT]), *un = row(&d->ds[DS_UNRESOLVED]);
-    double *sla = row(&d->ds[DS_SLA]);
+    double *sla = row(&d->ds[DS_SLA]), *share = row(&d->ds[DS_SLA_SHARE]);
     double att_r[MDL_N_REGIONS] = {0};
     for (int s = 0; s < S; s++) {
         sla[s] = detail ? 0.0 : NAN;
@@ -680,6 +672,10 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
             if (detail)
                 sla[s] += x->sla_breaches[s][r];
         }
+        double done = 0;
+        for (int r = 0; r < R; r++)
+            done += x->completed[s][r];
+        share[s] = detail && done > 0 ? 1.0 - sla[s] / done : NAN;
     }
     double *mpm = row(&d->ds[DS_MSG_PER_METER]), *pk = row(&d->ds[DS_PEAK]);
     int64_t *fh = row(&d->ds[DS_FLEET_HUBS]), *fm = row(&d->ds[DS_FLEET_METERS]);
@@ -697,7 +693,7 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
         mq[t] = x->max_queue[t];
     }
     *(uint8_t *)row(&d->ds[DS_RESOLUTION]) = (uint8_t)detail;
-    write_day_events(d, detail);
+    write_day_events(d);
     for (int i = 0; i < DS_N; i++)
         d->ds[i].n++;
     if (d->ds[0].n == ROWS_BUFFERED)
