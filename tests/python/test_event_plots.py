@@ -63,6 +63,7 @@ def test_capacity_rows_and_report(storm, tmp_path):
     p = subprocess.run([sys.executable, "-m", "analysis.report", str(storm.path), "-o", str(out)], cwd=REPO,
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    html = (out / "index.html").read_text()
-    assert "Worst days" in html and 'src="event_storm.png"' in html
+    assert "events.html" in (out / "index.html").read_text()    # the worst-day page is linked
+    html = (out / "events.html").read_text()
+    assert "Worst days" in html and "Per service and request-level day" in html and 'src="event_storm.png"' in html
     assert "Firmware campaign" in html and "no firmware event" in html   # no campaign in the storm: noted
