@@ -1,7 +1,7 @@
 # smsim — build, test, run, bench.
 #
 #   make            optimised build/smsim (OpenMP on)
-#   make debug      build-debug/smsim with ASan + UBSan
+#   make debug      build-debug/smsim with ASan + UBSan and SIM_DEBUG invariant checks (SIM_ASSERT)
 #   make MPI=1      build with mpicc (distributed runs)
 #   make run        install what is missing, build, run scenarios/default.cfg, write the report
 #   make test       install what is missing, build, run every test (C, integration, Python)
@@ -137,7 +137,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBS_A)
 DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-dev hdf5-tools \
             python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-pandas \
             python3-h5netcdf python3-netcdf4 python3-pytest python3-nbclient python3-nbformat \
-            python3-ipykernel python3-setuptools python3-pip libopenmpi-dev openmpi-bin help2man
+            python3-ipykernel python3-scipy python3-setuptools python3-pip libopenmpi-dev openmpi-bin help2man
 # (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh)
 
 deps:

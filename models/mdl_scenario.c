@@ -57,8 +57,8 @@ static const sim_cfg_key run_keys[] = {
             "results do not depend on the thread or rank count."},
     {.name = "queue_capacity", .kind = SIM_CFG_INT, .offset = offsetof(mdl_run_params, queue_capacity),
      .min = 16, .max = 100000000, .def = "4096", .unit = "events",
-     .doc = "Initial pending-event capacity of each shard's queue; raise it if a run reports the "
-            "pool ran dry."},
+     .doc = "Initial pending-event capacity of each shard's queue; the queue grows as needed, so "
+            "this only saves the first regrowths."},
 };
 
 static const sim_cfg_schema run_schema = {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_vec.h"
+
 typedef struct calq_slab {
     struct calq_slab *next;
     size_t n_chunks;
@@ -22,12 +24,10 @@ typedef struct calq_slab {
 
 static int grow_buckets(sim_calq *q, size_t min_cap, sim_err *err)
 {
-    size_t cap = q->bcap ? q->bcap : 16;
-    while (cap < min_cap)
-        cap *= 2;
-    sim_calq_chunk **b = realloc(q->bucket, cap * sizeof *b);
+    size_t cap = q->bcap;
+    sim_calq_chunk **b = sim_vec_grow(q->bucket, &cap, min_cap, sizeof *b, 16);
     if (!b)
-        return SIM_FAIL(err, SIM_ERUNTIME, "event queue: out of memory for %zu calendar buckets", cap);
+        return SIM_FAIL(err, SIM_ERUNTIME, "event queue: out of memory for %zu calendar buckets", min_cap);
     memset(b + q->bcap, 0, (cap - q->bcap) * sizeof *b);
     q->bucket = b;
     q->bcap = cap;
@@ -197,6 +197,10 @@ void sim_calq_refill_(sim_calq *q)
             }
             sim_heap4_heapify(&q->near);
             q->near_last = b + 1 == q->nb ? q->wheel_last : bucket_last(q, b + 1);
+#ifdef SIM_DEBUG
+            for (size_t i = 0; i < q->near.n; i++)   /* the bucket's events are within its bounds */
+                SIM_ASSERT(q->near.a[i].time <= q->near_last);
+#endif
             return;
         }
         if (q->far_n == 0) {

@@ -104,6 +104,7 @@ static inline void sim_calq_place_(sim_calq *q, const sim_event *ev)
         sim_heap4_push_nogrow(&q->near, ev);
     } else if (t <= q->wheel_last) {
         size_t b = (size_t)(((uint64_t)t - (uint64_t)q->base) >> q->shift);
+        SIM_ASSERT(b < q->nb && b >= q->next);   /* a bucket not yet moved to near */
         sim_calq_list_add_(q, &q->bucket[b], ev);
     } else {
         if (q->far_n == 0 || t < q->far_min)
@@ -140,6 +141,7 @@ static inline int sim_calq_pop(sim_calq *q, sim_event *out)
 {
     if (!sim_heap4_pop(&q->near, out))
         return 0;
+    SIM_ASSERT(out->time <= q->near_last);   /* every later tier holds later times */
     q->n--;
     if (q->near.n == 0 && q->n > 0)
         sim_calq_refill_(q);

@@ -905,6 +905,169 @@ static config_setting_t *materialize(config_setting_t *grp, const sim_cfg_key *k
     return m;
 }
 
+/* An override's value: libconfig text, else (a bare word such as north or
+ * 2021-04-01) a string.  *value points into vc, which the caller
+ * destroys.  `path` (p0, plen) is for the message. */
+static int override_value(const char *v, config_t *vc, const config_setting_t **value, const char *p0, size_t plen,
+                          sim_err *err)
+{
+    const cfg_origin set = {CFG_SET, 0};
+    while (isspace((unsigned char)*v))
+        v++;
+    size_t vlen = strlen(v);
+    while (vlen && isspace((unsigned char)v[vlen - 1]))
+        vlen--;
+    char *vtext = malloc(vlen + 16);
+    if (!vtext)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    snprintf(vtext, vlen + 16, "v = %.*s;", (int)vlen, v);
+    char lit[40];
+    if (config_read_string(vc, vtext) && config_setting_length(config_root_setting(vc)) == 1) {
+        *value = config_lookup(vc, "v");
+        if (find_wrapping_int(vtext, lit, sizeof lit)) {
+            free(vtext);
+            char path[CFG_PATH_MAX];
+            snprintf(path, sizeof path, "%.*s", (int)plen, p0);
+            return cfg_fail_at(err, set, path, "integer %s does not fit 32 bits; write it as %sL",
+                               lit, lit);
+        }
+        free(vtext);
+        return SIM_OK;
+    }
+    free(vtext);
+    config_destroy(vc);
+    config_init(vc);
+    config_setting_t *st = config_setting_add(config_root_setting(vc), "v", CONFIG_TYPE_STRING);
+    char *word = strndup(v, vlen);
+    if (!st || !word || !config_setting_set_string(st, word)) {
+        free(word);
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    }
+    free(word);
+    *value = st;
+    return SIM_OK;
+}
+
+/* Where an override's path has got to: the tree node, its schema, and
+ * (inside a list) the list's key. */
+typedef struct ov_walk {
+    config_setting_t *cur;
+    const sim_cfg_schema *s;
+    const sim_cfg_key *list_key;   /* non-NULL: cur is that key's list */
+    cfg_origin o;
+    const config_setting_t *value;
+    char path[CFG_PATH_MAX];
+} ov_walk;
+
+/* A key token in a group: the last one takes the value; any other steps
+ * into its group or list (made if the file has none). */
+static int override_key(ov_walk *w, const cfg_token *tok, int last, sim_err *err)
+{
+    const cfg_origin set = {CFG_SET, 0};
+    if (tok->index >= 0) {
+        path_push(w->path, NULL, tok->index);
+        return cfg_fail_at(err, set, w->path, "an index [N] follows a list key, and %s is a group",
+                           w->path[0] ? w->path : "the top level");
+    }
+    const sim_cfg_key *k = find_key(w->s, tok->name);
+    path_push(w->path, tok->name, -1);
+    if (!k) {
+        const char *near = closest_key(tok->name, w->s);
+        char keys[700];
+        key_list(w->s, keys, sizeof keys);
+        if (near)
+            return cfg_fail_at(err, set, w->path, "unknown key (did you mean \"%s\"?)", near);
+        return cfg_fail_at(err, set, w->path, "unknown key; allowed: %s", keys);
+    }
+    config_setting_t *m = config_setting_get_member(w->cur, k->name);
+    if (last) {
+        if (m && config_setting_remove(w->cur, k->name) != CONFIG_TRUE)
+            return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot replace the value", w->path);
+        config_setting_t *d = copy_setting(w->cur, k->name, w->value);
+        if (!d)
+            return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot store the value", w->path);
+        config_setting_set_hook(d, (void *)&cfg_set_mark);
+        return SIM_OK;
+    }
+    if (k->kind != SIM_CFG_GROUP && k->kind != SIM_CFG_LIST)
+        return cfg_fail_at(err, set, w->path, "is a single %s value%s; there are no keys below it",
+                           kind_name(k->kind),
+                           k->kind == SIM_CFG_FLOATS || k->kind == SIM_CFG_DATES
+                               ? " (set the whole array: key=[...])" : "");
+    if (!m && !(m = materialize(w->cur, k, w->path, err)))
+        return err ? err->code : SIM_ERUNTIME;
+    w->o = origin_of(m, w->o);
+    int want = k->kind == SIM_CFG_GROUP ? CONFIG_TYPE_GROUP : CONFIG_TYPE_LIST;
+    if (config_setting_type(m) != want) {
+        char got[128];
+        describe(m, got, sizeof got);
+        return cfg_fail_at(err, w->o, w->path, "expected %s, got %s", k->kind == SIM_CFG_GROUP
+                           ? "a group { ... }" : "a list ( { ... }, ... )", got);
+    }
+    w->cur = m;
+    if (k->kind == SIM_CFG_GROUP)
+        w->s = k->sub;
+    else
+        w->list_key = k;
+    return SIM_OK;
+}
+
+/* The last token is a whole list element: replace it in place (libconfig
+ * can't insert at a position): empty it, then copy the new members in. */
+static int override_element(ov_walk *w, config_setting_t *e, sim_err *err)
+{
+    const cfg_origin set = {CFG_SET, 0};
+    if (config_setting_type(w->value) != CONFIG_TYPE_GROUP) {
+        char got[128];
+        describe(w->value, got, sizeof got);
+        return cfg_fail_at(err, set, w->path, "expected a group { ... }, got %s", got);
+    }
+    while (config_setting_length(e) > 0)
+        config_setting_remove_elem(e, 0);
+    for (int i = 0; i < config_setting_length(w->value); i++) {
+        const config_setting_t *mv = config_setting_get_elem(w->value, (unsigned)i);
+        if (!copy_setting(e, config_setting_name(mv), mv))
+            return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot store the value", w->path);
+    }
+    config_setting_set_hook(e, (void *)&cfg_set_mark);
+    return SIM_OK;
+}
+
+/* An index token after a list key: an element ([len] appends one). */
+static int override_index(ov_walk *w, const cfg_token *tok, int last, sim_err *err)
+{
+    const cfg_origin set = {CFG_SET, 0};
+    if (tok->index < 0) {
+        path_push(w->path, tok->name, -1);
+        return cfg_fail_at(err, set, w->path, "expected an element index such as [0] after the list");
+    }
+    long len = config_setting_length(w->cur);
+    path_push(w->path, NULL, tok->index);
+    if (tok->index > len)
+        return cfg_fail_at(err, set, w->path, "no such element: the list has %ld (indices 0 .. %ld;"
+                           " [%ld] appends one)", len, len - 1, len);
+    config_setting_t *e = tok->index < len ? config_setting_get_elem(w->cur, (unsigned)tok->index)
+                                           : config_setting_add(w->cur, NULL, CONFIG_TYPE_GROUP);
+    if (!e)
+        return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot add an element", w->path);
+    if (tok->index == len)   /* appended: what is missing in it is the --set's doing */
+        config_setting_set_hook(e, (void *)&cfg_set_mark);
+    w->o = origin_of(e, w->o);
+    if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+        char got[128];
+        describe(e, got, sizeof got);
+        return cfg_fail_at(err, w->o, w->path, "expected a group { ... }, got %s", got);
+    }
+    if (last)
+        return override_element(w, e, err);
+    w->cur = e;
+    w->s = w->list_key->sub;
+    w->list_key = NULL;
+    return SIM_OK;
+}
+
+/* --set path.to.key=value: parse, then walk the path through the schema
+ * and the tree, making what is missing, and store the value. */
 static int apply_override(config_t *cf, const sim_cfg_schema *root, const char *ov, const char *name,
                           sim_err *err)
 {
@@ -920,172 +1083,13 @@ static int apply_override(config_t *cf, const sim_cfg_schema *root, const char *
     if (nt <= 0 || tok[0].index >= 0)
         return cfg_fail_at(err, set, "", "\"%.200s\": expected path.to.key=value "
                            "(e.g. run.seed=7, rollout.suppliers.[1].share=0.3)", ov);
-
-    /* The value: libconfig text, else (a bare word such as north or
-     * 2021-04-01) a string. */
-    const char *v = eq + 1;
-    while (isspace((unsigned char)*v))
-        v++;
-    size_t vlen = strlen(v);
-    while (vlen && isspace((unsigned char)v[vlen - 1]))
-        vlen--;
-    char *vtext = malloc(vlen + 16);
-    if (!vtext)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
-    snprintf(vtext, vlen + 16, "v = %.*s;", (int)vlen, v);
     config_t vc;
     config_init(&vc);
-    const config_setting_t *value = NULL;
-    char lit[40];
-    if (config_read_string(&vc, vtext) && config_setting_length(config_root_setting(&vc)) == 1) {
-        value = config_lookup(&vc, "v");
-        if (find_wrapping_int(vtext, lit, sizeof lit)) {
-            free(vtext);
-            config_destroy(&vc);
-            char path[CFG_PATH_MAX];
-            snprintf(path, sizeof path, "%.*s", (int)(p1 - p0), p0);
-            return cfg_fail_at(err, set, path, "integer %s does not fit 32 bits; write it as %sL",
-                               lit, lit);
-        }
-    } else {
-        config_destroy(&vc);
-        config_init(&vc);
-        config_setting_t *s = config_setting_add(config_root_setting(&vc), "v", CONFIG_TYPE_STRING);
-        char *word = strndup(v, vlen);
-        if (!s || !word || !config_setting_set_string(s, word)) {
-            free(word);
-            free(vtext);
-            config_destroy(&vc);
-            return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
-        }
-        free(word);
-        value = s;
-    }
-    free(vtext);
-
-    char path[CFG_PATH_MAX] = "";
-    config_setting_t *cur = config_root_setting(cf);
-    const sim_cfg_schema *s = root;
-    const sim_cfg_key *list_key = NULL;   /* non-NULL: cur is that key's list */
-    cfg_origin o = {name, 0};
-    int rc = SIM_OK;
-    for (int t = 0; t < nt && rc == SIM_OK; t++) {
-        int last = t == nt - 1;
-        if (!list_key) {
-            if (tok[t].index >= 0) {
-                path_push(path, NULL, tok[t].index);
-                rc = cfg_fail_at(err, set, path, "an index [N] follows a list key, and %s is a group",
-                                 path[0] ? path : "the top level");
-                break;
-            }
-            const sim_cfg_key *k = find_key(s, tok[t].name);
-            path_push(path, tok[t].name, -1);
-            if (!k) {
-                const char *near = closest_key(tok[t].name, s);
-                char keys[700];
-                key_list(s, keys, sizeof keys);
-                if (near)
-                    rc = cfg_fail_at(err, set, path, "unknown key (did you mean \"%s\"?)", near);
-                else
-                    rc = cfg_fail_at(err, set, path, "unknown key; allowed: %s", keys);
-                break;
-            }
-            config_setting_t *m = config_setting_get_member(cur, k->name);
-            if (last) {
-                if (m && config_setting_remove(cur, k->name) != CONFIG_TRUE) {
-                    rc = SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot replace the value", path);
-                    break;
-                }
-                config_setting_t *d = copy_setting(cur, k->name, value);
-                if (!d) {
-                    rc = SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot store the value", path);
-                    break;
-                }
-                config_setting_set_hook(d, (void *)&cfg_set_mark);
-                break;
-            }
-            if (k->kind != SIM_CFG_GROUP && k->kind != SIM_CFG_LIST) {
-                rc = cfg_fail_at(err, set, path, "is a single %s value%s; there are no keys below it",
-                                 kind_name(k->kind),
-                                 k->kind == SIM_CFG_FLOATS || k->kind == SIM_CFG_DATES
-                                     ? " (set the whole array: key=[...])" : "");
-                break;
-            }
-            if (!m) {
-                m = materialize(cur, k, path, err);
-                if (!m) {
-                    rc = err ? err->code : SIM_ERUNTIME;
-                    break;
-                }
-            }
-            o = origin_of(m, o);
-            int want = k->kind == SIM_CFG_GROUP ? CONFIG_TYPE_GROUP : CONFIG_TYPE_LIST;
-            if (config_setting_type(m) != want) {
-                char got[128];
-                describe(m, got, sizeof got);
-                rc = cfg_fail_at(err, o, path, "expected %s, got %s", k->kind == SIM_CFG_GROUP
-                                 ? "a group { ... }" : "a list ( { ... }, ... )", got);
-                break;
-            }
-            cur = m;
-            if (k->kind == SIM_CFG_GROUP)
-                s = k->sub;
-            else
-                list_key = k;
-        } else {
-            if (tok[t].index < 0) {
-                path_push(path, tok[t].name, -1);
-                rc = cfg_fail_at(err, set, path, "expected an element index such as [0] after the list");
-                break;
-            }
-            long len = config_setting_length(cur);
-            path_push(path, NULL, tok[t].index);
-            if (tok[t].index > len) {
-                rc = cfg_fail_at(err, set, path, "no such element: the list has %ld (indices 0 .. %ld;"
-                                 " [%ld] appends one)", len, len - 1, len);
-                break;
-            }
-            config_setting_t *e = tok[t].index < len ? config_setting_get_elem(cur, (unsigned)tok[t].index)
-                                                     : config_setting_add(cur, NULL, CONFIG_TYPE_GROUP);
-            if (!e) {
-                rc = SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot add an element", path);
-                break;
-            }
-            if (tok[t].index == len)   /* appended: what is missing in it is the --set's doing */
-                config_setting_set_hook(e, (void *)&cfg_set_mark);
-            o = origin_of(e, o);
-            if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-                char got[128];
-                describe(e, got, sizeof got);
-                rc = cfg_fail_at(err, o, path, "expected a group { ... }, got %s", got);
-                break;
-            }
-            if (last) {
-                /* Replace the element in place (libconfig can't insert at
-                 * a position): empty it, then copy the new members in. */
-                if (config_setting_type(value) != CONFIG_TYPE_GROUP) {
-                    char got[128];
-                    describe(value, got, sizeof got);
-                    rc = cfg_fail_at(err, set, path, "expected a group { ... }, got %s", got);
-                    break;
-                }
-                while (config_setting_length(e) > 0)
-                    config_setting_remove_elem(e, 0);
-                for (int i = 0; i < config_setting_length(value); i++) {
-                    const config_setting_t *mv = config_setting_get_elem(value, (unsigned)i);
-                    if (!copy_setting(e, config_setting_name(mv), mv)) {
-                        rc = SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot store the value", path);
-                        break;
-                    }
-                }
-                config_setting_set_hook(e, (void *)&cfg_set_mark);
-                break;
-            }
-            cur = e;
-            s = list_key->sub;
-            list_key = NULL;
-        }
-    }
+    ov_walk w = {.cur = config_root_setting(cf), .s = root, .o = {name, 0}};
+    int rc = override_value(eq + 1, &vc, &w.value, p0, (size_t)(p1 - p0), err);
+    for (int t = 0; t < nt && rc == SIM_OK; t++)
+        rc = w.list_key ? override_index(&w, &tok[t], t == nt - 1, err)
+                        : override_key(&w, &tok[t], t == nt - 1, err);
     config_destroy(&vc);
     return rc;
 }

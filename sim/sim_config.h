@@ -101,7 +101,4 @@ int sim_cfg_fail(sim_err *err, const sim_cfg_where *where, const char *key, cons
 #endif
     ;
 
-/* Helpers to write key tables compactly. */
-#define SIM_CFG_ENTRY(T, field) offsetof(T, field)
-
 #endif

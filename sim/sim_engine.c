@@ -170,6 +170,7 @@ static void shard_run(sim_shard *s, sim_time t0, sim_time t1)
 {
     const sim_model *m = s->model;
     sim_event ev;
+    SIM_ASSERT(t0 < t1 && t0 >= s->now);   /* windows move forward */
     s->now = t0;
     if (m->window_begin && !s->failed) {
         sim_err err;
@@ -182,6 +183,7 @@ static void shard_run(sim_shard *s, sim_time t0, sim_time t1)
         if (!top || top->time >= t1 || s->failed)
             break;
         sim_queue_pop(s->queue, &ev);
+        SIM_ASSERT(ev.time >= s->now);   /* time never runs back, not even to the window's start */
         s->now = ev.time;
         m->handlers[ev.kind](s, s->state, &ev);
         s->events++;

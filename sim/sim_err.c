@@ -5,6 +5,7 @@
 #include "sim_err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int sim_err_vset(sim_err *err, int code, const char *src_file, int src_line,
@@ -59,3 +60,11 @@ void sim_err_clear(sim_err *err)
         err->src_line = 0;
     }
 }
+
+#ifdef SIM_DEBUG
+_Noreturn void sim_assert_fail_(const char *cond, const char *file, int line)
+{
+    fprintf(stderr, "smsim: %s:%d: invariant broken: %s\n", file, line, cond);
+    abort();
+}
+#endif

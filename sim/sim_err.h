@@ -14,7 +14,7 @@
 
 typedef enum sim_status {
     SIM_OK = 0,
-    SIM_ERUNTIME = 1,   /* a run failed: I/O, out of memory, a pool ran dry */
+    SIM_ERUNTIME = 1,   /* a run failed: I/O, out of memory, an internal limit */
     SIM_EINPUT = 2,     /* bad usage or a bad scenario: the user must fix input */
 } sim_status;
 
@@ -45,5 +45,18 @@ void sim_err_prefix(sim_err *err, const char *fmt, ...)
 void sim_err_clear(sim_err *err);
 
 #define SIM_FAIL(err, code, ...) sim_err_set((err), (code), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Invariant checks of the kernel's data structures (heap order, calendar
+ * tiers, event order in a window): in debug builds (`make debug`, which
+ * defines SIM_DEBUG) a broken invariant prints where and aborts, so the
+ * sanitizer build stops at the first corruption; in release builds the
+ * check and its condition are compiled out.  For programming errors only,
+ * never for bad input (that is SIM_FAIL). */
+#ifdef SIM_DEBUG
+_Noreturn void sim_assert_fail_(const char *cond, const char *file, int line);
+#define SIM_ASSERT(cond) ((cond) ? (void)0 : sim_assert_fail_(#cond, __FILE__, __LINE__))
+#else
+#define SIM_ASSERT(cond) ((void)0)
+#endif
 
 #endif

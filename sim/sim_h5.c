@@ -61,6 +61,7 @@
 
 #include "sim_outfile.h"
 #include "sim_stop.h"
+#include "sim_vec.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -92,6 +93,9 @@ struct sim_h5_series {
     int is_coord;                   /* the unlimited coordinate itself */
     char path[SIM_H5_PATH_MAX];     /* absolute dataset path */
     char dim0_path[SIM_H5_PATH_MAX];/* its unlimited coordinate */
+    size_t chunk_rows;              /* rows per chunk: also the rows buffered by sim_h5_series_row */
+    unsigned char *rows;            /* buffered rows (allocated on first use) */
+    size_t n_rows;                  /* rows buffered, not yet appended */
 };
 
 struct sim_h5_file {
@@ -483,12 +487,10 @@ static hid_t series_dapl(size_t chunk_bytes)
 static int register_series(sim_h5_file *f, sim_h5_series *s, sim_err *err)
 {
     if (f->n_series == f->cap_series) {
-        size_t cap = f->cap_series ? 2 * f->cap_series : 16;
-        sim_h5_series **p = realloc(f->series, cap * sizeof *p);
+        sim_h5_series **p = sim_vec_grow(f->series, &f->cap_series, f->n_series + 1, sizeof *p, 16);
         if (!p)
-            return use_fail(f, err, "out of memory for %zu series", cap);
+            return use_fail(f, err, "out of memory for %zu series", f->n_series + 1);
         f->series = p;
-        f->cap_series = cap;
     }
     f->series[f->n_series++] = s;
     return SIM_OK;
@@ -500,6 +502,7 @@ static void close_all(sim_h5_file *f)
     for (i = 0; i < f->n_series; i++) {
         if (f->series[i]->dset >= 0)
             H5Dclose(f->series[i]->dset);
+        free(f->series[i]->rows);
         free(f->series[i]);
     }
     free(f->series);
@@ -826,7 +829,9 @@ int sim_h5_commit(sim_h5_file *f, sim_err *err)
     int rc;
     if (!f)
         return SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: commit of a NULL file");
-    rc = check_rows(f, err);
+    rc = sim_h5_flush_rows(f, err);
+    if (rc == SIM_OK)
+        rc = check_rows(f, err);
     if (rc == SIM_OK && H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0)
         rc = h5_fail(f, err, "", "H5Fflush");
     if (rc != SIM_OK)
@@ -980,6 +985,26 @@ int sim_h5_dim_values(sim_h5_file *f, const char *group, const char *name, size_
 
 /* Shared by the unlimited coordinate and by series: an extendible dataset
  * of `rank` dims, the first unlimited (starting empty), the rest fixed. */
+/* Elements in one row of a series (the product of its fixed dimensions),
+ * checked to be non-empty and to fit an HDF5 chunk. */
+static int row_size(sim_h5_file *f, const char *path, int rank, const hsize_t *fixed, size_t elem, size_t *row_elems,
+                    sim_err *err)
+{
+    size_t n = 1;
+    for (int i = 1; i < rank; i++) {
+        if (fixed[i] == 0)
+            return use_fail(f, err, "%s: dimension %d has length 0 (a series needs non-empty "
+                            "fixed dimensions)", path, i);
+        if (n > SIZE_MAX / fixed[i])
+            return use_fail(f, err, "%s: row size overflows", path);
+        n *= (size_t)fixed[i];
+    }
+    if ((n * elem) / elem != n || n * elem > SIM_H5_CHUNK_MAX)
+        return use_fail(f, err, "%s: one row is too large for an HDF5 chunk (< 4 GiB)", path);
+    *row_elems = n;
+    return SIM_OK;
+}
+
 static sim_h5_series *extendible(sim_h5_file *f, const char *path, sim_h5_type type, int rank,
                                  const hsize_t *fixed, size_t chunk_rows, sim_err *err)
 {
@@ -994,23 +1019,9 @@ static sim_h5_series *extendible(sim_h5_file *f, const char *path, sim_h5_type t
         use_fail(f, err, "%s: unknown sim_h5_type %d", path, (int)type);
         return NULL;
     }
-    for (i = 1; i < rank; i++) {
-        if (fixed[i] == 0) {
-            use_fail(f, err, "%s: dimension %d has length 0 (a series needs non-empty "
-                     "fixed dimensions)", path, i);
-            return NULL;
-        }
-        if (row_elems > SIZE_MAX / fixed[i]) {
-            use_fail(f, err, "%s: row size overflows", path);
-            return NULL;
-        }
-        row_elems *= (size_t)fixed[i];
-    }
-    row_bytes = row_elems * elem;
-    if (row_bytes / elem != row_elems || row_bytes > SIM_H5_CHUNK_MAX) {
-        use_fail(f, err, "%s: one row is too large for an HDF5 chunk (< 4 GiB)", path);
+    if (row_size(f, path, rank, fixed, elem, &row_elems, err) != SIM_OK)
         return NULL;
-    }
+    row_bytes = row_elems * elem;
     if (chunk_rows == 0)
         chunk_rows = default_chunk_rows(row_bytes);
     if (chunk_rows > SIM_H5_CHUNK_MAX / row_bytes)
@@ -1033,6 +1044,7 @@ static sim_h5_series *extendible(sim_h5_file *f, const char *path, sim_h5_type t
     s->rank = rank;
     memcpy(s->dims, cur, (size_t)rank * sizeof cur[0]);
     s->row_elems = row_elems;
+    s->chunk_rows = chunk_rows;
     snprintf(s->path, sizeof s->path, "%s", path);
 
     space = H5Screate_simple(rank, cur, max);
@@ -1216,7 +1228,58 @@ sim_h5_series *sim_h5_series_create(sim_h5_file *f, const char *group, const cha
     return s;
 }
 
+static int append_rows(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err);
+
 int sim_h5_series_append(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err)
+{
+    if (s && s->n_rows) {   /* rows buffered by sim_h5_series_row go first */
+        int rc = sim_h5_series_flush(s, err);
+        if (rc)
+            return rc;
+    }
+    return append_rows(s, n_rows, data, err);
+}
+
+/* ---- buffered rows ------------------------------------------------------- */
+void *sim_h5_series_row(sim_h5_series *s, sim_err *err)
+{
+    if (!s) {
+        SIM_FAIL(err, SIM_ERUNTIME, "HDF5 output: row of a NULL series");
+        return NULL;
+    }
+    size_t row_bytes = s->row_elems * s->elem_size;
+    if (!s->rows) {
+        s->rows = malloc(s->chunk_rows * row_bytes);
+        if (!s->rows) {
+            use_fail(s->file, err, "%s: out of memory for %zu buffered rows", s->path, s->chunk_rows);
+            return NULL;
+        }
+    }
+    if (s->n_rows == s->chunk_rows && sim_h5_series_flush(s, err))
+        return NULL;
+    return s->rows + row_bytes * s->n_rows++;
+}
+
+int sim_h5_series_flush(sim_h5_series *s, sim_err *err)
+{
+    if (!s || !s->n_rows)
+        return SIM_OK;
+    size_t n = s->n_rows;
+    s->n_rows = 0;
+    return append_rows(s, n, s->rows, err);
+}
+
+int sim_h5_flush_rows(sim_h5_file *f, sim_err *err)
+{
+    for (size_t i = 0; i < f->n_series; i++) {
+        int rc = sim_h5_series_flush(f->series[i], err);
+        if (rc)
+            return rc;
+    }
+    return SIM_OK;
+}
+
+static int append_rows(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err)
 {
     hsize_t start[SIM_H5_MAX_RANK] = {0}, count[SIM_H5_MAX_RANK], grown[SIM_H5_MAX_RANK];
     hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
@@ -1276,16 +1339,49 @@ int sim_h5_series_attr_str(sim_h5_series *s, const char *name, const char *value
 
 /* ---- whole arrays -------------------------------------------------------- */
 
+/* The creation properties of a whole array of `bytes` bytes: contiguous,
+ * or for a big table (one row per household, it compresses well) chunked
+ * along the first dimension into ~128 KiB pieces.  H5I_INVALID_HID (err
+ * set) on failure. */
+static hid_t array_dcpl(sim_h5_file *f, const char *path, int rank, const hsize_t *len, size_t bytes, sim_err *err)
+{
+    hsize_t chunk[SIM_H5_MAX_RANK];
+    if (bytes <= SIM_H5_ARRAY_CHUNK_ABOVE) {
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (dcpl < 0 || set_attr_order(dcpl) < 0) {
+            if (dcpl >= 0)
+                H5Pclose(dcpl);
+            h5_fail(f, err, path, "H5Pcreate");
+            return H5I_INVALID_HID;
+        }
+        return dcpl;
+    }
+    size_t row_bytes = bytes / (size_t)len[0];
+    chunk[0] = (hsize_t)default_chunk_rows(row_bytes);
+    if (chunk[0] > len[0])
+        chunk[0] = len[0];
+    for (int i = 1; i < rank; i++)
+        chunk[i] = len[i];
+    if (row_bytes * chunk[0] > SIM_H5_CHUNK_MAX) {
+        use_fail(f, err, "%s: one row is too large for an HDF5 chunk", path);
+        return H5I_INVALID_HID;
+    }
+    hid_t dcpl = chunked_dcpl(f->deflate_level, rank, chunk);
+    if (dcpl < 0)
+        h5_fail(f, err, path, "H5Pset_chunk/H5Pset_deflate");
+    return dcpl;
+}
+
 int sim_h5_write_array(sim_h5_file *f, const char *group, const char *name, sim_h5_type type,
                        int rank, const char *const *dims, const void *data, const char *units,
                        const char *long_name, sim_err *err)
 {
     char path[SIM_H5_PATH_MAX], dim0[SIM_H5_PATH_MAX];
     hid_t dim_ids[SIM_H5_MAX_RANK];
-    hsize_t len[SIM_H5_MAX_RANK], chunk[SIM_H5_MAX_RANK];
+    hsize_t len[SIM_H5_MAX_RANK];
     hid_t file_type, mem_type, space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID,
                                did = H5I_INVALID_HID;
-    size_t elem, total = 1, row_bytes;
+    size_t elem, total = 1;
     int rc = SIM_OK, i;
 
     if (!f)
@@ -1308,31 +1404,13 @@ int sim_h5_write_array(sim_h5_file *f, const char *group, const char *name, sim_
         goto done;
     }
     space = H5Screate_simple(rank, len, NULL);
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (space < 0 || dcpl < 0 || set_attr_order(dcpl) < 0) {
-        rc = h5_fail(f, err, path, "H5Screate_simple/H5Pcreate");
+    if (space < 0) {
+        rc = h5_fail(f, err, path, "H5Screate_simple");
         goto done;
     }
-    if (total * elem > SIM_H5_ARRAY_CHUNK_ABOVE) {
-        /* A big table (one row per household) compresses well; chunk it
-         * along the first dimension into ~128 KiB pieces. */
-        H5Pclose(dcpl);
-        row_bytes = total / (size_t)len[0] * elem;
-        chunk[0] = (hsize_t)default_chunk_rows(row_bytes);
-        if (chunk[0] > len[0])
-            chunk[0] = len[0];
-        for (i = 1; i < rank; i++)
-            chunk[i] = len[i];
-        if (row_bytes * chunk[0] > SIM_H5_CHUNK_MAX) {
-            dcpl = H5I_INVALID_HID;
-            rc = use_fail(f, err, "%s: one row is too large for an HDF5 chunk", path);
-            goto done;
-        }
-        dcpl = chunked_dcpl(f->deflate_level, rank, chunk);
-        if (dcpl < 0) {
-            rc = h5_fail(f, err, path, "H5Pset_chunk/H5Pset_deflate");
-            goto done;
-        }
+    if ((dcpl = array_dcpl(f, path, rank, len, total * elem, err)) < 0) {
+        rc = err ? err->code : SIM_ERUNTIME;
+        goto done;
     }
     did = H5Dcreate2(f->fid, path, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (did < 0) {

@@ -82,8 +82,21 @@ sim_h5_series *sim_h5_series_create(sim_h5_file *f, const char *group, const cha
                                     sim_h5_type type, int rank, const char *const *dims,
                                     size_t chunk_rows, const char *units, const char *long_name,
                                     sim_err *err);
-/* Append n_rows rows (each the product of the fixed dimensions, C order). */
+/* Append n_rows rows (each the product of the fixed dimensions, C order),
+ * after any rows buffered by sim_h5_series_row. */
 int sim_h5_series_append(sim_h5_series *s, size_t n_rows, const void *data, sim_err *err);
+
+/* Buffered daily series: the storage of the series' next row (the product
+ * of the fixed dimensions, C order, of the series' type), to be filled
+ * before the next call on this series.  Rows are kept a chunk at a time
+ * (chunk_rows) and appended when the buffer is full, by
+ * sim_h5_series_flush, by sim_h5_flush_rows or at sim_h5_commit, so a model
+ * writes one row a day without buffers of its own.  NULL (err set) when
+ * memory runs out or the append of a full buffer fails. */
+void *sim_h5_series_row(sim_h5_series *s, sim_err *err);
+/* Append the rows buffered so far (of one series, or of every series). */
+int sim_h5_series_flush(sim_h5_series *s, sim_err *err);
+int sim_h5_flush_rows(sim_h5_file *f, sim_err *err);
 /* Attribute on the series (e.g. "description"). */
 int sim_h5_series_attr_str(sim_h5_series *s, const char *name, const char *value, sim_err *err);
 /* Series handles are owned by the file and closed by commit/abort. */

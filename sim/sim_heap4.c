@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_vec.h"
+
 /* a = mem + 3 events: a[4i+1] (first child of i) sits at mem + 4(i+1)
  * events = a multiple of 128 bytes. */
 #define HEAP4_OFFSET 3
@@ -17,12 +19,9 @@ int sim_heap4_reserve(sim_heap4 *h, size_t min_cap, sim_err *err)
 {
     if (min_cap <= h->cap)
         return 0;
-    size_t cap = h->cap ? h->cap : 64;
-    while (cap < min_cap) {
-        if (cap > SIZE_MAX / 2 / sizeof(sim_event))
-            return SIM_FAIL(err, SIM_ERUNTIME, "event queue: %zu events is too many", min_cap);
-        cap *= 2;
-    }
+    size_t cap = sim_vec_capacity(h->cap, min_cap, sizeof(sim_event), 64);
+    if (!cap || cap > SIZE_MAX / 2 / sizeof(sim_event))
+        return SIM_FAIL(err, SIM_ERUNTIME, "event queue: %zu events is too many", min_cap);
     size_t bytes = (cap + HEAP4_OFFSET + 1) * sizeof(sim_event);
     bytes = (bytes + HEAP4_ALIGN - 1) / HEAP4_ALIGN * HEAP4_ALIGN;
     void *mem = aligned_alloc(HEAP4_ALIGN, bytes);
@@ -62,4 +61,14 @@ void sim_heap4_heapify(sim_heap4 *h)
         sim_event ev = h->a[i];
         sim_heap4_sift_down(h->a, n, i, &ev);
     }
+#ifdef SIM_DEBUG
+    sim_heap4_check_(h);
+#endif
+}
+
+void sim_heap4_check_(const sim_heap4 *h)
+{
+    for (size_t i = 1; i < h->n; i++)
+        SIM_ASSERT(!sim_event_before(&h->a[i], &h->a[(i - 1) / 4]));
+    (void)h;
 }

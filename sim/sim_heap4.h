@@ -67,9 +67,13 @@ static inline void sim_heap4_sift_down(sim_event *a, size_t n, size_t i, const s
     a[i] = *ev;
 }
 
+/* Debug builds: a[0..n) is in heap order (O(n); after a heapify). */
+void sim_heap4_check_(const sim_heap4 *h);
+
 /* Push with capacity already ensured (callers that reserve up front). */
 static inline void sim_heap4_push_nogrow(sim_heap4 *h, const sim_event *ev)
 {
+    SIM_ASSERT(h->n < h->cap);
     sim_event *a = h->a;
     size_t i = h->n++;
     while (i > 0) {
@@ -80,6 +84,7 @@ static inline void sim_heap4_push_nogrow(sim_heap4 *h, const sim_event *ev)
         i = p;
     }
     a[i] = *ev;
+    SIM_ASSERT(i == 0 || !sim_event_before(&a[i], &a[(i - 1) / 4]));
 }
 
 static inline int sim_heap4_push(sim_heap4 *h, const sim_event *ev, sim_err *err)
@@ -101,6 +106,9 @@ static inline int sim_heap4_pop(sim_heap4 *h, sim_event *out)
         sim_event last = h->a[n];
         sim_heap4_sift_down(h->a, n, 0, &last);
     }
+    /* the popped event is the least: nothing left comes before it */
+    SIM_ASSERT(n == 0 || !sim_event_before(&h->a[0], out));
+    SIM_ASSERT(n <= 1 || !sim_event_before(&h->a[sim_heap4_min_child(h->a, 1, n)], &h->a[0]));
     return 1;
 }
 

@@ -17,6 +17,8 @@
 #include <mpi.h>
 #endif
 
+#include "sim_vec.h"
+
 struct sim_mpi {
     int rank, size;
     unsigned char *recv;      /* rank 0: the gathered bytes */
@@ -114,16 +116,9 @@ void sim_mpi_block(size_t n_shards, int rank, int size, size_t *first, size_t *c
 
 static unsigned char *grow(unsigned char **buf, size_t *cap, size_t n)
 {
-    if (n <= *cap && *buf)
-        return *buf;
-    size_t c = *cap ? *cap : 4096;
-    while (c < n)
-        c *= 2;
-    unsigned char *b = realloc(*buf, c);
-    if (!b)
-        return NULL;
-    *buf = b;
-    *cap = c;
+    unsigned char *b = sim_vec_grow(*buf, cap, n, 1, 4096);
+    if (b)
+        *buf = b;
     return b;
 }
 

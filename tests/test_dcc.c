@@ -624,53 +624,6 @@ static void test_detail_short_timeout(void **state)
     free(sc);
 }
 
-/* ---- the request-level generators ------------------------------------------------------- */
-static void test_rng_words(void **state)
-{
-    (void)state;
-    /* The batched Philox refill gives sim_rng's stream word for word (across several refills). */
-    enum { N = 1337 };
-    uint32_t *w = malloc(N * sizeof *w);
-    mdl_dcc_rng_words(20110210, 19737, MDL_RNG_DCC_DETAIL | 5u << 8, N, w);
-    sim_rng_stream s;
-    sim_rng_stream_init(&s, 20110210, 19737, MDL_RNG_DCC_DETAIL | 5u << 8);
-    for (int i = 0; i < N; i++)
-        assert_int_equal(w[i], sim_rng_u32(&s));
-    free(w);
-}
-
-static void test_exp_ziggurat(void **state)
-{
-    (void)state;
-    /* 2,000,003 Exp(1) draws.  Mean: sd 1/sqrt(n) = 7.1e-4; variance: sd
-     * sqrt(8/n) = 2.0e-3 (the 4th central moment of Exp(1) is 9).  Tail
-     * shares P(X > x) = e^-x are binomial: sd sqrt(p(1-p)/n).  All within 5 sd
-     * (each a 1-in-1.7-million miss).  x = 0.05 and 0.5 probe the top
-     * layers' wedges, 7.8 and 10 the tail beyond r = 7.697. */
-    const size_t n = 2000003;
-    double *v = malloc(n * sizeof *v);
-    mdl_dcc_exp_draws(11, 3, n, v);
-    double m = 0, m2 = 0;
-    const double xs[] = {0.05, 0.5, 1.0, 3.0, 7.8, 10.0};
-    size_t above[6] = {0};
-    for (size_t i = 0; i < n; i++) {
-        assert_true(v[i] >= 0 && isfinite(v[i]));
-        m += v[i];
-        m2 += v[i] * v[i];
-        for (int k = 0; k < 6; k++)
-            above[k] += v[i] > xs[k];
-    }
-    m /= (double)n;
-    double var = m2 / (double)n - m * m;
-    assert_true(fabs(m - 1.0) <= 5.0 / sqrt((double)n));
-    assert_true(fabs(var - 1.0) <= 5.0 * sqrt(8.0 / (double)n));
-    for (int k = 0; k < 6; k++) {
-        double p = exp(-xs[k]), sd = sqrt(p * (1 - p) / (double)n);
-        assert_true(fabs((double)above[k] / (double)n - p) <= 5.0 * sd + 1.0 / (double)n);
-    }
-    free(v);
-}
-
 /* ---- run totals count fluid failures ------------------------------------------------------ */
 static void test_totals(void **state)
 {
@@ -741,8 +694,6 @@ int main(void)
         cmocka_unit_test(test_detail_threads_shortest_retry),
         cmocka_unit_test(test_detail_threads_events),
         cmocka_unit_test(test_detail_short_timeout),
-        cmocka_unit_test(test_rng_words),
-        cmocka_unit_test(test_exp_ziggurat),
         cmocka_unit_test(test_totals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

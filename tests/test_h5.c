@@ -592,6 +592,53 @@ static void test_zero_rows_is_noop(void **state)
     H5Fclose(h);
 }
 
+/* Buffered rows: 150 days through sim_h5_series_row with 64-row chunks
+ * (two full buffers appended on the way, the rest at commit), then two
+ * rows appended directly, which must land after the buffered ones. */
+static void test_buffered_rows(void **state)
+{
+    fixture *fx = *state;
+    sim_err err = {0};
+    sim_h5_file *f = sim_h5_create(fx->path, &err);
+    assert_non_null(f);
+    static const char *const dims[] = {"day", "region"};
+    const char *labels[3] = {"a", "b", "c"};
+    assert_int_equal(sim_h5_dim_labels(f, "/", "region", 3, labels, NULL, &err), SIM_OK);
+    sim_h5_series *day = sim_h5_dim_unlimited(f, "/", "day", SIM_H5_I32, NULL, NULL, &err);
+    sim_h5_series *x = sim_h5_series_create(f, "/", "x", SIM_H5_F64, 2, dims, 64, "1", "x", &err);
+    assert_non_null(day);
+    assert_non_null(x);
+    enum { N = 150 };
+    for (int d = 0; d < N; d++) {
+        int32_t *dr = sim_h5_series_row(day, &err);
+        double *xr = sim_h5_series_row(x, &err);
+        assert_non_null(dr);
+        assert_non_null(xr);
+        *dr = d;
+        for (int r = 0; r < 3; r++)
+            xr[r] = d * 10.0 + r;
+    }
+    int32_t tail_days[2] = {N, N + 1};
+    double tail_x[6] = {N * 10.0, N * 10.0 + 1, N * 10.0 + 2, N * 10.0 + 10, N * 10.0 + 11, N * 10.0 + 12};
+    assert_int_equal(sim_h5_series_append(day, 2, tail_days, &err), SIM_OK);
+    assert_int_equal(sim_h5_series_append(x, 2, tail_x, &err), SIM_OK);
+    assert_int_equal(sim_h5_commit(f, &err), SIM_OK);
+
+    hid_t h = H5Fopen(fx->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(h, "/x", H5P_DEFAULT);
+    hsize_t cur[2], max[2];
+    assert_int_equal(shape_of(d, cur, max), 2);
+    assert_int_equal(cur[0], N + 2);
+    double *v = malloc((N + 2) * 3 * sizeof *v);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    for (int i = 0; i < N + 2; i++)
+        for (int r = 0; r < 3; r++)
+            assert_true(v[i * 3 + r] == i * 10.0 + r);
+    free(v);
+    H5Dclose(d);
+    H5Fclose(h);
+}
+
 /* A series that fell behind its coordinate fails the commit; no file. */
 static void test_commit_length_mismatch(void **state)
 {
@@ -823,6 +870,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dimension_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_rows_is_noop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buffered_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_length_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_rename_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_planted_tmp_untouched, setup, teardown),

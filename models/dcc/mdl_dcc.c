@@ -40,9 +40,10 @@
 #include "mdl_scenario.h"
 #include "sim_mpi.h"
 #include "sim_rng.h"
+#include "sim_vec.h"
 
 #define FLEET_KINDS 3   /* scheduled reads of: daily-data meters, half-hourly meters, generation */
-#define ROWS_BUFFERED 64
+#define ROWS_PER_CHUNK 64       /* days per HDF5 chunk of the daily series (sim_h5 buffers a chunk) */
 
 struct mdl_dcc_outbox {
     const mdl_dcc *dcc;
@@ -53,14 +54,6 @@ struct mdl_dcc_outbox {
     uint64_t bad;                    /* calls with a region or message out of range */
     int oom;
 } __attribute__((aligned(64)));
-
-/* A buffered per-day series: rows kept until ROWS_BUFFERED, then appended. */
-typedef struct dseries {
-    sim_h5_series *s;
-    size_t row_bytes;
-    unsigned char *buf;
-    size_t n;
-} dseries;
 
 enum {
     DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA, DS_SLA_SHARE,
@@ -103,7 +96,7 @@ struct mdl_dcc {
     int have_dres;
     mdl_dcc_totals tot;
     sim_h5_file *h5;
-    dseries ds[DS_N];
+    sim_h5_series *ds[DS_N];         /* daily series (sim_h5 buffers their rows) */
     sim_h5_series *xs[XS_N];
 };
 
@@ -137,31 +130,27 @@ void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsig
     int gen = sim_rng_uniform(&s) < d->p->generation_share;
     int hh = d->window_day >= d->hh_from;
     if (o->n_joins == o->cap_joins) {
-        size_t cap = o->cap_joins ? o->cap_joins * 2 : 4096;
-        uint32_t *v = realloc(o->joins, cap * sizeof *v);
+        uint32_t *v = sim_vec_grow(o->joins, &o->cap_joins, o->n_joins + 1, sizeof *v, 4096);
         if (!v) {
             o->oom = 1;
             return;
         }
         o->joins = v;
-        o->cap_joins = cap;
     }
     o->joins[o->n_joins++] = pack_join(draw_read_minute(d, u_hour, w_min), region, hh,
                                        (flags & MDL_DCC_FLAG_GAS) != 0, gen, (flags & MDL_DCC_FLAG_PREPAY) != 0);
 }
 
-/* Append to a growable uint32 array: amortised doubling, kept across days,
- * so nothing is allocated once the busiest day so far has been seen.
- * Returns -1 (array unchanged) when memory runs out. */
+/* Append to a growable uint32 array, kept across days, so nothing is
+ * allocated once the busiest day so far has been seen.  Returns -1 (array
+ * unchanged) when memory runs out. */
 static int u32_push(uint32_t **v, size_t *n, size_t *cap, size_t first_cap, uint32_t x)
 {
     if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : first_cap;
-        uint32_t *nv = realloc(*v, c * sizeof *nv);
+        uint32_t *nv = sim_vec_grow(*v, cap, *n + 1, sizeof *nv, first_cap);
         if (!nv)
             return -1;
         *v = nv;
-        *cap = c;
     }
     (*v)[(*n)++] = x;
     return 0;
@@ -252,34 +241,12 @@ static void fleet_initial(mdl_dcc *d)
 }
 
 /* ---- output set-up ---------------------------------------------------------------------- */
-static int ds_make(mdl_dcc *d, int i, const char *group, const char *name, sim_h5_type type, int rank,
-                   const char *const *dims, size_t row_elems, const char *units, const char *long_name,
-                   sim_err *err)
-{
-    size_t esz = type == SIM_H5_U8 ? 1 : (type == SIM_H5_I32 || type == SIM_H5_F32) ? 4 : 8;
-    dseries *s = &d->ds[i];
-    s->s = i == DS_DAY ? sim_h5_dim_unlimited(d->h5, group, name, type, units, long_name, err)
-                       : sim_h5_series_create(d->h5, group, name, type, rank, dims, ROWS_BUFFERED, units,
-                                              long_name, err);
-    if (!s->s)
-        return err->code ? err->code : SIM_ERUNTIME;
-    s->row_bytes = row_elems * esz;
-    s->buf = malloc(s->row_bytes * ROWS_BUFFERED);
-    if (!s->buf)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (/dcc row buffers)");
-    return SIM_OK;
-}
-
-static int setup_output(mdl_dcc *d, sim_err *err)
+/* The /dcc group's coordinates, the services' SLA targets (so that a file
+ * alone says what a breach was measured against) and one series per day. */
+static int setup_daily(mdl_dcc *d, const char *units, const char *const *svc_labels, sim_err *err)
 {
     sim_h5_file *h = d->h5;
-    const char *G = "/dcc", *X = "/dcc/detail";
-    char units[64], start[16];
-    sim_format_date(d->start_day, start);
-    snprintf(units, sizeof units, "days since %s", start);
-    const char *svc_labels[MDL_DCC_N_SERVICES];
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
-        svc_labels[s] = mdl_dcc_services[s].label;
+    const char *G = "/dcc";
     const size_t S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
     int rc;
     if ((rc = sim_h5_group(h, G, err)) ||
@@ -295,8 +262,6 @@ static int setup_output(mdl_dcc *d, sim_err *err)
                                 err)) ||
         (rc = sim_h5_dim_labels(h, G, "stage", T, mdl_dcc_stage_names, "DCC queue stage", err)))
         return rc;
-    /* The SLA target of each service, so that a file alone says what a
-     * breach was measured against. */
     double targets[MDL_DCC_N_SERVICES];
     const char *ds1[] = {"service"};
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
@@ -304,64 +269,68 @@ static int setup_output(mdl_dcc *d, sim_err *err)
     if ((rc = sim_h5_write_array(h, G, "sla_target_s", SIM_H5_F64, 1, ds1, targets, "s",
                                  "target response time of the service (dcc.services.<key>.target_s)", err)))
         return rc;
-    const char *dsr[] = {"day", "service", "region"}, *dsrf[] = {"day", "service", "region", "failure_class"};
-    const char *dr[] = {"day", "region"}, *dd[] = {"day"}, *dst[] = {"day", "stage"}, *ds_[] = {"day", "service"};
-    if ((rc = ds_make(d, DS_DAY, G, "day", SIM_H5_I32, 1, dd, 1, units, "simulated day", err)) ||
-        (rc = ds_make(d, DS_REQUESTS, G, "requests", SIM_H5_F64, 3, dsr, S * R, "1",
-                      "requests created (first attempts)", err)) ||
-        (rc = ds_make(d, DS_COMPLETED, G, "completed", SIM_H5_F64, 3, dsr, S * R, "1",
-                      "requests completed successfully (the day's requests, whenever they finish)", err)) ||
-        (rc = ds_make(d, DS_FAILURES, G, "failures", SIM_H5_F64, 4, dsrf, S * R * F, "1",
-                      "requests failed after all retries (each produces a 1.75 notice), by class", err)) ||
-        (rc = ds_make(d, DS_RETRIES, G, "retries", SIM_H5_F64, 3, dsr, S * R, "1",
-                      "retry attempts", err)) ||
-        (rc = ds_make(d, DS_IN_FLIGHT, G, "in_flight_at_midnight", SIM_H5_F64, 3, dsr, S * R, "1",
-                      "requests created before 24:00 and not resolved by 24:00", err)) ||
-        (rc = ds_make(d, DS_UNRESOLVED, G, "unresolved", SIM_H5_F64, 3, dsr, S * R, "1",
-                      "requests still open 2 days after the day (overload)", err)) ||
-        (rc = ds_make(d, DS_SLA, G, "sla_breaches", SIM_H5_F64, 2, ds_, S, "1",
-                      "completed requests slower than the service's target (request-level days; NaN on "
-                      "fluid days)", err)) ||
-        (rc = ds_make(d, DS_SLA_SHARE, G, "sla_share_within_target", SIM_H5_F64, 2, ds_, S, "1",
-                      "share of the day's completed requests that completed within the service's "
-                      "target (the DCC's performance measure; request-level days; NaN on fluid days "
-                      "or with no completion)", err)) ||
-        (rc = ds_make(d, DS_MSG_PER_METER, G, "messages_per_meter", SIM_H5_F64, 2, dr, R, "1/day",
-                      "attempts of all services per commissioned meter", err)) ||
-        (rc = ds_make(d, DS_PEAK, G, "peak_minute_load", SIM_H5_F64, 2, dr, R, "1/min",
-                      "most attempts arriving at the DCC in one minute", err)) ||
-        (rc = ds_make(d, DS_PEAK_TOTAL, G, "peak_minute_load_total", SIM_H5_F64, 1, dd, 1, "1/min",
-                      "most attempts arriving in one minute, all regions", err)) ||
-        (rc = ds_make(d, DS_FLEET_HUBS, G, "fleet_hubs", SIM_H5_I64, 2, dr, R, "1",
-                      "commissioned hubs in the scheduled-read fleet at the end of the day", err)) ||
-        (rc = ds_make(d, DS_FLEET_METERS, G, "fleet_meters", SIM_H5_I64, 2, dr, R, "1",
-                      "commissioned meters (electricity + gas) at the end of the day", err)) ||
-        (rc = ds_make(d, DS_UTIL, G, "utilisation", SIM_H5_F64, 2, dst, T, "1",
-                      "mean server utilisation over the day", err)) ||
-        (rc = ds_make(d, DS_MAX_QUEUE, G, "max_queue", SIM_H5_F64, 2, dst, T, "1",
-                      "largest number of requests waiting at a minute's end", err)) ||
-        (rc = ds_make(d, DS_RESOLUTION, G, "resolution", SIM_H5_U8, 1, dd, 1, "1",
-                      "0 = fluid (aggregate) day, 1 = request-level day", err)))
-        return rc;
-    const char *dru[] = {"day", "rule", "region"};
-    if ((rc = ds_make(d, DS_SUPPRESSED, G, "suppressed", SIM_H5_F64, 3, dru, MDL_DCC_N_RULES * R, "1",
-                      "requests removed by each traffic-management rule (consolidated and throttled power alerts, "
-                      "quarantined event commands)", err)) ||
-        (rc = ds_make(d, DS_ALERTS_RAISED, G, "alerts_raised", SIM_H5_F64, 2, dr, R, "1",
-                      "power outage and restoration alerts the devices raised (before consolidation and "
-                      "throttling)", err)) ||
-        (rc = ds_make(d, DS_WAN_BYTES, G, "wan_bytes", SIM_H5_F64, 2, dr, R, "bytes",
-                      "bytes the region's WAN link carried before 24:00 (requests out, responses back)", err)) ||
-        (rc = ds_make(d, DS_WAN_UTIL, G, "wan_utilisation", SIM_H5_F64, 2, dr, R, "1",
-                      "busy share of the region's WAN link over the day (NaN if unlimited)", err)) ||
-        (rc = ds_make(d, DS_WAN_SAT, G, "wan_saturated_minutes", SIM_H5_F64, 2, dr, R, "min",
-                      "minutes whose end found more than one second of the link's capacity waiting", err)) ||
-        (rc = ds_make(d, DS_SAT, G, "saturated_minutes", SIM_H5_F64, 2, dst, T, "min",
-                      "minutes whose end found requests waiting at the stage (all servers busy)", err)))
-        return rc;
+    if (!(d->ds[DS_DAY] = sim_h5_dim_unlimited(h, G, "day", SIM_H5_I32, units, "simulated day", err)))
+        return err->code ? err->code : SIM_ERUNTIME;
+    enum { D_SR, D_SRF, D_S, D_R, D_DAY, D_STAGE, D_RULE };
+    static const char *const dims[][4] = {{"day", "service", "region"}, {"day", "service", "region", "failure_class"},
+                                          {"day", "service"}, {"day", "region"}, {"day"}, {"day", "stage"},
+                                          {"day", "rule", "region"}};
+    static const int rank[] = {3, 4, 2, 2, 1, 2, 3};
+    static const struct { int i; const char *name; sim_h5_type type; int dims; const char *units, *ln; } v[] = {
+        {DS_REQUESTS, "requests", SIM_H5_F64, D_SR, "1", "requests created (first attempts)"},
+        {DS_COMPLETED, "completed", SIM_H5_F64, D_SR, "1",
+         "requests completed successfully (the day's requests, whenever they finish)"},
+        {DS_FAILURES, "failures", SIM_H5_F64, D_SRF, "1",
+         "requests failed after all retries (each produces a 1.75 notice), by class"},
+        {DS_RETRIES, "retries", SIM_H5_F64, D_SR, "1", "retry attempts"},
+        {DS_IN_FLIGHT, "in_flight_at_midnight", SIM_H5_F64, D_SR, "1",
+         "requests created before 24:00 and not resolved by 24:00"},
+        {DS_UNRESOLVED, "unresolved", SIM_H5_F64, D_SR, "1", "requests still open 2 days after the day (overload)"},
+        {DS_SLA, "sla_breaches", SIM_H5_F64, D_S, "1",
+         "completed requests slower than the service's target (request-level days; NaN on fluid days)"},
+        {DS_SLA_SHARE, "sla_share_within_target", SIM_H5_F64, D_S, "1",
+         "share of the day's completed requests that completed within the service's target (the DCC's performance "
+         "measure; request-level days; NaN on fluid days or with no completion)"},
+        {DS_MSG_PER_METER, "messages_per_meter", SIM_H5_F64, D_R, "1/day",
+         "attempts of all services per commissioned meter"},
+        {DS_PEAK, "peak_minute_load", SIM_H5_F64, D_R, "1/min", "most attempts arriving at the DCC in one minute"},
+        {DS_PEAK_TOTAL, "peak_minute_load_total", SIM_H5_F64, D_DAY, "1/min",
+         "most attempts arriving in one minute, all regions"},
+        {DS_FLEET_HUBS, "fleet_hubs", SIM_H5_I64, D_R, "1",
+         "commissioned hubs in the scheduled-read fleet at the end of the day"},
+        {DS_FLEET_METERS, "fleet_meters", SIM_H5_I64, D_R, "1",
+         "commissioned meters (electricity + gas) at the end of the day"},
+        {DS_UTIL, "utilisation", SIM_H5_F64, D_STAGE, "1", "mean server utilisation over the day"},
+        {DS_MAX_QUEUE, "max_queue", SIM_H5_F64, D_STAGE, "1", "largest number of requests waiting at a minute's end"},
+        {DS_RESOLUTION, "resolution", SIM_H5_U8, D_DAY, "1", "0 = fluid (aggregate) day, 1 = request-level day"},
+        {DS_SUPPRESSED, "suppressed", SIM_H5_F64, D_RULE, "1",
+         "requests removed by each traffic-management rule (consolidated and throttled power alerts, quarantined "
+         "event commands)"},
+        {DS_ALERTS_RAISED, "alerts_raised", SIM_H5_F64, D_R, "1",
+         "power outage and restoration alerts the devices raised (before consolidation and throttling)"},
+        {DS_WAN_BYTES, "wan_bytes", SIM_H5_F64, D_R, "bytes",
+         "bytes the region's WAN link carried before 24:00 (requests out, responses back)"},
+        {DS_WAN_UTIL, "wan_utilisation", SIM_H5_F64, D_R, "1",
+         "busy share of the region's WAN link over the day (NaN if unlimited)"},
+        {DS_WAN_SAT, "wan_saturated_minutes", SIM_H5_F64, D_R, "min",
+         "minutes whose end found more than one second of the link's capacity waiting"},
+        {DS_SAT, "saturated_minutes", SIM_H5_F64, D_STAGE, "min",
+         "minutes whose end found requests waiting at the stage (all servers busy)"},
+    };
+    _Static_assert(sizeof v / sizeof v[0] == DS_N - 1, "a series for every DS_ but the day");
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        if (!(d->ds[v[k].i] = sim_h5_series_create(h, G, v[k].name, v[k].type, rank[v[k].dims], dims[v[k].dims],
+                                                   ROWS_PER_CHUNK, v[k].units, v[k].ln, err)))
+            return err->code ? err->code : SIM_ERUNTIME;
+    return SIM_OK;
+}
 
-    if (!d->have_dres)
-        return SIM_OK;
+/* The /dcc/detail group's coordinates: the time bins and the latency
+ * histogram's bins. */
+static int setup_detail_coords(mdl_dcc *d, const char *const *svc_labels, sim_err *err)
+{
+    sim_h5_file *h = d->h5;
+    const char *X = "/dcc/detail";
     size_t nb = d->dres.n_bins;
     double *mins = malloc(nb * sizeof *mins);
     double lo[MDL_DCC_HIST_BINS], hi[MDL_DCC_HIST_BINS];
@@ -374,7 +343,7 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         hi[b] = mdl_dcc_hist_upper_s(b);
     }
     const char *lb[] = {"latency_bin"};
-    rc = sim_h5_group(h, X, err);
+    int rc = sim_h5_group(h, X, err);
     if (!rc)
         rc = sim_h5_attr_str(h, X, "description", "request-level (detail) days: per-bin series, bins of "
                              "bin_minutes (see the minute coordinate), latency percentiles from the "
@@ -383,13 +352,24 @@ static int setup_output(mdl_dcc *d, sim_err *err)
         rc = sim_h5_dim_values(h, X, "minute", nb, mins, "min",
                                "start of the time bin, minutes after 00:00", err);
     free(mins);
-    if (rc || (rc = sim_h5_dim_labels(h, X, "service", S, svc_labels, "DCC service", err)) ||
-        (rc = sim_h5_dim_labels(h, X, "region", R, mdl_region_names, "DCC region (CSP)", err)) ||
-        (rc = sim_h5_dim_labels(h, X, "stage", T, mdl_dcc_stage_names, "DCC queue stage", err)) ||
+    if (rc || (rc = sim_h5_dim_labels(h, X, "service", MDL_DCC_N_SERVICES, svc_labels, "DCC service", err)) ||
+        (rc = sim_h5_dim_labels(h, X, "region", MDL_N_REGIONS, mdl_region_names, "DCC region (CSP)", err)) ||
+        (rc = sim_h5_dim_labels(h, X, "stage", MDL_DCC_N_STAGES, mdl_dcc_stage_names, "DCC queue stage", err)) ||
         (rc = sim_h5_dim_values(h, X, "latency_bin", MDL_DCC_HIST_BINS, lo, "s",
                                 "lower edge of the latency bin", err)) ||
         (rc = sim_h5_write_array(h, X, "latency_bin_upper", SIM_H5_F64, 1, lb, hi, "s",
                                  "upper edge of the latency bin (inf for the overflow bin)", err)))
+        return rc;
+    return SIM_OK;
+}
+
+/* The /dcc/detail series: one row per request-level day. */
+static int setup_detail(mdl_dcc *d, const char *units, const char *const *svc_labels, sim_err *err)
+{
+    sim_h5_file *h = d->h5;
+    const char *X = "/dcc/detail";
+    int rc = setup_detail_coords(d, svc_labels, err);
+    if (rc)
         return rc;
     d->xs[XS_DAY] = sim_h5_dim_unlimited(h, X, "detail_day", SIM_H5_I32, units, "request-level day", err);
     if (!d->xs[XS_DAY])
@@ -420,6 +400,20 @@ static int setup_output(mdl_dcc *d, sim_err *err)
             return err->code;
     }
     return SIM_OK;
+}
+
+static int setup_output(mdl_dcc *d, sim_err *err)
+{
+    char units[64], start[16];
+    sim_format_date(d->start_day, start);
+    snprintf(units, sizeof units, "days since %s", start);
+    const char *svc_labels[MDL_DCC_N_SERVICES];
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        svc_labels[s] = mdl_dcc_services[s].label;
+    int rc = setup_daily(d, units, svc_labels, err);
+    if (rc || !d->have_dres)
+        return rc;
+    return setup_detail(d, units, svc_labels, err);
 }
 
 /* ---- alloc / free ------------------------------------------------------------------------- */
@@ -546,8 +540,6 @@ void mdl_dcc_free(mdl_dcc *d)
     mdl_dcc_events_free(d->events);
     if (d->have_dres)
         mdl_dcc_detailres_destroy(&d->dres);
-    for (int i = 0; i < DS_N; i++)
-        free(d->ds[i].buf);
     free(d);
 }
 
@@ -607,33 +599,24 @@ static void build_offer(mdl_dcc *d)
     }
 }
 
-static void *row(dseries *s)
-{
-    return s->buf + s->n * s->row_bytes;
-}
-
 static int flush_rows(mdl_dcc *d, sim_err *err)
 {
     for (int i = 0; i < DS_N; i++) {
-        dseries *s = &d->ds[i];
-        if (s->s && s->n) {
-            int rc = sim_h5_series_append(s->s, s->n, s->buf, err);
-            if (rc)
-                return rc;
-        }
-        s->n = 0;
+        int rc = sim_h5_series_flush(d->ds[i], err);
+        if (rc)
+            return rc;
     }
     return SIM_OK;
 }
 
 /* The day's traffic rules, WAN links and saturated minutes. */
-static void write_day_events(mdl_dcc *d)
+static void write_day_events(mdl_dcc *d, void *const *row)
 {
     const mdl_dcc_dayres *x = d->res;
     const int R = MDL_N_REGIONS;
-    double *su = row(&d->ds[DS_SUPPRESSED]), *ar = row(&d->ds[DS_ALERTS_RAISED]);
-    double *wb = row(&d->ds[DS_WAN_BYTES]), *wu = row(&d->ds[DS_WAN_UTIL]), *ws = row(&d->ds[DS_WAN_SAT]);
-    double *sat = row(&d->ds[DS_SAT]);
+    double *su = row[DS_SUPPRESSED], *ar = row[DS_ALERTS_RAISED];
+    double *wb = row[DS_WAN_BYTES], *wu = row[DS_WAN_UTIL], *ws = row[DS_WAN_SAT];
+    double *sat = row[DS_SAT];
     for (int k = 0; k < MDL_DCC_N_RULES; k++)
         for (int r = 0; r < R; r++)
             su[k * R + r] = d->evres.suppressed[k][r];
@@ -652,10 +635,14 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
 {
     const mdl_dcc_dayres *x = d->res;
     const int S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
-    *(int32_t *)row(&d->ds[DS_DAY]) = (int32_t)day;
-    double *rq = row(&d->ds[DS_REQUESTS]), *cp = row(&d->ds[DS_COMPLETED]), *fl = row(&d->ds[DS_FAILURES]);
-    double *rt = row(&d->ds[DS_RETRIES]), *inf = row(&d->ds[DS_IN_FLIGHT]), *un = row(&d->ds[DS_UNRESOLVED]);
-    double *sla = row(&d->ds[DS_SLA]), *share = row(&d->ds[DS_SLA_SHARE]);
+    void *row[DS_N];
+    for (int i = 0; i < DS_N; i++)
+        if (!(row[i] = sim_h5_series_row(d->ds[i], err)))
+            return err->code ? err->code : SIM_ERUNTIME;
+    *(int32_t *)row[DS_DAY] = (int32_t)day;
+    double *rq = row[DS_REQUESTS], *cp = row[DS_COMPLETED], *fl = row[DS_FAILURES];
+    double *rt = row[DS_RETRIES], *inf = row[DS_IN_FLIGHT], *un = row[DS_UNRESOLVED];
+    double *sla = row[DS_SLA], *share = row[DS_SLA_SHARE];
     double att_r[MDL_N_REGIONS] = {0};
     for (int s = 0; s < S; s++) {
         sla[s] = detail ? 0.0 : NAN;
@@ -677,27 +664,23 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
             done += x->completed[s][r];
         share[s] = detail && done > 0 ? 1.0 - sla[s] / done : NAN;
     }
-    double *mpm = row(&d->ds[DS_MSG_PER_METER]), *pk = row(&d->ds[DS_PEAK]);
-    int64_t *fh = row(&d->ds[DS_FLEET_HUBS]), *fm = row(&d->ds[DS_FLEET_METERS]);
+    double *mpm = row[DS_MSG_PER_METER], *pk = row[DS_PEAK];
+    int64_t *fh = row[DS_FLEET_HUBS], *fm = row[DS_FLEET_METERS];
     for (int r = 0; r < R; r++) {
         mpm[r] = d->meters[r] ? att_r[r] / (double)d->meters[r] : NAN;
         pk[r] = x->peak_minute[r];
         fh[r] = (int64_t)d->hubs[r];
         fm[r] = (int64_t)d->meters[r];
     }
-    *(double *)row(&d->ds[DS_PEAK_TOTAL]) = x->peak_minute_total;
-    double *ut = row(&d->ds[DS_UTIL]), *mq = row(&d->ds[DS_MAX_QUEUE]);
+    *(double *)row[DS_PEAK_TOTAL] = x->peak_minute_total;
+    double *ut = row[DS_UTIL], *mq = row[DS_MAX_QUEUE];
     for (int t = 0; t < T; t++) {
         double c = t == 0 ? (double)d->p->dsp.servers : (double)d->p->csp[t - 1].servers;
         ut[t] = x->busy_s[t] / (c * 86400.0);
         mq[t] = x->max_queue[t];
     }
-    *(uint8_t *)row(&d->ds[DS_RESOLUTION]) = (uint8_t)detail;
-    write_day_events(d);
-    for (int i = 0; i < DS_N; i++)
-        d->ds[i].n++;
-    if (d->ds[0].n == ROWS_BUFFERED)
-        return flush_rows(d, err);
+    *(uint8_t *)row[DS_RESOLUTION] = (uint8_t)detail;
+    write_day_events(d, row);
     return SIM_OK;
 }
 
@@ -788,16 +771,12 @@ static int outbox_check(const mdl_dcc *d, size_t i, sim_err *err)
 static int outbox_push(mdl_dcc_outbox *o, uint32_t **v, size_t *n, size_t *cap, const unsigned char *src, size_t k)
 {
     if (*n + k > *cap) {
-        size_t c = *cap ? *cap : 1024;
-        while (c < *n + k)
-            c *= 2;
-        uint32_t *a = realloc(*v, c * sizeof *a);
+        uint32_t *a = sim_vec_grow(*v, cap, *n + k, sizeof *a, 1024);
         if (!a) {
             o->oom = 1;
             return -1;
         }
         *v = a;
-        *cap = c;
     }
     memcpy(*v + *n, src, k * sizeof **v);
     *n += k;

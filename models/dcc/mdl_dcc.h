@@ -26,9 +26,9 @@
 /* Install-related messages the rollout sends (see the services table in
  * mdl_dcc.c for the whole catalogue). */
 enum mdl_dcc_install_msg {
-    MDL_DCC_MSG_PRENOTIFY,      /* seed 1.5: pre-defined data sent before the visit */
-    MDL_DCC_MSG_COMMISSION,     /* seed 3.6/3.8: join, commission, record in the inventory */
-    MDL_DCC_MSG_CONFIGURE,      /* seed 3.4: tariff and read schedule (DCC schedule create) */
+    MDL_DCC_MSG_PRENOTIFY,      /* process step 1.5: pre-defined data sent before the visit */
+    MDL_DCC_MSG_COMMISSION,     /* process steps 3.6/3.8: join, commission, record in the inventory */
+    MDL_DCC_MSG_CONFIGURE,      /* process step 3.4: tariff and read schedule (DCC schedule create) */
     MDL_DCC_MSG_HUB_STATUS,     /* 8.14.1 / 8.14.2 comms hub status after install */
     MDL_DCC_N_INSTALL_MSGS
 };

@@ -45,10 +45,10 @@
  * region order at the end of the day: the output is the same for any
  * thread count (tested with 1-4 threads and the shortest retry delay).
  *
- * Random numbers come in blocks straight from the Philox function of
- * sim_rng.h (one buffered stream per purpose, region and day), so a request
- * costs a handful of 32-bit words and no call per word; exponentials come
- * from a 256-layer ziggurat (one word, no log, ~99 % of draws).
+ * Random numbers come from batched sim_rng buffers (sim_rng_buf: one per
+ * purpose, region and day), so a request costs a handful of 32-bit words
+ * and no call per word; exponentials come from sim_draw_exp's 256-layer
+ * ziggurat (one word, no log, ~99 % of draws).
  * Each day starts with empty queues; work left at midnight is carried on
  * (up to MDL_DCC_DRAIN_DAYS) and reported as in flight at midnight.
  * Not for: ordinary days (mdl_dcc_fluid.c), output (mdl_dcc.c).
@@ -68,161 +68,16 @@
 
 #include "mdl_dcc_detail.h"
 #include "mdl_dcc_testing.h"
+#include "sim_draw.h"
 #include "sim_rng.h"
 #include "sim_time.h"
+#include "sim_vec.h"
 
 const char *const mdl_dcc_stage_names[MDL_DCC_N_STAGES] = {"DSP", "CSP north", "CSP central", "CSP south"};
 
 #define R_ MDL_N_REGIONS
 #define S_ MDL_DCC_N_SERVICES
 _Static_assert(MDL_N_REGIONS == 3, "the DSP's merge of the regions' lists is written for three regions");
-
-/* ---- buffered random words ------------------------------------------------ */
-#define RB_WORDS 256
-typedef struct rbuf {
-    uint32_t key[2];
-    uint32_t ctr[4];
-    uint32_t pos;
-    uint32_t buf[RB_WORDS];
-} rbuf;
-
-static void rb_init(rbuf *b, uint64_t seed, uint64_t entity, uint32_t purpose)
-{
-    sim_rng_stream s;
-    sim_rng_stream_init(&s, seed, entity, purpose);
-    memcpy(b->key, s.key, sizeof b->key);
-    memcpy(b->ctr, s.ctr, sizeof b->ctr);
-    b->pos = RB_WORDS;
-}
-
-/* RB_WORDS / 4 Philox4x32-10 blocks at once: the same numbers as
- * sim_philox4x32_10 on counters ctr[0], ctr[0] + 1, ... (ctr[0] wraps, as
- * there), computed block-parallel in structure-of-arrays form so the
- * compiler vectorises the 32x32->64 multiplies (one block at a time was a
- * tenth of a detail day).  The test compares the words with sim_rng_u32. */
-#define PH_M0 UINT32_C(0xD2511F53)
-#define PH_M1 UINT32_C(0xCD9E8D57)
-#define PH_W0 UINT32_C(0x9E3779B9)
-#define PH_W1 UINT32_C(0xBB67AE85)
-static void rb_refill(rbuf *b)
-{
-    enum { NB = RB_WORDS / 4 };
-    uint32_t c0[NB], c1[NB], c2[NB], c3[NB];
-    for (int i = 0; i < NB; i++) {
-        c0[i] = b->ctr[0] + (uint32_t)i;
-        c1[i] = b->ctr[1];
-        c2[i] = b->ctr[2];
-        c3[i] = b->ctr[3];
-    }
-    uint32_t k0 = b->key[0], k1 = b->key[1];
-    for (int round = 0; round < 10; round++) {
-        if (round > 0) {
-            k0 += PH_W0;
-            k1 += PH_W1;
-        }
-        for (int i = 0; i < NB; i++) {
-            uint64_t p0 = (uint64_t)PH_M0 * c0[i], p1 = (uint64_t)PH_M1 * c2[i];
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[i] ^ k0;
-            uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[i] ^ k1;
-            c1[i] = (uint32_t)p1;
-            c3[i] = (uint32_t)p0;
-            c0[i] = n0;
-            c2[i] = n2;
-        }
-    }
-    for (int i = 0; i < NB; i++) {
-        b->buf[4 * i] = c0[i];
-        b->buf[4 * i + 1] = c1[i];
-        b->buf[4 * i + 2] = c2[i];
-        b->buf[4 * i + 3] = c3[i];
-    }
-    b->ctr[0] += NB;
-    b->pos = 0;
-}
-
-static inline uint32_t rb_u32(rbuf *b)
-{
-    if (b->pos == RB_WORDS)
-        rb_refill(b);
-    return b->buf[b->pos++];
-}
-
-static inline double rb_open01(rbuf *b)
-{
-    return ((double)rb_u32(b) + 0.5) * 0x1.0p-32;
-}
-
-/* ---- Exp(1) by the ziggurat method ---------------------------------------------
- * (Marsaglia and Tsang, "The ziggurat method for generating random
- * variables", JSS 2000.)  The density e^-x is covered by 256 layers of equal
- * area v: layer 0 is the base strip [0, X0] x [0, e^-r] whose part beyond r
- * stands for the tail; layer i >= 1 spans [0, X_i] x [e^-X_i, e^-X_{i+1}].
- * A word gives the layer (8 bits) and a position j (24 bits) in it; x =
- * j X_i / 2^24 is accepted at once when it lies under the next layer's edge
- * (~99 %); otherwise the wedge is tested with a second uniform, or the
- * tail drawn as r + Exp(1) (memoryless).  Exact in distribution up to the
- * 24-bit grid (relative step 6e-8).  It replaced -log(u): libm's log was a
- * fifth of a detail day. */
-#define ZIG_N 256
-typedef struct zig {
-    double w[ZIG_N];          /* X_i / 2^24 */
-    uint32_t k[ZIG_N];        /* X_{i+1} / X_i * 2^24: below it, accept */
-    double f[ZIG_N + 1];      /* e^-X_i */
-    double r;
-} zig;
-
-static void zig_init(zig *z)
-{
-    const double r = 7.69711747013104972, v = 0.0039496598225815571993;   /* 256 layers */
-    double X[ZIG_N + 1];
-    X[0] = v / exp(-r);
-    X[1] = r;
-    for (int i = 1; i < ZIG_N; i++) {
-        double y = exp(-X[i]) + v / X[i];
-        X[i + 1] = y >= 1.0 ? 0.0 : -log(y);
-    }
-    X[ZIG_N] = 0.0;
-    for (int i = 0; i < ZIG_N; i++) {
-        z->w[i] = X[i] * 0x1.0p-24;
-        z->k[i] = (uint32_t)(X[i + 1] / X[i] * 16777216.0);
-        z->f[i] = exp(-X[i]);
-    }
-    z->f[ZIG_N] = 1.0;
-    z->r = r;
-}
-
-static inline double zig_exp(const zig *z, rbuf *b)
-{
-    for (;;) {
-        uint32_t u = rb_u32(b);
-        uint32_t i = u & (ZIG_N - 1), j = u >> 8;
-        double x = (double)j * z->w[i];
-        if (j < z->k[i])
-            return x;
-        if (i == 0)
-            return z->r - log(rb_open01(b));
-        if (z->f[i] + rb_open01(b) * (z->f[i + 1] - z->f[i]) < exp(-x))
-            return x;
-    }
-}
-
-void mdl_dcc_rng_words(uint64_t seed, uint64_t entity, uint32_t purpose, size_t n, uint32_t *out)
-{
-    rbuf b;
-    rb_init(&b, seed, entity, purpose);
-    for (size_t i = 0; i < n; i++)
-        out[i] = rb_u32(&b);
-}
-
-void mdl_dcc_exp_draws(uint64_t seed, uint64_t entity, size_t n, double *out)
-{
-    zig z;
-    zig_init(&z);
-    rbuf b;
-    rb_init(&b, seed, entity, MDL_RNG_DCC_DETAIL);
-    for (size_t i = 0; i < n; i++)
-        out[i] = zig_exp(&z, &b);
-}
 
 typedef struct dreq {
     int64_t t;          /* arrival at the current stage, or departure */
@@ -242,14 +97,10 @@ static int dvec_reserve(dvec *d, size_t want)
 {
     if (want <= d->cap)
         return 0;
-    size_t cap = d->cap ? d->cap : 1024;
-    while (cap < want)
-        cap *= 2;
-    dreq *v = realloc(d->v, cap * sizeof *v);
+    dreq *v = sim_vec_grow(d->v, &d->cap, want, sizeof *v, 1024);
     if (!v)
         return -1;
     d->v = v;
-    d->cap = cap;
     return 0;
 }
 
@@ -310,16 +161,10 @@ typedef struct ring {
 static int ring_push(ring *q, const dreq *x)
 {
     if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 1024;
-        dreq *v = malloc(cap * sizeof *v);
+        dreq *v = sim_vec_ring_grow(q->v, &q->cap, q->head, sizeof *v, 1024);
         if (!v)
             return -1;
-        for (size_t i = 0; i < q->n; i++)
-            v[i] = q->v[(q->head + i) & (q->cap - 1)];
-        free(q->v);
         q->v = v;
-        q->head = 0;
-        q->cap = cap;
     }
     q->v[(q->head + q->n) & (q->cap - 1)] = *x;
     q->n++;
@@ -344,7 +189,7 @@ typedef struct stage {
     double mean_us[MDL_DCC_N_SERVICES];
     int64_t *heap;                      /* servers' free times, min-heap */
     ring q[2];
-    rbuf rng;
+    sim_rng_buf rng;
     mdl_dcc_stage_stats st;
 } stage;
 
@@ -385,8 +230,8 @@ typedef struct rres {
 typedef struct region {
     int r;
     stage csp;
-    rbuf out_rng;                       /* outcomes and WAN latency */
-    rbuf arr_rng;                       /* offsets of fresh arrivals */
+    sim_rng_buf out_rng;                /* outcomes and WAN latency */
+    sim_rng_buf arr_rng;                /* offsets of fresh arrivals */
     sim_rng_stream cnt_stream;          /* Poisson counts (through GSL) */
     gsl_rng cnt_gsl;
     dvec in[2];                         /* a slot's arrivals, sorted (written by the region, read by the DSP) */
@@ -416,7 +261,7 @@ struct mdl_dcc_detail {
     const mdl_dcc_params *p;
     uint64_t seed;
     int K;
-    zig z;
+    sim_draw_zig z;
     region *reg[R_];
     int64_t timeout_us, backoff_us[8], device_us;
     int64_t wan_min_us[R_];
@@ -516,7 +361,10 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     x->seed = seed;
     x->K = (int)p->retry.max_retries + 1;
     x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute (~11,000 a step) */
-    zig_init(&x->z);
+    sim_draw_zig_init(&x->z);
+    /* The schema's minimum for retry.response_timeout_s (60 s) refuses
+     * this with file and line; the guard is for callers that fill the
+     * parameters themselves (tests). */
     if (p->retry.response_timeout_s * 1e6 < (double)(2 * SLOT_US)) {
         SIM_FAIL(err, SIM_EINPUT, "DCC request-level model: retry.response_timeout_s = %g s; it must be at least "
                  "%g s (retries and 1.75 notices must land two slots after the CSP work that made them)",
@@ -686,7 +534,7 @@ static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, d
         return d;
     double tx = bytes * per, s = (double)d, f = g->link_free_us;
     if (x->link_exp[r])
-        tx *= zig_exp(&x->z, &g->out_rng);
+        tx *= sim_draw_exp(&x->z, &g->out_rng);
     double st = f > s ? f : s;
     g->link_free_us = st + tx;
     g->link_busy_us += tx;
@@ -700,9 +548,9 @@ static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, d
 static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t d)
 {
     int s = rq->lane / R_, r = g->r;
-    rbuf *b = &g->out_rng;
+    sim_rng_buf *b = &g->out_rng;
     if (!mdl_dcc_services[s].device_originated) {
-        uint32_t u = rb_u32(b);
+        uint32_t u = sim_rng_buf_u32(b);
         int retry = rq->attempt > 0;
         if (u < x->fail_u32[r][retry]) {
             int64_t detect = link_pass(x, g, d, x->req_b[s]) + x->timeout_us;
@@ -729,7 +577,7 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
         }
     }
     d = link_pass(x, g, d, x->req_b[s] + x->resp_b[s]);
-    int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * zig_exp(&x->z, b)) + x->device_us;
+    int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * sim_draw_exp(&x->z, b)) + x->device_us;
     complete(x, g, rq, done);
 }
 
@@ -768,9 +616,9 @@ static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
 {
     int svc = rq->lane / R_;
     double sv = g->mean_us[svc];
-    rbuf *b = &g->rng;
+    sim_rng_buf *b = &g->rng;
     if (g->dist == MDL_DCC_DIST_EXPONENTIAL)
-        sv *= zig_exp(&x->z, b);
+        sv *= sim_draw_exp(&x->z, b);
     int64_t d = s + (int64_t)sv;
     heap_replace_top(g->heap, g->c, d);
     int64_t w = s - rq->t;
@@ -911,7 +759,9 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
  * first slot the whole minute's fresh requests are drawn (Poisson counts,
  * uniform offsets: the same draws as one list per minute) and split by
  * slot; then the retries and notices falling due in the slot.  Fresh ones
- * come before retries in the list, so ties sort as in one list per minute. */
+ * come before retries in the list, so ties sort as in one list per minute.
+ * A hot numerical kernel, kept in one piece (its loops share the region's
+ * buffers and streams). */
 static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer, long h)
 {
     const int r = g->r;
@@ -942,7 +792,7 @@ static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer,
             dreq *v1 = B->v, *v2 = B2->v;
             size_t n1 = B->n, n2 = B2->n;
             for (size_t i = 0; i < n; i++) {
-                int64_t off = (int64_t)(((uint64_t)rb_u32(&g->arr_rng) * 60000000u) >> 32);
+                int64_t off = (int64_t)(((uint64_t)sim_rng_buf_u32(&g->arr_rng) * 60000000u) >> 32);
                 proto.t = proto.t0 = M0 + off;
                 size_t first = off < SLOT_US;
                 v1[n1] = proto;
@@ -1272,37 +1122,26 @@ static void busy_run(mdl_dcc_detail *x, const mdl_dcc_offer *offer, step_sync *s
 }
 
 /* ---- the day ------------------------------------------------------------------------ */
-int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
-                       mdl_dcc_detailres *dres, int n_threads, sim_err *err)
+/* A fresh day: empty queues and partial results, every stream keyed by
+ * (seed, entity = the day, purpose | stream << 8). */
+static void day_reset(mdl_dcc_detail *x, uint64_t entity)
 {
-    const int R = R_;
-    memset(res, 0, sizeof *res);
-    mdl_dcc_detailres_clear(dres);
-    x->res = res;
-    x->dres = dres;
-    x->bin_us = dres->bin_minutes * SIM_US_PER_MIN;
-    x->inv_bin_us = 1.0 / (double)x->bin_us;
+    const uint32_t base = MDL_RNG_DCC_DETAIL;
     x->oom = 0;
     memset(x->minute_in, 0, sizeof x->minute_in);
-    memcpy(x->req_b, offer->req_bytes, sizeof x->req_b);
-    memcpy(x->resp_b, offer->resp_bytes, sizeof x->resp_b);
-    if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
-        return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
-                        (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
-    const uint32_t base = MDL_RNG_DCC_DETAIL;
     memset(x->dsp.heap, 0, (size_t)x->dsp.c * sizeof *x->dsp.heap);
     x->dsp.q[0].n = x->dsp.q[1].n = x->dsp.q[0].head = x->dsp.q[1].head = 0;
     memset(&x->dsp.st, 0, sizeof x->dsp.st);
-    rb_init(&x->dsp.rng, x->seed, entity, base | 2u << 8);
-    for (int r = 0; r < R; r++) {
+    sim_rng_buf_init(&x->dsp.rng, x->seed, entity, base | 2u << 8);
+    for (int r = 0; r < R_; r++) {
         region *g = x->reg[r];
         stage *c = &g->csp;
         memset(c->heap, 0, (size_t)c->c * sizeof *c->heap);
         c->q[0].n = c->q[1].n = c->q[0].head = c->q[1].head = 0;
         memset(&c->st, 0, sizeof c->st);
-        rb_init(&c->rng, x->seed, entity, base | (uint32_t)(3 + r) << 8);
-        rb_init(&g->out_rng, x->seed, entity, base | (uint32_t)(6 + r) << 8);
-        rb_init(&g->arr_rng, x->seed, entity, base | (uint32_t)(12 + r) << 8);
+        sim_rng_buf_init(&c->rng, x->seed, entity, base | (uint32_t)(3 + r) << 8);
+        sim_rng_buf_init(&g->out_rng, x->seed, entity, base | (uint32_t)(6 + r) << 8);
+        sim_rng_buf_init(&g->arr_rng, x->seed, entity, base | (uint32_t)(12 + r) << 8);
         sim_rng_stream_init(&g->cnt_stream, x->seed, entity, base | (uint32_t)(9 + r) << 8);
         sim_rng_gsl_wrap(&g->cnt_gsl, &g->cnt_stream);
         for (int k = 0; k < 2; k++)
@@ -1316,12 +1155,16 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         mdl_dcc_detailres_clear(&g->part);
         g->oom = 0;
     }
-    /* One task for the DSP and one per region: more threads than that have
-     * nothing to do.  More threads than CPUs only take turns on them, and a
-     * thread that loses its CPU in the middle of a task holds up the step
-     * (3 threads on 2 cores: 6.9 s for a GB day, 2 threads: 5.2 s), so the
-     * team is also capped at the CPUs this process may use (the test lifts
-     * the cap to check 3 and 4 threads on a small machine). */
+}
+
+/* One task for the DSP and one per region: more threads than that have
+ * nothing to do.  More threads than CPUs only take turns on them, and a
+ * thread that loses its CPU in the middle of a task holds up the step
+ * (3 threads on 2 cores: 6.9 s for a GB day, 2 threads: 5.2 s), so the
+ * team is also capped at the CPUs this process may use (the test lifts
+ * the cap to check 3 and 4 threads on a small machine). */
+static int team_size(const mdl_dcc_detail *x, int n_threads)
+{
     int cap = x->max_threads;
 #ifdef _OPENMP
     if (!cap)
@@ -1329,16 +1172,20 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
 #endif
     if (cap > 0 && n_threads > cap)
         n_threads = cap;
-    const int nt = n_threads < 1 ? 1 : n_threads > 1 + R ? 1 + R : n_threads;
+    return n_threads < 1 ? 1 : n_threads > 1 + R_ ? 1 + R_ : n_threads;
+}
+
+/* The pipeline, step by step to the horizon.  A run of busy steps goes to
+ * one thread team (busy_run); a step with too little work to pay for the
+ * hand-over runs here, on this thread (waking the team costs a few
+ * microseconds on idle cores, up to a time slice when another process
+ * holds a core: forking every minute of a small day made it 10x slower on
+ * a loaded machine), and so does a whole day on one thread, and the steps
+ * after a run that did not pay (see step_sync). */
+static void run_steps(mdl_dcc_detail *x, const mdl_dcc_offer *offer, int nt)
+{
     long step = -1, serial_left = 0, backoff = STEP_BACKOFF_MIN;
     while (step <= N_SLOTS) {
-        /* A run of busy steps goes to one thread team (busy_run); a step
-         * with too little work to pay for the hand-over runs here, on this
-         * thread (waking the team costs a few microseconds on idle cores,
-         * up to a time slice when another process holds a core: forking
-         * every minute of a small day made it 10x slower on a loaded
-         * machine), and so does a whole day on one thread, and the steps
-         * after a run that did not pay (see step_sync). */
         if (nt > 1 && !serial_left && step_work(x, offer, step) >= x->par_min) {
             step_sync sy;
             atomic_init(&sy.go, 0);
@@ -1362,15 +1209,18 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         }
         if (serial_left)
             serial_left--;
-        for (int t = 0; t <= R; t++)
+        for (int t = 0; t <= R_; t++)
             step_task(x, offer, step, t);
         if (step_end(x, step))
             break;
         step++;
     }
-    if (x->oom)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
-    /* Still open at the horizon: waiting, between stages, or due to retry. */
+}
+
+/* Still open at the horizon: waiting, between stages, or due to retry. */
+static void count_unresolved(mdl_dcc_detail *x)
+{
+    const int R = R_;
     for (int t = 0; t < 2; t++) {
         ring *q = &x->dsp.q[t];
         for (size_t k = 0; k < q->n; k++) {
@@ -1397,8 +1247,13 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             if (g->future.v[k].attempt > 0)   /* a notice not yet created is not a request yet */
                 g->rr.unresolved[g->future.v[k].lane / R] += 1;
     }
-    /* The regions' results, added in region order. */
-    for (int r = 0; r < R; r++) {
+}
+
+/* The regions' results, added in region order, and the utilisation per
+ * bin (busy server-time over capacity). */
+static void gather_results(mdl_dcc_detail *x, mdl_dcc_dayres *res, mdl_dcc_detailres *dres)
+{
+    for (int r = 0; r < R_; r++) {
         const region *g = x->reg[r];
         const rres *rr = &g->rr;
         for (int s = 0; s < S_; s++) {
@@ -1417,12 +1272,33 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
             res->wan_bytes[r] += res->wan_minute_bytes[r][m];
         mdl_dcc_detailres_add(dres, &g->part, 1 + r);
     }
-    /* Utilisation: busy server-time over capacity in each bin. */
     for (size_t b = 0; b < dres->n_bins; b++)
         for (int i = 0; i < MDL_DCC_N_STAGES; i++) {
             int c = i == 0 ? x->dsp.c : x->reg[i - 1]->csp.c;
             dres->utilisation[b * MDL_DCC_N_STAGES + (size_t)i] /= (float)((double)c * (double)x->bin_us);
         }
+}
+
+int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
+                       mdl_dcc_detailres *dres, int n_threads, sim_err *err)
+{
+    memset(res, 0, sizeof *res);
+    mdl_dcc_detailres_clear(dres);
+    x->res = res;
+    x->dres = dres;
+    x->bin_us = dres->bin_minutes * SIM_US_PER_MIN;
+    x->inv_bin_us = 1.0 / (double)x->bin_us;
+    if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
+                        (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
+    memcpy(x->req_b, offer->req_bytes, sizeof x->req_b);
+    memcpy(x->resp_b, offer->resp_bytes, sizeof x->resp_b);
+    day_reset(x, entity);
+    run_steps(x, offer, team_size(x, n_threads));
+    if (x->oom)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
+    count_unresolved(x);
+    gather_results(x, res, dres);
     return SIM_OK;
 }
 

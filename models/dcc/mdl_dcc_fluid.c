@@ -269,7 +269,9 @@ static void shift(double *y, const double *x, int L, int fl, double fr, double g
 }
 
 /* Returns 1 and fills res if no stage ever falls behind; 0 otherwise (res
- * then holds garbage and the caller steps the day). */
+ * then holds garbage and the caller steps the day).  A numerical kernel,
+ * kept in one piece on purpose: its passes share the day's lane arrays and
+ * running sums, and split into functions they would pass a dozen of them. */
 static int closed_day(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayres *res)
 {
     const mdl_dcc_params *p = f->p;
@@ -462,6 +464,9 @@ static double serve(const mdl_dcc_fluid *f, double cap, size_t lo, size_t hi, co
     return cap - left;
 }
 
+/* The minute stepper: a numerical kernel, kept in one piece on purpose
+ * (each minute's stages read and write the same queue and lane arrays;
+ * the steps are marked by comments inside). */
 void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayres *res)
 {
     const mdl_dcc_params *p = f->p;

@@ -16,7 +16,8 @@
 #include "mdl_common.h"
 #include "sim_config.h"
 
-/* The services the model carries (seed "04 Meter reading", GB-FACTS, the
+/* The services the model carries (the process document's "04 Meter reading"
+ * catalogue, published GB figures (models/README.md part 4), the
  * rollout's install messages, device alerts).  Order is the `service`
  * dimension of /dcc. */
 enum mdl_dcc_service {
@@ -30,9 +31,9 @@ enum mdl_dcc_service {
     MDL_DCC_SVC_IMPORT_EXPORT,   /* 1.65 import and export read */
     MDL_DCC_SVC_MAX_DEMAND,      /* 1.74 maximum demand read */
     MDL_DCC_SVC_FAILURE_NOTICE,  /* 1.75 notification of failure to obtain a reading */
-    MDL_DCC_SVC_PRENOTIFY,       /* install: seed 1.5 pre-notification */
-    MDL_DCC_SVC_COMMISSION,      /* install: seed 3.6/3.8 commission */
-    MDL_DCC_SVC_CONFIGURE,       /* install: seed 3.4 configure (tariff, schedule) */
+    MDL_DCC_SVC_PRENOTIFY,       /* install: process step 1.5 pre-notification */
+    MDL_DCC_SVC_COMMISSION,      /* install: process steps 3.6/3.8 commission */
+    MDL_DCC_SVC_CONFIGURE,       /* install: process step 3.4 configure (tariff, schedule) */
     MDL_DCC_SVC_HUB_STATUS,      /* install: 8.14.1/8.14.2 comms hub status */
     MDL_DCC_SVC_ALERT,           /* device alerts (meter -> supplier) */
     /* from dated events (dcc.events; mdl_dcc_events.c) */

@@ -104,11 +104,11 @@ SVC_SCHEMA(svc_max_demand, "dcc.services.max_demand", "1.74 maximum demand read.
 SVC_SCHEMA(svc_failure_notice, "dcc.services.failure_notice",
            "1.75 notification of failure to obtain a reading (DCC to supplier: DSP only).",
            SVC_COMMON("0.5", "200", "0", "25"));
-SVC_SCHEMA(svc_prenotify, "dcc.services.prenotify", "Install pre-notification (seed 1.5), from the rollout.",
+SVC_SCHEMA(svc_prenotify, "dcc.services.prenotify", "Install pre-notification (process step 1.5), from the rollout.",
            SVC_COMMON("2.0", "2000", "200", "25"));
-SVC_SCHEMA(svc_commission, "dcc.services.commission", "Commissioning (seed 3.6/3.8), from the rollout.",
+SVC_SCHEMA(svc_commission, "dcc.services.commission", "Commissioning (process steps 3.6/3.8), from the rollout.",
            SVC_COMMON("4.0", "4000", "400", "25"));
-SVC_SCHEMA(svc_configure, "dcc.services.configure", "Configuration: tariff and schedule (seed 3.4).",
+SVC_SCHEMA(svc_configure, "dcc.services.configure", "Configuration: tariff and schedule (process step 3.4).",
            SVC_COMMON("3.0", "3000", "200", "25"));
 SVC_SCHEMA(svc_hub_status, "dcc.services.hub_status", "Comms hub status 8.14.1 / 8.14.2 after install.",
            SVC_COMMON("1.0", "150", "200", "25"));

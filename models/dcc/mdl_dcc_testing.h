@@ -1,6 +1,6 @@
 /*
  * mdl_dcc_testing.h — hooks into the DCC model for its tests and the
- * benchmark: the generator's raw draws, per-stage waiting statistics, the
+ * benchmark: per-stage waiting statistics, the
  * last day's results and offered traffic.  Not used by the model's run.
  */
 #ifndef MDL_DCC_TESTING_H
@@ -12,12 +12,6 @@
 #include "mdl_dcc_day.h"
 #include "mdl_dcc_detail.h"
 
-/* n Exp(1) draws of the request-level model's generator (ziggurat), from
- * stream (seed, entity, MDL_RNG_DCC_DETAIL): for its distribution test. */
-void mdl_dcc_exp_draws(uint64_t seed, uint64_t entity, size_t n, double *out);
-/* n words of the request-level model's buffered stream (seed, entity,
- * purpose): the test checks they are sim_rng_u32's. */
-void mdl_dcc_rng_words(uint64_t seed, uint64_t entity, uint32_t purpose, size_t n, uint32_t *out);
 /* Per-stage waiting statistics of the last detail day (for the Erlang C test). */
 typedef struct mdl_dcc_stage_stats {
     uint64_t started;       /* requests that began service */

@@ -1,5 +1,5 @@
 /*
- * mdl_household.c — drawing a household's attributes (seed 1.1, identify
+ * mdl_household.c — drawing a household's attributes (process step 1.1, identify
  * the customer).  Every household draws from its own stream in a fixed
  * order, so adding households, shards or threads never changes another
  * household's attributes.
@@ -35,23 +35,23 @@ void mdl_household_generate(const mdl_rollout_params *p, int64_t start_day, uint
     const mdl_rollout_population *pop = &p->population;
     memset(h, 0, sizeof *h);
 
-    int region = pick(pop->region_shares, 3, mdl_draw_u01(&s));
-    int dwelling = pick(pop->dwelling_shares, 3, mdl_draw_u01(&s));
-    int dual = mdl_draw_u01(&s) < pop->dual_fuel_share;
-    int prepay = mdl_draw_u01(&s) < pop->prepay_share;
-    double u = mdl_draw_u01(&s);
+    int region = pick(pop->region_shares, 3, sim_draw_u01(&s));
+    int dwelling = pick(pop->dwelling_shares, 3, sim_draw_u01(&s));
+    int dual = sim_draw_u01(&s) < pop->dual_fuel_share;
+    int prepay = sim_draw_u01(&s) < pop->prepay_share;
+    double u = sim_draw_u01(&s);
     int han = u < pop->han_dual_band_share[dwelling] ? MDL_HAN_DUAL_BAND
               : u < pop->han_dual_band_share[dwelling] + pop->han_alternative_share[dwelling] ? MDL_HAN_ALTERNATIVE
                                                                                               : MDL_HAN_24GHZ;
     double shares[MDL_MAX_SUPPLIERS];
     for (size_t i = 0; i < p->n_suppliers; i++)
         shares[i] = p->suppliers[i].share;
-    int supplier = pick(shares, p->n_suppliers, mdl_draw_u01(&s));
+    int supplier = pick(shares, p->n_suppliers, sim_draw_u01(&s));
 
     /* WAN: covered at start; covered from a day uniform over the region's
      * build-out; or never.  One draw decides the class, one the day. */
     const mdl_rollout_wan *w = &p->wan;
-    double uc = mdl_draw_u01(&s), ud = mdl_draw_u01(&s);
+    double uc = sim_draw_u01(&s), ud = sim_draw_u01(&s);
     if (uc < w->covered_at_start[region]) {
         h->wan_day = 0;
     } else if (uc < w->covered_final[region]) {

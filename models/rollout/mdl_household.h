@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "mdl_rollout_params.h"
+#include "sim_draw.h"
 #include "sim_rng.h"
 
 /* "Never" for a day since the start: days fit 16 bits because a run is at
@@ -68,7 +69,6 @@ enum mdl_proc {
 
 /* Flags. */
 #define MDL_HHF_POSTPONED 1u /* already postponed once for WAN coverage */
-#define MDL_HHF_KIT       2u /* the installer brings the HAN kit the site needs */
 
 typedef struct mdl_household {
     uint16_t wan_day;      /* day (since the start) WAN coverage arrives; 0 = at start; MDL_DAY_NEVER */
@@ -126,27 +126,6 @@ static inline int mdl_hh_device_state(const mdl_household *h, int legacy_state)
     }
     return MDL_HH_TRADITIONAL;
 }
-
-/* ---- cheap exact draws (shared with mdl_rollout.c) ---------------------------
- * The rollout draws probabilities and durations, never anything that needs
- * 53 bits: a 32-bit uniform (one word of a Philox block, so a block serves
- * four draws) has resolution 2^-32, far below any probability a scenario
- * can state.  sim_rng_uniform takes two words per draw and gsl_ran_gamma
- * reaches the stream through GSL's function pointers; these are the same
- * distributions at about half the Philox blocks. */
-
-/* Uniform on the open interval (0, 1), 32-bit grid. */
-static inline double mdl_draw_u01(sim_rng_stream *s)
-{
-    return ((double)sim_rng_u32(s) + 0.5) * 0x1.0p-32;
-}
-
-/* Gamma(shape, scale), shape > 0: Marsaglia and Tsang (ACM TOMS 26(3),
- * 2000) with a ziggurat normal; shape < 1 by the boost
- * Gamma(shape + 1) * U^(1/shape).  Exact; about two words and no log on
- * ~98 % of draws (gsl_ran_gamma: the same method, with a 53-bit uniform
- * and every word through GSL's function pointers).  In mdl_visit.c. */
-double mdl_draw_gamma(sim_rng_stream *s, double shape, double scale);
 
 /* Draw household `id`'s attributes from stream (seed, id, MDL_RNG_POPULATION).
  * start_day: the scenario's first day (days since 1970-01-01); WAN dates

@@ -70,17 +70,49 @@ static void shard_free(shard_state *sh, size_t n_sr)
     free(sh->stage);
 }
 
-static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
+/* A (supplier, region)'s work list in the supplier's order: random (a
+ * shuffle from the shard's own stream), by dwelling (stable: houses, then
+ * low-rise, then high-rise flats) or by region (property-reference order,
+ * as generated).  0, or -1 when memory ran out. */
+static int order_worklist(const mdl_rollout *r, shard_state *sh, sr_state *sr, size_t k)
 {
-    const mdl_rollout_params *p = r->p;
+    const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
+    if (s->order == MDL_ORDER_RANDOM) {
+        sim_rng_stream st;
+        sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, UINT64_C(1) << 63 | (uint64_t)sh->index << 16 | k,
+                            MDL_RNG_WORKLIST);
+        for (size_t i = sr->list_n; i > 1; i--) {
+            size_t j = (size_t)sim_rng_below(&st, i);
+            uint32_t t = sr->list[i - 1];
+            sr->list[i - 1] = sr->list[j];
+            sr->list[j] = t;
+        }
+    } else if (s->order == MDL_ORDER_BY_DWELLING) {
+        uint32_t *tmp = malloc((sr->list_n ? sr->list_n : 1) * sizeof *tmp);
+        if (!tmp)
+            return -1;
+        size_t o = 0;
+        for (int d = 0; d < MDL_N_DWELLINGS; d++)
+            for (size_t i = 0; i < sr->list_n; i++)
+                if (mdl_hh_dwelling(&sh->hh[sr->list[i]]) == d)
+                    tmp[o++] = sr->list[i];
+        memcpy(sr->list, tmp, sr->list_n * sizeof *tmp);
+        free(tmp);
+    }
+    return 0;
+}
+
+/* A shard's own arrays and empty pending lists; its households are the
+ * slice of r->hh_all after the owned shards before it (each holds
+ * ceil((N - i) / S) households).  0, or -1 when memory ran out. */
+static int shard_alloc(mdl_rollout *r, shard_state *sh, size_t index)
+{
     size_t n_sr = r->n_sup * 3, n_rs = r->n_sup * 3;
     uint64_t N = (uint64_t)r->sc.run.households;
     sh->r = r;
     sh->index = index;
     sh->last_day = -1;
     sh->n_hh = (size_t)((N + r->n_shards - 1 - index) / r->n_shards);
-    /* Shards before this one hold ceil((N - i) / S) households each; this
-     * process holds only its own shards' households, from own_first on. */
     size_t first = 0;
     for (size_t i = r->own_first; i < index; i++)
         first += (size_t)((N + r->n_shards - 1 - i) / r->n_shards);
@@ -99,24 +131,22 @@ static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
         return -1;
     /* households, their work-list entries, the (supplier, region) states */
     sh->bytes = sh->n_hh * (sizeof *sh->hh + sizeof(uint32_t)) + n_sr * sizeof *sh->sr;
-    size_t *count = calloc(n_sr, sizeof *count);
-    if (!count)
-        return -1;
-    for (size_t i = 0; i < sh->n_hh; i++) {
-        mdl_household *h = &sh->hh[i];
-        mdl_household_generate(p, r->sc.run.start_day, (uint64_t)r->sc.run.seed, hh_id(sh, (uint32_t)i), h);
-        count[(size_t)mdl_hh_supplier(h) * 3 + (size_t)mdl_hh_region(h)]++;
-        sh->stage[rs_index(r, mdl_hh_region(h), mdl_hh_supplier(h)) * MDL_N_HH_STATES + MDL_HH_LEGACY]++;
-    }
+    return 0;
+}
+
+/* Each (supplier, region)'s constants and an empty work list for its
+ * count[k] households.  0, or -1 when memory ran out. */
+static int sr_init(const mdl_rollout *r, shard_state *sh, const size_t *count)
+{
     int rc = 0;
-    for (size_t k = 0; k < n_sr; k++) {
+    for (size_t k = 0; k < r->n_sup * 3; k++) {
         sr_state *sr = &sh->sr[k];
         sr->supplier = (int)(k / 3);
         sr->region = (int)(k % 3);
         sr->households = (double)count[k];
         sr->last_open = -1;
         sr->month_id = -1;
-        const mdl_rollout_supplier *sp = &p->suppliers[sr->supplier];
+        const mdl_rollout_supplier *sp = &r->p->suppliers[sr->supplier];
         sr->min_job = (uint16_t)ceil(fmin(fmin(sp->job_minutes_single, sp->job_minutes_dual), sp->job_minutes_revisit) +
                                      sp->travel_minutes);
         for (int d = 0; d < RING; d++)
@@ -125,44 +155,37 @@ static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
         if (!sr->list)
             rc = -1;
     }
-    if (rc == 0) {
-        for (size_t i = 0; i < sh->n_hh; i++) {
-            sr_state *sr = sr_of(sh, &sh->hh[i]);
-            sr->list[sr->list_n++] = (uint32_t)i;
-        }
-        for (size_t k = 0; k < n_sr; k++) {
-            sr_state *sr = &sh->sr[k];
-            const mdl_rollout_supplier *s = &p->suppliers[sr->supplier];
-            if (s->order == MDL_ORDER_RANDOM) {
-                sim_rng_stream st;
-                sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, UINT64_C(1) << 63 | (uint64_t)index << 16 | k,
-                                    MDL_RNG_WORKLIST);
-                for (size_t i = sr->list_n; i > 1; i--) {
-                    size_t j = (size_t)sim_rng_below(&st, i);
-                    uint32_t t = sr->list[i - 1];
-                    sr->list[i - 1] = sr->list[j];
-                    sr->list[j] = t;
-                }
-            } else if (s->order == MDL_ORDER_BY_DWELLING) {
-                /* stable: houses, then low-rise, then high-rise flats */
-                uint32_t *tmp = malloc((sr->list_n ? sr->list_n : 1) * sizeof *tmp);
-                if (!tmp) {
-                    rc = -1;
-                    break;
-                }
-                size_t o = 0;
-                for (int d = 0; d < MDL_N_DWELLINGS; d++)
-                    for (size_t i = 0; i < sr->list_n; i++)
-                        if (mdl_hh_dwelling(&sh->hh[sr->list[i]]) == d)
-                            tmp[o++] = sr->list[i];
-                memcpy(sr->list, tmp, sr->list_n * sizeof *tmp);
-                free(tmp);
-            }
-            /* by_region: property-reference (id) order, as generated */
-        }
-    }
-    free(count);
     return rc;
+}
+
+/* Shard `index`: its households (generated), its (supplier, region)
+ * states and their work lists.  0, or -1 when memory ran out. */
+static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
+{
+    size_t n_sr = r->n_sup * 3;
+    if (shard_alloc(r, sh, index) != 0)
+        return -1;
+    size_t *count = calloc(n_sr, sizeof *count);
+    if (!count)
+        return -1;
+    for (size_t i = 0; i < sh->n_hh; i++) {
+        mdl_household *h = &sh->hh[i];
+        mdl_household_generate(r->p, r->sc.run.start_day, (uint64_t)r->sc.run.seed, hh_id(sh, (uint32_t)i), h);
+        count[(size_t)mdl_hh_supplier(h) * 3 + (size_t)mdl_hh_region(h)]++;
+        sh->stage[rs_index(r, mdl_hh_region(h), mdl_hh_supplier(h)) * MDL_N_HH_STATES + MDL_HH_LEGACY]++;
+    }
+    int rc = sr_init(r, sh, count);
+    free(count);
+    if (rc != 0)
+        return -1;
+    for (size_t i = 0; i < sh->n_hh; i++) {
+        sr_state *sr = sr_of(sh, &sh->hh[i]);
+        sr->list[sr->list_n++] = (uint32_t)i;
+    }
+    for (size_t k = 0; k < n_sr; k++)
+        if (order_worklist(r, sh, &sh->sr[k], k) != 0)
+            return -1;
+    return 0;
 }
 
 /* ---- alloc / free ------------------------------------------------------------ */
@@ -212,52 +235,14 @@ static mdl_household *alloc_households(size_t n, size_t *bytes)
     return p;
 }
 
-mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5, int n_threads,
-                               sim_err *err)
+/* The run's constants: shards owned, days, the timetable's days. */
+static void set_constants(mdl_rollout *r, const mdl_scenario *sc, sim_engine *eng)
 {
-    const mdl_rollout_params *p = &sc->rollout;
-    if (p->n_suppliers < 1 || p->n_suppliers > MDL_MAX_SUPPLIERS) {
-        SIM_FAIL(err, SIM_EINPUT, "rollout.suppliers: %zu suppliers; allowed 1 to %d", p->n_suppliers, MDL_MAX_SUPPLIERS);
-        return NULL;
-    }
-    if (sc->run.households < 1 || sc->run.households / (sc->run.shards > 0 ? sc->run.shards : 1) >= (int64_t)UINT32_MAX) {
-        SIM_FAIL(err, SIM_EINPUT, "run.households: %lld; allowed 1 to %llu per shard", (long long)sc->run.households,
-                 (unsigned long long)UINT32_MAX - 1);
-        return NULL;
-    }
-    for (size_t i = 0; i < p->n_suppliers; i++) {
-        const mdl_rollout_supplier *s = &p->suppliers[i];
-        double am = (s->midday_hour - s->day_start_hour) * 60, pm = (s->day_end_hour - s->midday_hour) * 60;
-        double longest = fmax(fmax(s->job_minutes_single, s->job_minutes_dual), s->job_minutes_revisit) + s->travel_minutes;
-        if (longest > am || longest > pm) {
-            SIM_FAIL(err, SIM_EINPUT,
-                     "rollout.suppliers.[%zu] (%s): the longest job plus travel (%.0f minutes) does not fit the AM slot "
-                     "(%.0f) or PM slot (%.0f); lengthen the working day or shorten job_minutes_*",
-                     i, s->name, longest, am, pm);
-            return NULL;
-        }
-        if (am > 65000 || pm > 65000) {
-            SIM_FAIL(err, SIM_EINPUT, "rollout.suppliers.[%zu]: slot too long", i);
-            return NULL;
-        }
-    }
-    size_t n_shards = sim_engine_n_shards(eng), own_first, own_count;
-    sim_engine_owned(eng, &own_first, &own_count);
-    mdl_rollout *r = calloc(1, sizeof *r);
-    if (!r) {
-        SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
-        return NULL;
-    }
-    r->sc = *sc;
-    r->p = &r->sc.rollout;
-    r->eng = eng;
-    r->dcc = dcc;
-    r->h5 = h5;
-    r->n_shards = n_shards;
-    r->own_first = own_first;
-    r->own_count = own_count;
-    for (size_t i = own_first; i < own_first + own_count; i++)
-        r->own_households += (size_t)(((uint64_t)sc->run.households + n_shards - 1 - i) / n_shards);
+    const mdl_rollout_params *p = &r->sc.rollout;
+    r->n_shards = sim_engine_n_shards(eng);
+    sim_engine_owned(eng, &r->own_first, &r->own_count);
+    for (size_t i = r->own_first; i < r->own_first + r->own_count; i++)
+        r->own_households += (size_t)(((uint64_t)sc->run.households + r->n_shards - 1 - i) / r->n_shards);
     r->n_sup = p->n_suppliers;
     r->n_days = mdl_scenario_days(sc);
     r->n_tab = r->n_days + RING;
@@ -270,59 +255,94 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
         r->slot_minutes[i][0] = (p->suppliers[i].midday_hour - p->suppliers[i].day_start_hour) * 60;
         r->slot_minutes[i][1] = (p->suppliers[i].day_end_hour - p->suppliers[i].midday_hour) * 60;
     }
+}
+
+/* The per-supplier day tables, the shard array, the households' block and
+ * the day's sums (one block, sliced).  0, or -1 when memory ran out. */
+static int alloc_tables(mdl_rollout *r)
+{
+    const mdl_rollout_params *p = &r->sc.rollout;
     size_t n_rs = r->n_sup * 3;
     r->factor = malloc(r->n_sup * (size_t)r->n_tab * sizeof *r->factor);
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
-    r->shards = calloc(n_shards, sizeof *r->shards);
+    r->shards = calloc(r->n_shards, sizeof *r->shards);
     r->hh_all = alloc_households(r->own_households, &r->hh_bytes);
-    r->b_day = malloc(OUT_ROWS * sizeof *r->b_day);
-    r->b_outcomes = malloc(OUT_ROWS * n_rs * MDL_N_CAUSES * sizeof *r->b_outcomes);
-    r->b_states = malloc(OUT_ROWS * 3 * MDL_N_HH_STATES * sizeof *r->b_states);
     r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS);
     r->sum_all = malloc(r->n_sum * sizeof *r->sum_all);
-    if (r->sum_all) {
-        r->sum_cnt = r->sum_all;
-        r->sum_outc = r->sum_cnt + n_rs * N_COUNTERS;
-        r->sum_stage = r->sum_outc + n_rs * MDL_N_CAUSES;
-        r->sum_lead = r->sum_stage + n_rs * MDL_N_HH_STATES;
-    }
-    int bad = !r->factor || !r->workday || !r->shards || !r->hh_all || !r->b_day || !r->b_outcomes || !r->b_states ||
-              !r->sum_all;
-    for (int v = 0; v < N_OUTVARS && !bad; v++)
-        if (!(r->b_var[v] = malloc(OUT_ROWS * n_rs * 4)))
-            bad = 1;
-    if (bad) {
-        mdl_rollout_free(r);
-        SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
-        return NULL;
-    }
+    if (!r->factor || !r->workday || !r->shards || !r->hh_all || !r->sum_all)
+        return -1;
+    r->sum_cnt = r->sum_all;
+    r->sum_outc = r->sum_cnt + n_rs * N_COUNTERS;
+    r->sum_stage = r->sum_outc + n_rs * MDL_N_CAUSES;
+    r->sum_lead = r->sum_stage + n_rs * MDL_N_HH_STATES;
     for (size_t s = 0; s < r->n_sup; s++)
         for (int64_t d = 0; d < r->n_tab; d++) {
-            int64_t date = sc->run.start_day + d;
+            int64_t date = r->sc.run.start_day + d;
             r->factor[s * (size_t)r->n_tab + (size_t)d] =
                 (float)(ramp_at(&p->suppliers[s], date) * effort_at(&p->timetable, date));
             r->workday[s * (size_t)r->n_tab + (size_t)d] = sim_weekday(date) < p->suppliers[s].working_weekdays;
         }
+    return 0;
+}
 
+/* Generate the owned shards' households and work lists, in parallel (each
+ * shard is a pure function of the scenario).  0, or -1 when memory ran out. */
+static int init_shards(mdl_rollout *r, int n_threads)
+{
     int failed = 0;
-    long ns = (long)own_count;
+    long ns = (long)r->own_count;
 #ifdef _OPENMP
     if (n_threads <= 0)
         n_threads = omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) reduction(| : failed)
 #endif
     for (long i = 0; i < ns; i++) {
-        size_t k = own_first + (size_t)i;
+        size_t k = r->own_first + (size_t)i;
         if (shard_init(r, &r->shards[k], k) != 0)
             failed |= 1;
     }
     (void)n_threads;
-    if (failed) {
+    return failed ? -1 : 0;
+}
+
+mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5, int n_threads,
+                               sim_err *err)
+{
+    const mdl_rollout_params *p = &sc->rollout;
+    /* The scenario schema (mdl_rollout_schema.c, mdl_scenario.c) refuses
+     * every scenario this model cannot run, with file and line; these two
+     * guard the arrays against a caller that filled the struct itself. */
+    if (p->n_suppliers < 1 || p->n_suppliers > MDL_MAX_SUPPLIERS) {
+        SIM_FAIL(err, SIM_EINPUT, "rollout.suppliers: %zu suppliers; allowed 1 to %d", p->n_suppliers, MDL_MAX_SUPPLIERS);
+        return NULL;
+    }
+    if (sc->run.households < 1 || sc->run.households / (sc->run.shards > 0 ? sc->run.shards : 1) >= (int64_t)UINT32_MAX) {
+        SIM_FAIL(err, SIM_EINPUT, "run.households: %lld; allowed 1 to %llu per shard", (long long)sc->run.households,
+                 (unsigned long long)UINT32_MAX - 1);
+        return NULL;
+    }
+    mdl_rollout *r = calloc(1, sizeof *r);
+    if (!r) {
+        SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
+        return NULL;
+    }
+    r->sc = *sc;
+    r->p = &r->sc.rollout;
+    r->eng = eng;
+    r->dcc = dcc;
+    r->h5 = h5;
+    set_constants(r, sc, eng);
+    if (alloc_tables(r) != 0) {
+        mdl_rollout_free(r);
+        SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
+        return NULL;
+    }
+    if (init_shards(r, n_threads) != 0) {
         mdl_rollout_free(r);
         SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory generating %lld households", (long long)sc->run.households);
         return NULL;
     }
-    for (size_t i = own_first; i < own_first + own_count; i++) {
+    for (size_t i = r->own_first; i < r->own_first + r->own_count; i++) {
         r->shards[i].outbox = dcc ? mdl_dcc_outbox_of(dcc, i) : NULL;
         sim_engine_set_state(eng, i, &r->shards[i]);
     }
@@ -349,11 +369,6 @@ void mdl_rollout_free(mdl_rollout *r)
         munmap(r->hh_all, r->hh_bytes);
     free(r->factor);
     free(r->workday);
-    free(r->b_day);
-    for (int v = 0; v < N_OUTVARS; v++)
-        free(r->b_var[v]);
-    free(r->b_outcomes);
-    free(r->b_states);
     free(r->sum_all);
     free(r);
 }

@@ -1,6 +1,6 @@
 /*
  * mdl_rollout.h — the rollout model: households, suppliers and installers,
- * the dumb-to-smart replacement process step by step (seed 1.x pre-site
+ * the dumb-to-smart replacement process step by step (process steps 1.x pre-site
  * visit, 3.x install, commission and configure), revisits and the metrics
  * /rollout publishes.
  */
@@ -55,7 +55,6 @@ typedef struct mdl_rollout_totals {
     uint64_t smart;               /* households commissioned in smart mode at the end */
     uint64_t traditional;         /* households with smart meters in traditional mode at the end */
     uint64_t revisits;
-    /* extensions (rollout engineer) */
     uint64_t appointments;        /* appointments booked (first, rebook, revisit) */
     uint64_t remote_commissions;  /* WAN-later hubs commissioned without a visit */
     uint64_t migrations;          /* SMETS1 sites migrated onto the DCC */
@@ -69,8 +68,8 @@ typedef struct mdl_rollout_totals {
  * bytes_per_household, which is this process's memory over its own households. */
 void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
 
-/* Invariants over every household (O(households), for tests and debug
- * builds): the household state matches its devices and the per-shard
+/* Invariants over every household (O(households), for tests and
+ * `smsim run --check-invariants`): the household state matches its devices and the per-shard
  * counts; no meter is commissioned without a hub; an electricity-only
  * household has no gas meter; a gas meter is only smart where the
  * electricity meter is.  0, or SIM_ERUNTIME naming the first violation. */

@@ -76,7 +76,7 @@ static void apply_next(shard_state *sh, mdl_household *h, uint32_t local, const 
         const mdl_rollout_timetable *tt = &r->p->timetable;
         sim_rng_stream st;
         sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_AFTER | 1u << 8);
-        double u_el = mdl_draw_u01(&st), u_t = mdl_draw_u01(&st);
+        double u_el = sim_draw_u01(&st), u_t = sim_draw_u01(&st);
         if (u_el >= tt->migration_eligible_share || tt->migration_rate_per_month <= 0) {
             h->proc = MDL_PROC_DONE;
         } else {
@@ -164,6 +164,8 @@ static void on_visit(sim_shard *shard, void *state, const sim_event *ev)
     c[C_REVISITS] += o.revisit;
     c[C_INSTALLS_ELEC] += o.elec_installed;
     c[C_INSTALLS_GAS] += o.gas_installed;
+    if (mdl_hh_smets2(h))
+        c[C_INSTALLS_SMETS2] += o.elec_installed + o.gas_installed;
     c[C_MIN_WORKED] += (int64_t)llround(o.minutes + s->travel_minutes);
     if (o.cause != MDL_CAUSE_NONE)
         sh->outc[rs_index(r, mdl_hh_region(h), mdl_hh_supplier(h)) * MDL_N_CAUSES + (size_t)o.cause]++;
@@ -244,21 +246,12 @@ static void start_day(shard_state *sh, sr_state *sr, sim_shard *shard, int64_t t
 }
 
 /* ---- the daily hook --------------------------------------------------------- */
-static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1, sim_err *err)
+/* A new day: clear yesterday's counters (mdl_rollout_day_end has read
+ * them).  Here rather than in day_end, so the clearing runs in parallel;
+ * only the lead-time bins in use are touched. */
+static void clear_counters(shard_state *sh)
 {
-    (void)t1;
-    shard_state *sh = state;
-    const mdl_rollout *r = sh->r;
-    int64_t today = sim_time_day(t0);
-    if (today == sh->last_day)
-        return 0;   /* shorter windows (DCC detail days): the daily work runs once */
-    sh->last_day = today;
-    sim_time day0 = sim_time_from_days(today);
-    size_t n_sr = r->n_sup * 3;
-
-    /* A new day: clear yesterday's counters (mdl_rollout_day_end has read
-     * them).  Here rather than in day_end, so the clearing runs in
-     * parallel; only the lead-time bins in use are touched. */
+    size_t n_sr = sh->r->n_sup * 3;
     memset(sh->cnt, 0, n_sr * N_COUNTERS * sizeof *sh->cnt);
     memset(sh->outc, 0, n_sr * MDL_N_CAUSES * sizeof *sh->outc);
     if (sh->lead_used) {
@@ -266,8 +259,36 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
             memset(sh->lead + k * LEAD_BINS, 0, sh->lead_used * sizeof *sh->lead);
         sh->lead_used = 0;
     }
+}
 
-    /* Due waiting households, in the order they were put on the list. */
+/* One due entry: a re-contact or rebook moves to its (supplier, region)'s
+ * ready list without touching the household; remote commissioning and
+ * migration act on it today. */
+static void act_on_due(shard_state *sh, const pend_entry *e, int64_t today, sim_time day0)
+{
+    switch (e->proc) {
+    case MDL_PROC_WAIT_CONTACT:
+        if (fifo_push(&sh->sr[e->sr].ready_contact, e->hh))
+            sh->oom = 1;
+        break;
+    case MDL_PROC_WAIT_BOOK:
+        if (fifo_push(&sh->sr[e->sr].ready_book, e->hh))
+            sh->oom = 1;
+        break;
+    case MDL_PROC_WAIT_REMOTE:
+        remote_commission(sh, &sh->hh[e->hh], e->hh, today, day0);
+        break;
+    case MDL_PROC_WAIT_MIGRATE:
+        migrate(sh, &sh->hh[e->hh], e->hh, day0);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Today's waiting households, in the order they were put on the list. */
+static void drain_due(shard_state *sh, int64_t today, sim_time day0)
+{
     if (today >= sh->near_lo + PEND_NEAR)
         mdl_rollout_pend_new_block(sh, today);
     pend_list *due = &sh->near[today % PEND_NEAR];
@@ -293,28 +314,19 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
             const pend_entry *e = &buf[i];
             if (i + PREFETCH_AHEAD < n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE)
                 __builtin_prefetch(&sh->hh[e[PREFETCH_AHEAD].hh]);
-            switch (e->proc) {
-            case MDL_PROC_WAIT_CONTACT:   /* the household is not touched until contacted */
-                if (fifo_push(&sh->sr[e->sr].ready_contact, e->hh))
-                    sh->oom = 1;
-                break;
-            case MDL_PROC_WAIT_BOOK:
-                if (fifo_push(&sh->sr[e->sr].ready_book, e->hh))
-                    sh->oom = 1;
-                break;
-            case MDL_PROC_WAIT_REMOTE:
-                remote_commission(sh, &sh->hh[e->hh], e->hh, today, day0);
-                break;
-            case MDL_PROC_WAIT_MIGRATE:
-                migrate(sh, &sh->hh[e->hh], e->hh, day0);
-                break;
-            default:
-                break;
-            }
+            act_on_due(sh, e, today, day0);
         }
         chunk_free(sh, ck);   /* (by index, after the appends above) */
         ck = nx;
     }
+}
+
+/* Each (supplier, region): open the diary days up to its booking horizon,
+ * run the supplier's plan on a working day, and start the day's visits. */
+static void run_plans(shard_state *sh, sim_shard *shard, int64_t today, sim_time day0)
+{
+    const mdl_rollout *r = sh->r;
+    size_t n_sr = r->n_sup * 3;
     /* Each (supplier, region) contacts a handful of households a day: start
      * fetching every plan's first ones now, so their misses overlap with
      * each other and with the plans that run before. */
@@ -339,6 +351,21 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
             mdl_rollout_run_plan(sh, sr, today, day0);
         start_day(sh, sr, shard, today, day0);
     }
+}
+
+/* The daily hook: the shard's day before any of its visits run. */
+static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1, sim_err *err)
+{
+    (void)t1;
+    shard_state *sh = state;
+    int64_t today = sim_time_day(t0);
+    if (today == sh->last_day)
+        return 0;   /* shorter windows (DCC detail days): the daily work runs once */
+    sh->last_day = today;
+    sim_time day0 = sim_time_from_days(today);
+    clear_counters(sh);
+    drain_due(sh, today, day0);
+    run_plans(sh, shard, today, day0);
     if (sh->oom)
         return SIM_FAIL(err, SIM_ERUNTIME, "rollout: shard %zu: out of memory", sh->index);
     return 0;

@@ -26,7 +26,7 @@
 
 #define RING 128        /* diary days kept per (supplier, region); > booking horizon + 1 */
 #define LEAD_BINS 128   /* lead-time histogram, one bin per day */
-#define OUT_ROWS 64     /* days buffered before an HDF5 append */
+#define OUT_ROWS 64     /* days per HDF5 chunk (sim_h5 buffers a chunk of rows) */
 #define KIND_VISIT 0
 
 _Static_assert(MDL_ROLLOUT_N_STATES == MDL_N_HH_STATES, "mdl_rollout.h and mdl_household.h disagree on states");
@@ -36,7 +36,7 @@ _Static_assert(sizeof(mdl_household) <= 64, "a household must fit 64 bytes");
 /* Daily per-(region, supplier) counters (shard-local, reduced in shard order). */
 enum counter {
     C_CONTACTS, C_ACCEPTANCES, C_REFUSALS, C_APPOINTMENTS, C_VISITS, C_INSTALLS_ELEC, C_INSTALLS_GAS,
-    C_SMART, C_TRADITIONAL, C_REVISITS, C_REMOTE, C_MIGRATIONS, C_CANCELLATIONS, C_POSTPONED,
+    C_INSTALLS_SMETS2, C_SMART, C_TRADITIONAL, C_REVISITS, C_REMOTE, C_MIGRATIONS, C_CANCELLATIONS, C_POSTPONED,
     C_MIN_WORKED, C_MIN_AVAILABLE, N_COUNTERS
 };
 
@@ -150,7 +150,7 @@ typedef struct shard_state {
 /* Output variables per (day, region, supplier). */
 enum outvar {
     O_CONTACTS, O_ACCEPTANCES, O_REFUSALS, O_APPOINTMENTS, O_VISITS, O_INSTALLS_ELEC, O_INSTALLS_GAS,
-    O_SMART, O_TRADITIONAL, O_REVISITS, O_REMOTE, O_MIGRATIONS, O_CANCELLATIONS, O_POSTPONED,
+    O_INSTALLS_SMETS2, O_SMART, O_TRADITIONAL, O_REVISITS, O_REMOTE, O_MIGRATIONS, O_CANCELLATIONS, O_POSTPONED,
     O_UTILISATION, O_BACKLOG, O_LEAD_P50, O_LEAD_P90, N_OUTVARS
 };
 
@@ -175,11 +175,6 @@ struct mdl_rollout {
     double slot_minutes[MDL_MAX_SUPPLIERS][2];
     /* output */
     sim_h5_series *s_day, *s_var[N_OUTVARS], *s_outcomes, *s_states;
-    size_t rows;
-    int32_t *b_day;
-    void *b_var[N_OUTVARS];      /* [OUT_ROWS][3][S] int32 or float */
-    int32_t *b_outcomes;         /* [OUT_ROWS][3][S][causes] */
-    int64_t *b_states;           /* [OUT_ROWS][3][states] */
     int64_t *sum_all;            /* one block, reduced across ranks in one call: */
     int64_t *sum_cnt, *sum_outc, *sum_stage, *sum_lead;   /* ... slices of it */
     size_t n_sum;

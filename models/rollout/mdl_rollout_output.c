@@ -1,7 +1,7 @@
 /*
  * mdl_rollout_output.c — the /rollout group: its variables, the day's
  * reduction of the shards' counters (in shard order, then across ranks),
- * the rows buffered and appended, and the run's totals.
+ * the day's row of every series, and the run's totals.
  *
  * Not for: what is counted (mdl_rollout_plan.c, mdl_rollout_day.c).
  */
@@ -18,13 +18,15 @@ static const struct {
     int is_float;
     int counter;   /* enum counter, or -1 */
 } outvars[N_OUTVARS] = {
-    {"contacts", "1", "contact attempts made (seed 1.1/1.6)", 0, C_CONTACTS},
+    {"contacts", "1", "contact attempts made (process steps 1.1/1.6)", 0, C_CONTACTS},
     {"acceptances", "1", "contacts that agreed an appointment", 0, C_ACCEPTANCES},
     {"refusals", "1", "contacts that refused", 0, C_REFUSALS},
     {"appointments", "1", "appointments booked (first bookings, rebooks and revisits)", 0, C_APPOINTMENTS},
     {"visits", "1", "installer visits (first visits and revisits)", 0, C_VISITS},
     {"installs_elec", "1", "electricity meters exchanged for smart meters", 0, C_INSTALLS_ELEC},
     {"installs_gas", "1", "gas meters exchanged for smart meters", 0, C_INSTALLS_GAS},
+    {"installs_smets2", "1", "meters (electricity + gas) exchanged for second-generation (SMETS2) smart meters", 0,
+     C_INSTALLS_SMETS2},
     {"smart_commissioned", "1", "visits leaving the household smart (SMETS2 on the DCC, or SMETS1 working)", 0, C_SMART},
     {"traditional_mode", "1", "visits leaving smart meters in traditional mode (or a meter not joined)", 0, C_TRADITIONAL},
     {"revisits", "1", "visits to households that already have smart meters", 0, C_REVISITS},
@@ -78,24 +80,6 @@ int mdl_rollout_output_create(mdl_rollout *r, sim_err *err)
     return 0;
 }
 
-static int flush_rows(mdl_rollout *r, sim_err *err)
-{
-    if (!r->h5 || r->rows == 0) {
-        r->rows = 0;
-        return 0;
-    }
-    if (sim_h5_series_append(r->s_day, r->rows, r->b_day, err))
-        return err->code ? err->code : SIM_ERUNTIME;
-    for (int v = 0; v < N_OUTVARS; v++)
-        if (sim_h5_series_append(r->s_var[v], r->rows, r->b_var[v], err))
-            return err->code ? err->code : SIM_ERUNTIME;
-    if (sim_h5_series_append(r->s_outcomes, r->rows, r->b_outcomes, err) ||
-        sim_h5_series_append(r->s_states, r->rows, r->b_states, err))
-        return err->code ? err->code : SIM_ERUNTIME;
-    r->rows = 0;
-    return 0;
-}
-
 /* ---- the day's reduction ------------------------------------------------------ */
 static float lead_pct(const int64_t *hist, double q)
 {
@@ -112,6 +96,8 @@ static float lead_pct(const int64_t *hist, double q)
     }
     return (float)(LEAD_BINS - 1);
 }
+
+static int write_row(mdl_rollout *r, int64_t day, sim_err *err);
 
 int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
 {
@@ -160,41 +146,61 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
     if (!r->h5)
         return 0;
 
-    size_t row = r->rows;
-    r->b_day[row] = (int32_t)day;
+    return write_row(r, day, err);
+}
+
+/* The day's row of every /rollout series (buffered by sim_h5). */
+static int write_row(mdl_rollout *r, int64_t day, sim_err *err)
+{
+    size_t n_rs = r->n_sup * 3;
+    int32_t *day_row = sim_h5_series_row(r->s_day, err);
+    int32_t *outc = sim_h5_series_row(r->s_outcomes, err);
+    int64_t *states = sim_h5_series_row(r->s_states, err);
+    void *var[N_OUTVARS];
+    int bad = !day_row || !outc || !states;
+    for (int v = 0; v < N_OUTVARS; v++)
+        bad |= !(var[v] = sim_h5_series_row(r->s_var[v], err));
+    if (bad)
+        return err->code ? err->code : SIM_ERUNTIME;
+    *day_row = (int32_t)day;
     for (size_t k = 0; k < n_rs; k++) {
         const int64_t *c = r->sum_cnt + k * N_COUNTERS;
         const int64_t *st = r->sum_stage + k * MDL_N_HH_STATES;
         for (int v = 0; v < N_OUTVARS; v++) {
-            size_t at = row * n_rs + k;
             if (outvars[v].counter >= 0) {
-                ((int32_t *)r->b_var[v])[at] = (int32_t)c[outvars[v].counter];
+                ((int32_t *)var[v])[k] = (int32_t)c[outvars[v].counter];
             } else if (v == O_BACKLOG) {
-                ((int32_t *)r->b_var[v])[at] = (int32_t)(st[MDL_HH_LEGACY] + st[MDL_HH_ENGAGED] + st[MDL_HH_DECLINED]);
+                ((int32_t *)var[v])[k] = (int32_t)(st[MDL_HH_LEGACY] + st[MDL_HH_ENGAGED] + st[MDL_HH_DECLINED]);
             } else if (v == O_UTILISATION) {
-                ((float *)r->b_var[v])[at] =
+                ((float *)var[v])[k] =
                     c[C_MIN_AVAILABLE] ? (float)((double)c[C_MIN_WORKED] / (double)c[C_MIN_AVAILABLE]) : NAN;
             } else {
-                ((float *)r->b_var[v])[at] = lead_pct(r->sum_lead + k * LEAD_BINS, v == O_LEAD_P50 ? 0.5 : 0.9);
+                ((float *)var[v])[k] = lead_pct(r->sum_lead + k * LEAD_BINS, v == O_LEAD_P50 ? 0.5 : 0.9);
             }
         }
         for (int q = 0; q < MDL_N_CAUSES; q++)
-            r->b_outcomes[(row * n_rs + k) * MDL_N_CAUSES + (size_t)q] = (int32_t)r->sum_outc[k * MDL_N_CAUSES + (size_t)q];
+            outc[k * MDL_N_CAUSES + (size_t)q] = (int32_t)r->sum_outc[k * MDL_N_CAUSES + (size_t)q];
     }
     for (int reg = 0; reg < 3; reg++)
         for (int s = 0; s < MDL_N_HH_STATES; s++) {
             int64_t n = 0;
             for (size_t sup = 0; sup < r->n_sup; sup++)
                 n += r->sum_stage[rs_index(r, reg, (int)sup) * MDL_N_HH_STATES + (size_t)s];
-            r->b_states[(row * 3 + (size_t)reg) * MDL_N_HH_STATES + (size_t)s] = n;
+            states[(size_t)reg * MDL_N_HH_STATES + (size_t)s] = n;
         }
-    r->rows++;
-    if (r->rows == OUT_ROWS)
-        return flush_rows(r, err);
     return 0;
 }
 
-int mdl_rollout_finish(mdl_rollout *r, sim_err *err) { return flush_rows(r, err); }
+int mdl_rollout_finish(mdl_rollout *r, sim_err *err)
+{
+    if (!r->h5)
+        return 0;
+    int rc = sim_h5_series_flush(r->s_day, err) || sim_h5_series_flush(r->s_outcomes, err) ||
+             sim_h5_series_flush(r->s_states, err);
+    for (int v = 0; v < N_OUTVARS && !rc; v++)
+        rc = sim_h5_series_flush(r->s_var[v], err);
+    return rc ? (err->code ? err->code : SIM_ERUNTIME) : 0;
+}
 
 void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
 {

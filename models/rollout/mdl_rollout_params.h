@@ -35,7 +35,7 @@ enum mdl_worklist_order { MDL_ORDER_RANDOM, MDL_ORDER_BY_REGION, MDL_ORDER_BY_DW
 extern const char *const mdl_dwelling_names[MDL_N_DWELLINGS];
 extern const char *const mdl_han_class_names[MDL_N_HAN_CLASSES];
 
-/* One timed, fallible step of the visit (seed 3.x). */
+/* One timed, fallible step of the visit (process steps 3.x). */
 typedef struct mdl_rollout_step {
     double fail_prob;          /* per attempt */
     double minutes;            /* mean duration of one attempt */

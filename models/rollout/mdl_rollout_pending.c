@@ -12,19 +12,14 @@
 #include <string.h>
 
 #include "mdl_rollout_internal.h"
+#include "sim_vec.h"
 
 int mdl_rollout_fifo_grow(fifo *f)
 {
-    size_t nc = f->cap ? f->cap * 2 : 64;
-    uint32_t *a = malloc(nc * sizeof *a);
+    uint32_t *a = sim_vec_ring_grow(f->a, &f->cap, f->head, sizeof *a, 64);
     if (!a)
         return -1;
-    for (size_t i = 0; i < f->n; i++)
-        a[i] = f->a[(f->head + i) & (f->cap - 1)];
-    free(f->a);
     f->a = a;
-    f->cap = nc;
-    f->head = 0;
     return 0;
 }
 
@@ -57,13 +52,14 @@ uint32_t mdl_rollout_chunk_alloc(shard_state *sh)
         return c;
     }
     if (sh->n_chunks == sh->cap_chunks) {
-        uint32_t nc = sh->cap_chunks ? sh->cap_chunks * 2 : 64;
-        pend_chunk *a = realloc(sh->chunks, (size_t)nc * sizeof *a);
+        size_t cap = sh->cap_chunks;
+        pend_chunk *a = sh->n_chunks < NO_HH / 2 ? sim_vec_grow(sh->chunks, &cap, (size_t)sh->n_chunks + 1, sizeof *a, 64)
+                                                 : NULL;   /* chunk indices stay below NO_HH */
         if (!a)
             return NO_HH;
-        sh->bytes += (size_t)(nc - sh->cap_chunks) * sizeof *a;
+        sh->bytes += (cap - sh->cap_chunks) * sizeof *a;
         sh->chunks = a;
-        sh->cap_chunks = nc;
+        sh->cap_chunks = (uint32_t)cap;
     }
     return sh->n_chunks++;
 }

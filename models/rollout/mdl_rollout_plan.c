@@ -11,6 +11,7 @@
 
 #include "mdl_common.h"
 #include "mdl_rollout_internal.h"
+#include "sim_vec.h"
 
 /* ---- diaries ------------------------------------------------------------- */
 static double workforce(const mdl_rollout *r, const sr_state *sr, int64_t day)
@@ -125,15 +126,15 @@ static int diary_commit(shard_state *sh, sr_state *sr, int64_t day, int slot, ui
     dy->max_free[slot] = mx;
     mark_open(sr, day, dy);
     if (dy->n_jobs == dy->cap_jobs) {
-        uint32_t nc = dy->cap_jobs ? dy->cap_jobs * 2 : 16;
-        job *a = realloc(dy->jobs, nc * sizeof *a);
+        size_t cap = dy->cap_jobs;
+        job *a = sim_vec_grow(dy->jobs, &cap, (size_t)dy->n_jobs + 1, sizeof *a, 16);
         if (!a) {
             sh->oom = 1;
             return -1;
         }
-        sh->bytes += (nc - dy->cap_jobs) * sizeof *a;
+        sh->bytes += (cap - dy->cap_jobs) * sizeof *a;
         dy->jobs = a;
-        dy->cap_jobs = nc;
+        dy->cap_jobs = (uint32_t)cap;
     }
     dy->jobs[dy->n_jobs++] = (job){.hh = hh, .inst = (uint16_t)inst, .slot = (uint8_t)slot};
     return 0;
@@ -160,12 +161,12 @@ static int plan_booking(shard_state *sh, sr_state *sr, mdl_household *h, uint32_
     const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     sim_rng_stream st;
     sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_APPOINTMENT | (uint32_t)h->n_book << 8);
-    double u_gen = mdl_draw_u01(&st), u_slot = mdl_draw_u01(&st);
+    double u_gen = sim_draw_u01(&st), u_slot = sim_draw_u01(&st);
     double lead = (double)s->lead_min_days;
     if (!asap && s->lead_mean_days > 0) {
         if (s->lead_cv > 0) {
             double k = 1.0 / (s->lead_cv * s->lead_cv);
-            lead = ceil(mdl_draw_gamma(&st, k, s->lead_mean_days / k));
+            lead = ceil(sim_draw_gamma(&st, k, s->lead_mean_days / k));
         } else {
             lead = ceil(s->lead_mean_days);
         }
@@ -214,16 +215,12 @@ static void book(shard_state *sh, sr_state *sr, mdl_household *h, uint32_t local
         send(sh, h, MDL_DCC_MSG_PRENOTIFY, office_time(sh, h, local, MDL_DCC_MSG_PRENOTIFY, t0));
 }
 
-/* A supplier's plan for one (supplier, region) on a working day: first
- * rebook agreed jobs, then contact households (re-contacts due first, then
- * the work list) while the diaries, the contact cap and the monthly target
- * allow. */
-void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0)
+/* Rebook the customers who agreed but found the diaries full, oldest
+ * first.  Returns 0 when the diaries are full again (the rest wait for
+ * the next working day). */
+static int rebook_ready(shard_state *sh, sr_state *sr, int64_t today, sim_time t0)
 {
-    const mdl_rollout *r = sh->r;
-    const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     booking b;
-
     for (size_t k = 0; k < PREFETCH_AHEAD && k < sr->ready_book.n; k++)
         __builtin_prefetch(&sh->hh[fifo_at(&sr->ready_book, k)]);
     while (sr->ready_book.n) {
@@ -232,11 +229,19 @@ void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time
         if (sr->ready_book.n > PREFETCH_AHEAD)
             __builtin_prefetch(&sh->hh[fifo_at(&sr->ready_book, PREFETCH_AHEAD)]);
         if (!plan_booking(sh, sr, h, local, today, 1, &b))
-            return;   /* diaries full: tomorrow */
+            return 0;
         fifo_pop(&sr->ready_book);
         book(sh, sr, h, local, today, &b, t0);
     }
+    return 1;
+}
 
+/* Today's contact attempts: contacts_per_installer_day per installer-day;
+ * with a monthly target, each new month also adds its (fractional,
+ * carried) quota to month_left. */
+static int64_t contact_budget(const mdl_rollout *r, sr_state *sr, int64_t today)
+{
+    const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
     double x = workforce(r, sr, today);
     int64_t budget = (int64_t)ceil((double)s->contacts_per_installer_day * x);
     if (s->monthly_target_per_10k > 0) {
@@ -251,7 +256,89 @@ void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time
             sr->month_credit -= (double)sr->month_left;
         }
     }
-    int64_t contacts = 0;
+    return budget;
+}
+
+enum contact_result { CONTACT_SKIPPED, CONTACT_MADE, CONTACT_DIARIES_FULL };
+
+/* Process steps 1.1-1.6 for one household: the site's comms data (1.3;
+ * policy postpone may defer an uncovered site without a contact), the
+ * contact, and for a customer who agrees, the booking. */
+static enum contact_result contact(shard_state *sh, sr_state *sr, mdl_household *h, uint32_t local, int64_t today,
+                                   sim_time t0)
+{
+    const mdl_rollout *r = sh->r;
+    const mdl_rollout_supplier *s = &r->p->suppliers[sr->supplier];
+    int64_t *c = cnt_of(sh, h);
+    /* 1.3: the DCC's comms data for the site.  Policy postpone: an
+     * uncovered site, in the SMETS2 era, waits for coverage (once, at
+     * most postpone_max_days) without a contact. */
+    if (today >= r->smets2_day && s->uncovered_policy == MDL_UNCOVERED_POSTPONE &&
+        h->wan_day > today + s->lead_min_days && !(h->flags & MDL_HHF_POSTPONED)) {
+        h->flags |= MDL_HHF_POSTPONED;
+        int64_t due = today + s->postpone_max_days;
+        if (h->wan_day < due)
+            due = h->wan_day;
+        c[C_POSTPONED]++;
+        wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, due);
+        return CONTACT_SKIPPED;
+    }
+    /* 1.1/1.6: contact the customer and agree the appointment. */
+    sim_rng_stream st;
+    sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_CONTACT | (uint32_t)h->n_contact << 8);
+    h->n_contact++;
+    double u_answer = sim_draw_u01(&st), u_accept = sim_draw_u01(&st);
+    c[C_CONTACTS]++;
+    if (u_answer >= s->contact_answer_prob) {
+        if (++h->n_noanswer >= s->contact_attempts) {
+            h->n_noanswer = 0;
+            wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, today + r->p->visit.return_delay_days);
+        } else {
+            wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, today + s->no_answer_retry_days);
+        }
+        return CONTACT_MADE;
+    }
+    h->n_noanswer = 0;
+    if (u_accept >= s->acceptance_prob) {
+        c[C_REFUSALS]++;
+        h->n_refusal++;
+        set_stage(sh, h, MDL_HH_DECLINED);
+        if (h->n_refusal >= s->max_refusals)
+            h->proc = MDL_PROC_DONE;
+        else
+            wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, today + s->refusal_recontact_days);
+        return CONTACT_MADE;
+    }
+    c[C_ACCEPTANCES]++;
+    h->n_rebook = 0;
+    if (s->monthly_target_per_10k > 0)
+        sr->month_left--;
+    /* 1.6: agree the appointment.  Contacting first and booking only the
+     * customers who accept keeps the lead-time draw off the ~2/3 of
+     * contacts that do not; if the diaries turn out full, the customer is
+     * booked first thing on the next working day. */
+    booking b;
+    if (!plan_booking(sh, sr, h, local, today, 0, &b)) {
+        set_stage(sh, h, MDL_HH_ENGAGED);
+        h->proc = MDL_PROC_READY_BOOK;
+        if (fifo_push(&sr->ready_book, local))
+            sh->oom = 1;
+        return CONTACT_DIARIES_FULL;
+    }
+    book(sh, sr, h, local, today, &b, t0);
+    return CONTACT_MADE;
+}
+
+/* A supplier's plan for one (supplier, region) on a working day: first
+ * rebook agreed jobs, then contact households (re-contacts due first, then
+ * the work list) while the diaries, the contact cap and the monthly target
+ * allow. */
+void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0)
+{
+    const mdl_rollout_supplier *s = &sh->r->p->suppliers[sr->supplier];
+    if (!rebook_ready(sh, sr, today, t0))
+        return;   /* diaries full: tomorrow */
+    int64_t budget = contact_budget(sh->r, sr, today), contacts = 0;
     for (size_t k = 0; k < PREFETCH_AHEAD; k++)
         prefetch_candidate(sh, sr, k);
     while (contacts < budget) {
@@ -266,68 +353,13 @@ void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time
             local = sr->list[sr->list_pos];
         else
             break;
-        mdl_household *h = &sh->hh[local];
         if (from_ready)
             fifo_pop(&sr->ready_contact);
         else
             sr->list_pos++;
-        int64_t *c = cnt_of(sh, h);
-
-        /* 1.3: the DCC's comms data for the site.  Policy postpone: an
-         * uncovered site, in the SMETS2 era, waits for coverage (once, at
-         * most postpone_max_days) without a contact. */
-        if (today >= r->smets2_day && s->uncovered_policy == MDL_UNCOVERED_POSTPONE &&
-            h->wan_day > today + s->lead_min_days && !(h->flags & MDL_HHF_POSTPONED)) {
-            h->flags |= MDL_HHF_POSTPONED;
-            int64_t due = today + s->postpone_max_days;
-            if (h->wan_day < due)
-                due = h->wan_day;
-            c[C_POSTPONED]++;
-            wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, due);
-            continue;
-        }
-        /* 1.1/1.6: contact the customer and agree the appointment. */
-        sim_rng_stream st;
-        sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_CONTACT | (uint32_t)h->n_contact << 8);
-        h->n_contact++;
-        double u_answer = mdl_draw_u01(&st), u_accept = mdl_draw_u01(&st);
-        contacts++;
-        c[C_CONTACTS]++;
-        if (u_answer >= s->contact_answer_prob) {
-            if (++h->n_noanswer >= s->contact_attempts) {
-                h->n_noanswer = 0;
-                wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, today + r->p->visit.return_delay_days);
-            } else {
-                wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, today + s->no_answer_retry_days);
-            }
-            continue;
-        }
-        h->n_noanswer = 0;
-        if (u_accept >= s->acceptance_prob) {
-            c[C_REFUSALS]++;
-            h->n_refusal++;
-            set_stage(sh, h, MDL_HH_DECLINED);
-            if (h->n_refusal >= s->max_refusals)
-                h->proc = MDL_PROC_DONE;
-            else
-                wait_until(sh, h, local, MDL_PROC_WAIT_CONTACT, today + s->refusal_recontact_days);
-            continue;
-        }
-        c[C_ACCEPTANCES]++;
-        h->n_rebook = 0;
-        if (s->monthly_target_per_10k > 0)
-            sr->month_left--;
-        /* 1.6: agree the appointment.  Contacting first and booking only
-         * the customers who accept keeps the lead-time draw off the ~2/3
-         * of contacts that do not; if the diaries turn out full, the
-         * customer is booked first thing on the next working day. */
-        if (!plan_booking(sh, sr, h, local, today, 0, &b)) {
-            set_stage(sh, h, MDL_HH_ENGAGED);
-            h->proc = MDL_PROC_READY_BOOK;
-            if (fifo_push(&sr->ready_book, local))
-                sh->oom = 1;
+        enum contact_result cr = contact(sh, sr, &sh->hh[local], local, today, t0);
+        if (cr == CONTACT_DIARIES_FULL)
             break;
-        }
-        book(sh, sr, h, local, today, &b, t0);
+        contacts += cr == CONTACT_MADE;
     }
 }

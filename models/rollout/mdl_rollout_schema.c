@@ -90,7 +90,7 @@ static int population_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 static const sim_cfg_schema population_schema = {
-    "rollout.population", "Who lives where: the attributes each household is drawn with (seed 1.1, identify the customer).",
+    "rollout.population", "Who lives where: the attributes each household is drawn with (process step 1.1, identify the customer).",
     population_keys, NKEYS(population_keys), population_check};
 
 /* ---- WAN coverage -------------------------------------------------------- */
@@ -123,7 +123,7 @@ static int wan_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 static const sim_cfg_schema wan_schema = {
-    "rollout.wan", "WAN coverage of premises by region over time (what the DCC's smart comms data says, seed 1.3).",
+    "rollout.wan", "WAN coverage of premises by region over time (what the DCC's smart comms data says, process step 1.3).",
     wan_keys, NKEYS(wan_keys), wan_check};
 
 /* ---- timetable ----------------------------------------------------------- */
@@ -244,7 +244,7 @@ static int visit_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 static const sim_cfg_schema visit_schema = {
-    "rollout.visit", "The installation visit (seed 3.x): outcomes before work, each step's duration, failure and consequence, rebooks and revisits.",
+    "rollout.visit", "The installation visit (process steps 3.x): outcomes before work, each step's duration, failure and consequence, rebooks and revisits.",
     visit_keys, NKEYS(visit_keys), visit_check};
 
 /* ---- suppliers ----------------------------------------------------------- */
@@ -266,7 +266,7 @@ static const sim_cfg_key supplier_keys[] = {
     KF(T, midday_hour, 0, 24, "12.5", "hour", "End of the AM slot, start of the PM slot."),
     KF(T, day_end_hour, 0, 24, "17", "hour", "Installers stop work."),
     KF(T, overtime_minutes, 0, 240, "30", "minutes", "A job may start late by this much before the rest of the installer's day is cancelled."),
-    KF(T, job_minutes_single, 1, 600, "60", "minutes", "Planned duration of a single-fuel install job."),
+    KF(T, job_minutes_single, 1, 600, "60", "minutes", "Planned duration of a single-fuel install job; with travel_minutes it must fit the shorter of the AM and PM slots (as must every job_minutes_*)."),
     KF(T, job_minutes_dual, 1, 600, "85", "minutes", "Planned duration of a dual-fuel install job."),
     KF(T, job_minutes_revisit, 1, 600, "40", "minutes", "Planned duration of a revisit."),
     KF(T, travel_minutes, 0, 240, "15", "minutes", "Travel before each job."),
@@ -289,6 +289,30 @@ static const sim_cfg_key supplier_keys[] = {
     KI(T, postpone_max_days, 0, 3650, "365", "days", "Longest postponement of an uncovered site before install-and-leave."),
 };
 #undef T
+/* Every job, with its travel, must fit the AM slot and the PM slot: the
+ * diaries book whole jobs into one slot. */
+static int slot_check(const mdl_rollout_supplier *s, const sim_cfg_where *w, sim_err *err)
+{
+    double am = (s->midday_hour - s->day_start_hour) * 60, pm = (s->day_end_hour - s->midday_hour) * 60;
+    double slot = fmin(am, pm);
+    const char *key = "job_minutes_single";
+    double job = s->job_minutes_single;
+    if (s->job_minutes_dual > job) {
+        key = "job_minutes_dual";
+        job = s->job_minutes_dual;
+    }
+    if (s->job_minutes_revisit > job) {
+        key = "job_minutes_revisit";
+        job = s->job_minutes_revisit;
+    }
+    if (job + s->travel_minutes > slot)
+        return sim_cfg_fail(err, w, key,
+                            "%g minutes plus travel_minutes (%g) does not fit the shorter slot (%g minutes: the AM slot, "
+                            "day_start_hour to midday_hour, is %g, the PM slot, midday_hour to day_end_hour, is %g); "
+                            "allowed: at most %g minutes; shorten the job or lengthen the working day",
+                            job, s->travel_minutes, slot, am, pm, slot - s->travel_minutes);
+    return 0;
+}
 static int supplier_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_rollout_supplier *s = obj;
@@ -304,10 +328,10 @@ static int supplier_check(void *obj, const sim_cfg_where *w, sim_err *err)
         return sim_cfg_fail(err, w, "midday_hour", "hours must satisfy day_start_hour < midday_hour < day_end_hour");
     if (s->lead_min_days >= s->booking_horizon_days)
         return sim_cfg_fail(err, w, "lead_min_days", "must be below booking_horizon_days (%lld)", (long long)s->booking_horizon_days);
-    return 0;
+    return slot_check(s, w, err);
 }
 static const sim_cfg_schema supplier_schema = {
-    "rollout.suppliers.[]", "An energy supplier: market share, workforce, working pattern, appointment policy and contact strategy (seed 1.x).",
+    "rollout.suppliers.[]", "An energy supplier: market share, workforce, working pattern, appointment policy and contact strategy (process steps 1.x).",
     supplier_keys, NKEYS(supplier_keys), supplier_check};
 
 /* ---- the group ------------------------------------------------------------ */
@@ -347,5 +371,5 @@ static int rollout_check(void *obj, const sim_cfg_where *w, sim_err *err)
     return 0;
 }
 const sim_cfg_schema mdl_rollout_schema = {
-    "rollout", "The rollout model: households, suppliers and installers, the dumb-to-smart replacement process (seed 1.x, 3.x).",
+    "rollout", "The rollout model: households, suppliers and installers, the dumb-to-smart replacement process (process steps 1.x, 3.x).",
     rollout_keys, NKEYS(rollout_keys), rollout_check};

@@ -1,5 +1,5 @@
 /*
- * mdl_visit.c — the visit walk (seed 3.x) and remote commissioning.
+ * mdl_visit.c — the visit walk (process steps 3.x) and remote commissioning.
  *
  * Each step draws from its own stream, keyed (seed, household,
  * purpose | step << 8 | visit number << 12), so changing one step's
@@ -26,39 +26,12 @@ static void step_stream(sim_rng_stream *s, const mdl_visit_env *env, int purpose
     sim_rng_stream_init(s, env->seed, env->id, (uint32_t)purpose | (uint32_t)step << 8 | (n_visit & 0xFFFFFu) << 12);
 }
 
-double mdl_draw_gamma(sim_rng_stream *s, double shape, double scale)
-{
-    if (shape < 1.0) {
-        double u = mdl_draw_u01(s);
-        return mdl_draw_gamma(s, shape + 1.0, scale) * pow(u, 1.0 / shape);
-    }
-    /* The normal: GSL's ziggurat (one word, no log, on ~99 % of draws)
-     * through a gsl_rng view of the same stream.  A polar-method normal
-     * costs a log per draw and made this 2.5x slower. */
-    gsl_rng g;
-    sim_rng_gsl_wrap(&g, s);
-    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
-    for (;;) {
-        double x, v;
-        do {
-            x = gsl_ran_gaussian_ziggurat(&g, 1.0);
-            v = 1.0 + c * x;
-        } while (v <= 0.0);
-        v = v * v * v;
-        double u = mdl_draw_u01(s), x2 = x * x;
-        if (u < 1.0 - 0.0331 * x2 * x2)   /* the squeeze: accepts ~98 % without a log */
-            return scale * d * v;
-        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v)))
-            return scale * d * v;
-    }
-}
-
 static double draw_minutes(sim_rng_stream *s, double mean, double cv)
 {
     if (cv <= 0 || mean <= 0)
         return mean;
     double k = 1.0 / (cv * cv);
-    return mdl_draw_gamma(s, k, mean / k);
+    return sim_draw_gamma(s, k, mean / k);
 }
 
 /* One step: 1 attempt, or 1 + retries with consequence retry.  Returns 1 on
@@ -71,7 +44,7 @@ static int run_step(const mdl_visit_env *env, unsigned n_visit, int purpose, int
     int attempts = 1 + (st->consequence == MDL_CONSEQ_RETRY ? (int)st->retries : 0);
     for (int a = 0; a < attempts; a++) {
         *minutes += draw_minutes(&s, st->minutes, st->minutes_cv);
-        if (fail_prob <= 0 || mdl_draw_u01(&s) >= fail_prob)
+        if (fail_prob <= 0 || sim_draw_u01(&s) >= fail_prob)
             return 1;   /* a step that cannot fail draws no failure word */
     }
     return 0;
@@ -159,95 +132,125 @@ static void commission_tail(const mdl_visit_env *env, mdl_household *h, mdl_visi
     }
 }
 
-void mdl_visit_run(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome *out)
+/* Before work (process step 3.1): access, refusal on the day, and on a
+ * first visit the safety and meter-variant checks; one draw per check, in
+ * a fixed order: the four checks are one Philox block, the kit draw (a
+ * fifth word) only when needed.  Returns 0 when the visit ends here;
+ * *equipped: the installer has the HAN kit the home needs. */
+static int before_work(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome *out, unsigned nv,
+                       int *equipped)
 {
     const mdl_rollout_visit *v = &env->p->visit;
-    unsigned nv = h->n_visit++;
-    *out = (mdl_visit_outcome){.cause = MDL_CAUSE_NONE, .next = MDL_NEXT_DONE, .remote_day = MDL_DAY_NEVER};
-    out->revisit = mdl_hh_elec(h) != MDL_DEV_LEGACY;
-    out->minutes = v->pre_work_minutes;
-
-    /* Before work: one draw per check, in a fixed order: the four checks
-     * are one Philox block; the kit draw (a fifth word) only when needed. */
     sim_rng_stream s;
     step_stream(&s, env, MDL_RNG_VISIT, MDL_STEP_ACCESS, nv);
-    double u_access = mdl_draw_u01(&s), u_refuse = mdl_draw_u01(&s);
-    double u_safety = mdl_draw_u01(&s), u_variant = mdl_draw_u01(&s);
+    double u_access = sim_draw_u01(&s), u_refuse = sim_draw_u01(&s);
+    double u_safety = sim_draw_u01(&s), u_variant = sim_draw_u01(&s);
     if (u_access < v->no_access_prob) {
         out->cause = MDL_CAUSE_NO_ACCESS;
         out->next = MDL_NEXT_REBOOK;
-        return;
+        return 0;
     }
     if (u_refuse < v->refusal_on_day_prob) {
         out->cause = MDL_CAUSE_REFUSAL;
         out->next = out->revisit ? MDL_NEXT_REBOOK : MDL_NEXT_RECONTACT;
-        return;
+        return 0;
     }
-    int han = mdl_hh_han(h);
-    int equipped = kit_available(env, han) && (out->revisit || mdl_draw_u01(&s) < v->han_kit_known_prob);
+    *equipped = kit_available(env, mdl_hh_han(h)) && (out->revisit || sim_draw_u01(&s) < v->han_kit_known_prob);
+    if (out->revisit)
+        return 1;
+    if (u_safety < v->safety_abort_prob) {
+        out->cause = MDL_CAUSE_SAFETY;
+        out->next = MDL_NEXT_REBOOK;
+        return 0;
+    }
+    if (u_variant < v->wrong_variant_prob) {
+        out->cause = MDL_CAUSE_WRONG_VARIANT;
+        out->next = MDL_NEXT_REBOOK;
+        return 0;
+    }
+    return 1;
+}
 
-    if (!out->revisit) {
-        if (u_safety < v->safety_abort_prob) {
-            out->cause = MDL_CAUSE_SAFETY;
-            out->next = MDL_NEXT_REBOOK;
-            return;
-        }
-        if (u_variant < v->wrong_variant_prob) {
-            out->cause = MDL_CAUSE_WRONG_VARIANT;
-            out->next = MDL_NEXT_REBOOK;
-            return;
-        }
-        /* 3.2 exchange the meter(s), capture the opening reading.  The step
-         * is timed per meter; a failure leaves the old meters (abort). */
-        mdl_rollout_step ex = v->exchange;
-        ex.minutes *= mdl_hh_dual(h) ? 2.0 : 1.0;
-        if (!run_step(env, nv, MDL_RNG_INSTALL, MDL_STEP_EXCHANGE, &ex, ex.fail_prob, &out->minutes)) {
-            out->cause = MDL_CAUSE_OTHER;
-            out->next = MDL_NEXT_REBOOK;
-            return;
-        }
-        mdl_hh_set_elec(h, MDL_DEV_TRADITIONAL);
-        out->elec_installed = 1;
-        if (mdl_hh_dual(h)) {
-            mdl_hh_set_gas(h, MDL_DEV_TRADITIONAL);
-            out->gas_installed = 1;
-        }
+/* Process step 3.2: exchange the meter(s), capture the opening reading.
+ * The step is timed per meter; a failure leaves the old meters (abort). */
+static int exchange_meters(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome *out, unsigned nv)
+{
+    mdl_rollout_step ex = env->p->visit.exchange;
+    ex.minutes *= mdl_hh_dual(h) ? 2.0 : 1.0;
+    if (!run_step(env, nv, MDL_RNG_INSTALL, MDL_STEP_EXCHANGE, &ex, ex.fail_prob, &out->minutes)) {
+        out->cause = MDL_CAUSE_OTHER;
+        out->next = MDL_NEXT_REBOOK;
+        return 0;
     }
-    /* 3.3 the comms hub (first visit, or a revisit after it failed). */
-    if (mdl_hh_hub(h) == MDL_DEV_LEGACY) {
-        if (!run_step(env, nv, MDL_RNG_INSTALL, MDL_STEP_HUB, &v->hub, v->hub.fail_prob, &out->minutes)) {
-            fail_after_install(out, &v->hub, MDL_CAUSE_OTHER, h, MDL_FIX_OTHER);
-            return;
-        }
-        mdl_hh_set_hub(h, MDL_DEV_TRADITIONAL);
-        out->hub_installed = 1;
-        if (!run_step(env, nv, MDL_RNG_INSTALL, MDL_STEP_SAFETY, &v->safety, v->safety.fail_prob, &out->minutes)) {
-            fail_after_install(out, &v->safety, MDL_CAUSE_SAFETY, h, MDL_FIX_OTHER);
-            return;
-        }
+    mdl_hh_set_elec(h, MDL_DEV_TRADITIONAL);
+    out->elec_installed = 1;
+    if (mdl_hh_dual(h)) {
+        mdl_hh_set_gas(h, MDL_DEV_TRADITIONAL);
+        out->gas_installed = 1;
     }
-    /* 3.5 commission the WAN: impossible without coverage (install and
-     * leave: the DCC commissions it when coverage arrives); transient
-     * failures retried, then left for the hub to reconnect by itself. */
-    if (mdl_hh_hub(h) == MDL_DEV_TRADITIONAL) {
-        if (h->wan_day > env->day) {
-            out->minutes += v->wan.minutes;
-            out->cause = MDL_CAUSE_WAN_FAILURE;
-            out->next = h->wan_day == MDL_DAY_NEVER ? MDL_NEXT_DONE : MDL_NEXT_REMOTE;
-            out->remote_day = h->wan_day;
-            return;
-        }
-        if (!run_step(env, nv, MDL_RNG_COMMISSION, MDL_STEP_WAN, &v->wan, v->wan.fail_prob, &out->minutes)) {
-            out->cause = MDL_CAUSE_WAN_FAILURE;
-            if (v->wan.consequence == MDL_CONSEQ_ABORT) {
-                out->next = MDL_NEXT_REBOOK;
-            } else {
-                out->next = MDL_NEXT_REMOTE;
-                out->remote_day = env->day + (int32_t)env->p->visit.wan_reconnect_days;
-            }
-            return;
-        }
+    return 1;
+}
+
+/* Process step 3.3: the comms hub (first visit, or a revisit after it
+ * failed), then the safety checks. */
+static int install_hub(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome *out, unsigned nv)
+{
+    const mdl_rollout_visit *v = &env->p->visit;
+    if (!run_step(env, nv, MDL_RNG_INSTALL, MDL_STEP_HUB, &v->hub, v->hub.fail_prob, &out->minutes)) {
+        fail_after_install(out, &v->hub, MDL_CAUSE_OTHER, h, MDL_FIX_OTHER);
+        return 0;
     }
+    mdl_hh_set_hub(h, MDL_DEV_TRADITIONAL);
+    out->hub_installed = 1;
+    if (!run_step(env, nv, MDL_RNG_INSTALL, MDL_STEP_SAFETY, &v->safety, v->safety.fail_prob, &out->minutes)) {
+        fail_after_install(out, &v->safety, MDL_CAUSE_SAFETY, h, MDL_FIX_OTHER);
+        return 0;
+    }
+    return 1;
+}
+
+/* Process step 3.5: commission the WAN: impossible without coverage
+ * (install and leave: the DCC commissions it when coverage arrives);
+ * transient failures retried, then left for the hub to reconnect by
+ * itself. */
+static int commission_wan(const mdl_visit_env *env, const mdl_household *h, mdl_visit_outcome *out, unsigned nv)
+{
+    const mdl_rollout_visit *v = &env->p->visit;
+    if (h->wan_day > env->day) {
+        out->minutes += v->wan.minutes;
+        out->cause = MDL_CAUSE_WAN_FAILURE;
+        out->next = h->wan_day == MDL_DAY_NEVER ? MDL_NEXT_DONE : MDL_NEXT_REMOTE;
+        out->remote_day = h->wan_day;
+        return 0;
+    }
+    if (!run_step(env, nv, MDL_RNG_COMMISSION, MDL_STEP_WAN, &v->wan, v->wan.fail_prob, &out->minutes)) {
+        out->cause = MDL_CAUSE_WAN_FAILURE;
+        if (v->wan.consequence == MDL_CONSEQ_ABORT) {
+            out->next = MDL_NEXT_REBOOK;
+        } else {
+            out->next = MDL_NEXT_REMOTE;
+            out->remote_day = env->day + (int32_t)env->p->visit.wan_reconnect_days;
+        }
+        return 0;
+    }
+    return 1;
+}
+
+void mdl_visit_run(const mdl_visit_env *env, mdl_household *h, mdl_visit_outcome *out)
+{
+    unsigned nv = h->n_visit++;
+    *out = (mdl_visit_outcome){.cause = MDL_CAUSE_NONE, .next = MDL_NEXT_DONE, .remote_day = MDL_DAY_NEVER};
+    out->revisit = mdl_hh_elec(h) != MDL_DEV_LEGACY;
+    out->minutes = env->p->visit.pre_work_minutes;
+    int equipped = 0;
+    if (!before_work(env, h, out, nv, &equipped))
+        return;
+    if (!out->revisit && !exchange_meters(env, h, out, nv))
+        return;
+    if (mdl_hh_hub(h) == MDL_DEV_LEGACY && !install_hub(env, h, out, nv))
+        return;
+    if (mdl_hh_hub(h) == MDL_DEV_TRADITIONAL && !commission_wan(env, h, out, nv))
+        return;
     commission_tail(env, h, out, nv, MDL_RNG_COMMISSION, equipped, 0);
 }
 

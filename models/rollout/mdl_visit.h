@@ -1,5 +1,5 @@
 /*
- * mdl_visit.h — the installation visit (seed 3.x) and remote commissioning,
+ * mdl_visit.h — the installation visit (process steps 3.x) and remote commissioning,
  * as pure functions of (parameters, household, day, streams): they update
  * the household's devices and say what follows, and know nothing of
  * shards, diaries, counters or the DCC outbox (mdl_rollout.c does those).

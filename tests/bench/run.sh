@@ -61,7 +61,7 @@ section_phold() {
     done
 }
 
-# ---- hooks for the lead: whole-program figures -------------------------------
+# ---- whole-program figures ------------------------------------------------------
 # Run smsim under /usr/bin/time -v; prints "wall_s rss_mib" or fails.
 timed_smsim() {
     local log; log=$(mktemp)
