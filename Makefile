@@ -4,7 +4,10 @@
 #   make debug      build-debug/smsim with ASan + UBSan and SIM_DEBUG invariant checks (SIM_ASSERT)
 #   make MPI=1      build with mpicc (distributed runs)
 #   make run        install what is missing, build, run scenarios/default.cfg, write the report
-#   make test       install what is missing, build, run every test (C, integration, Python)
+#   make test       install what is missing, build, run every test (C, integration, fuzz corpus, Python)
+#   make check      the C and integration tests and the fuzz corpus under ASan + UBSan (build-debug),
+#                   the threaded engine and DCC tests under ThreadSanitizer (build-tsan, clang)
+#   make fuzz       libFuzzer on scenario loading (clang), FUZZ_SECONDS long (default 60)
 #   make bench      benchmarks; table in results/bench.txt
 #   make install    build/smsim and its man page under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean
@@ -71,6 +74,7 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+FUZZ_RUN   := $(BUILD)/fuzz/fuzz_run
 
 # The man page is generated from --help by help2man (in DEB_PKGS); a plain
 # `make` builds it when help2man is there, `make install` requires it.
@@ -80,7 +84,8 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 INSTALL    ?= install
 
-.PHONY: all debug clean deps run test tests test-c test-integration test-python bench docs man install
+.PHONY: all debug clean deps deps-check run test tests test-c test-integration test-python test-fuzz \
+        check check-asan check-tsan fuzz bench docs man install
 all: $(BUILD)/smsim $(if $(HELP2MAN),$(BUILD)/smsim.1)
 
 debug:
@@ -131,14 +136,36 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(LIBS_A) $(LDFLAGS) $(LDLIBS) -o $@
 
+$(FUZZ_RUN): tests/fuzz/fuzz_run.c tests/fuzz/fuzz_scenario.c $(LIBS_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) tests/fuzz/fuzz_run.c tests/fuzz/fuzz_scenario.c $(LIBS_A) $(LDFLAGS) $(LDLIBS) -o $@
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- set-up: Debian packages -------------------------------------------------
 DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-dev hdf5-tools \
             python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-pandas \
             python3-h5netcdf python3-netcdf4 python3-pytest python3-nbclient python3-nbformat \
-            python3-ipykernel python3-scipy python3-setuptools python3-pip libopenmpi-dev openmpi-bin help2man
-# (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh)
+            python3-ipykernel python3-scipy python3-setuptools python3-pip libopenmpi-dev openmpi-bin help2man time
+# (Open MPI always: `make test` builds and checks the MPI variant too, tests/integration/test_mpi.sh;
+# time: /usr/bin/time -v measures peak memory in `make bench`)
+#
+# Commands the Makefile and every script under tests/ call, and where each comes
+# from on a fresh minimal Debian (base = Essential or Priority required, as in
+# debootstrap --variant=minbase or the debian:bookworm image):
+#   base: bash, coreutils (cat cp cut date dd dirname du head install ln ls mkdir mktemp
+#         nproc rm seq sleep sort tail tee timeout tr truncate uname wc), grep, sed, mawk
+#         (awk), diffutils (diff), findutils (find), dpkg (dpkg-query), apt (apt-get,
+#         apt-cache), libc-bin (ldd)
+#   DEB_PKGS: make, gcc (cc), pkg-config, hdf5-tools (h5diff h5dump), python3
+#         (/usr/bin/python3), libopenmpi-dev (mpicc), openmpi-bin (mpirun; it brings
+#         openssh-client), help2man, time (/usr/bin/time)
+#   CHECK_PKGS (make check, make fuzz only): clang, libclang-rt-dev, libomp-dev
+#   optional: git (bench records the commit if it can; '?' otherwise)
+# Processes are found through /proc, not pgrep/ps (procps is not in the base).
+# tests/integration/test_commands.sh checks every script against these lists, and
+# tests/tools/minimal-path.sh runs the suite with a PATH of exactly these
+# packages' commands (plus their dependencies) and fails on anything else.
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -166,20 +193,31 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory test-c test-integration test-python
+	@$(MAKE) --no-print-directory test-c test-integration test-fuzz test-python
 
-tests: $(TEST_BIN) $(BENCH_BIN)
+tests: $(TEST_BIN) $(BENCH_BIN) $(FUZZ_RUN)
 
 test-c: $(TEST_BIN)
 	@fail=0; pass=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; if ( cd . && $$t ); then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; echo "C test programs: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
+# INTEGRATION_SKIP: scripts left out (make check leaves two out, see check-asan).
+INTEGRATION_SKIP ?=
 test-integration: $(BUILD)/smsim
-	@fail=0; pass=0; for t in tests/integration/*.sh; do \
+	@fail=0; pass=0; for t in $(filter-out $(INTEGRATION_SKIP),$(wildcard tests/integration/*.sh)); do \
 	  [ -f "$$t" ] || continue; echo "== $$t"; \
 	  if SMSIM=$(BUILD)/smsim bash $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; echo "integration: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# The scenario fuzz target over tests/fuzz/corpus and FUZZ_N fixed-seed mutants
+# of it (deterministic; about 10 s in the release build, FUZZ_LIMIT s at most).
+FUZZ_N     ?= 20000
+FUZZ_LIMIT ?= 60
+test-fuzz: $(FUZZ_RUN)
+	@echo "== $(FUZZ_RUN) tests/fuzz/corpus $(FUZZ_N)"
+	@LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	  $(FUZZ_RUN) tests/fuzz/corpus $(FUZZ_N) $(FUZZ_LIMIT)
 
 test-python: $(BUILD)/smsim
 	@if ls tests/python/test_*.py >/dev/null 2>&1; then \
@@ -190,8 +228,75 @@ bench: deps
 	@mkdir -p results
 	BUILD=$(BUILD) bash tests/bench/run.sh | tee results/bench.txt
 
+# ---- sanitizers and fuzzing -------------------------------------------------------
+# `make check`: what `make test` runs in C and shell (see check-asan for two
+# exceptions) and the fuzz corpus, in the ASan + UBSan
+# build (build-debug; sanitizer reports are fatal), then the tests that run
+# threads (the engine's windows, the DCC's shards) under ThreadSanitizer.
+# TSan needs every thread library instrumented or annotated: gcc's libgomp is
+# neither, so the TSan build uses clang with LLVM's libomp, whose Archer tool
+# (libarcher, loaded through OMP_TOOL_LIBRARIES) tells TSan about OpenMP's
+# barriers and tasks.  libomp itself is not instrumented: the interceptor
+# calls it makes (its allocator's memset, its lazily made locks) are ignored
+# (tests/sanitizers/tsan.supp, called_from_lib), smsim's own accesses are all
+# checked.  clang, libclang-rt-dev and
+# libomp-dev are installed by `make check` itself (CHECK_PKGS).
+CHECK_PKGS := clang libclang-rt-dev libomp-dev
+SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0
+TSAN_BUILD := build-tsan
+TSAN_TESTS := test_engine test_dcc
+ARCHER     := $(firstword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
+
+check: deps deps-check
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-tsan
+
+deps-check:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(CHECK_PKGS)"
+
+# Two scripts are left out of the sanitizer run, and run in `make test`:
+# test_sizes.sh is a timing test (seven runs of 2 to 3.5 million households,
+# each under a 60 s watchdog) and ASan + UBSan make the simulation 10-30
+# times slower; test_mpi.sh builds its own release MPI binary and compares
+# its datasets bit for bit with $(SMSIM)'s, which holds between builds with
+# the same flags only (the DCC series differ in the last bits between -O1
+# and -O3), so it would test nothing under the sanitizers.
+check-asan:
+	@$(MAKE) --no-print-directory DEBUG=1 all tests
+	@$(SAN_ENV) $(MAKE) --no-print-directory DEBUG=1 test-c test-integration \
+	  INTEGRATION_SKIP="tests/integration/test_sizes.sh tests/integration/test_mpi.sh"
+	@$(SAN_ENV) $(MAKE) --no-print-directory DEBUG=1 test-fuzz FUZZ_N=4000 FUZZ_LIMIT=120
+
+check-tsan:
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(TSAN_BUILD) CI= \
+	  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer -DSIM_DEBUG=1" LDOPT=-fsanitize=thread \
+	  $(addprefix $(TSAN_BUILD)/tests/,$(TSAN_TESTS))
+	@fail=0; for t in $(TSAN_TESTS); do echo "== $(TSAN_BUILD)/tests/$$t (ThreadSanitizer, 4 threads)"; \
+	  OMP_NUM_THREADS=4 OMP_TOOL_LIBRARIES=$(ARCHER) \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp" \
+	    $(TSAN_BUILD)/tests/$$t || { fail=1; echo "FAILED: $$t under ThreadSanitizer"; }; \
+	done; [ $$fail = 0 ]
+
+# libFuzzer on scenario loading, instrumented from source with clang; new
+# inputs it finds go to build-fuzz/corpus (copy the good ones into tests/fuzz/corpus).
+FUZZ_SECONDS ?= 60
+fuzz: deps-check build-fuzz/fuzz_scenario
+	@mkdir -p build-fuzz/corpus
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp build-fuzz/fuzz_scenario \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  $(CURDIR)/build-fuzz/corpus $(CURDIR)/tests/fuzz/corpus
+
+build-fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(SIM_SRC) $(MDL_SRC) $(wildcard sim/*.h models/*.h models/*/*.h)
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -DSMSIM_LIBFUZZER \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isim $(addprefix -I,$(MODEL_DIRS)) \
+	  $(PKG_CFLAGS) -DSMSIM_VERSION='"$(VERSION)"' tests/fuzz/fuzz_scenario.c $(SIM_SRC) $(MDL_SRC) \
+	  $(PKG_LIBS) $(HL_LIBS) -lm -fopenmp=libgomp -o $@
+
 clean:
-	rm -rf build build-debug build-mpi
+	rm -rf build build-debug build-mpi build-tsan build-fuzz
 
 # Regenerate the key reference in scenarios/README.md from the schema tables.
 docs: $(BUILD)/smsim

@@ -289,30 +289,6 @@ static char *join_argv(int argc, char **argv)
     return s;
 }
 
-static char *read_whole_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (size_t r; buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
-        n += r;
-        if (cap - n - 1 == 0) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
 static void progress(const mdl_scenario *sc, int64_t day, int64_t n_days, uint64_t events,
                      double t0, int final)
 {
@@ -490,9 +466,8 @@ static int check_output(run_ctx *c, sim_err *err)
 /* Rank 0: the temporary output file and the attributes known at the start. */
 static int create_output(run_ctx *c, sim_err *err)
 {
-    c->scenario_text = read_whole_file(c->o->scenario);
     if (!c->scenario_text)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory reading %s", c->o->scenario);
+        return SIM_FAIL(err, SIM_ERUNTIME, "the text of %s was not kept", c->o->scenario);
     if (!(c->h5 = sim_h5_create(c->out, err)))
         return err->code ? err->code : SIM_ERUNTIME;
     return write_run_attrs(c->h5, c->sc, c->o, c->o->cmdline, c->scenario_text, c->effective,
@@ -531,8 +506,9 @@ static int alloc_models(run_ctx *c, sim_err *err)
 static int run_setup(run_ctx *c, sim_err *err)
 {
     const options *o = c->o;
-    int rc = mdl_scenario_load(c->sc, o->scenario, o->overrides, o->n_overrides, &c->effective,
-                               err);
+    /* The text as read (a pipe cannot be read twice): stored in the output. */
+    int rc = mdl_scenario_load_text(c->sc, o->scenario, o->overrides, o->n_overrides, &c->effective,
+                                    &c->scenario_text, err);
     if ((rc = AGREE(rc)))
         return rc;
     if (c->rank == 0)

@@ -35,6 +35,10 @@ extern const sim_cfg_schema mdl_scenario_schema;
 /* Load and validate; see sim_cfg_load_file.  *effective_text may be NULL. */
 int mdl_scenario_load(mdl_scenario *sc, const char *path, const char *const *overrides,
                       size_t n_overrides, char **effective_text, sim_err *err);
+/* The same, also handing back the file's text as read (see
+ * sim_cfg_load_file_text): store that, never a second read of the file. */
+int mdl_scenario_load_text(mdl_scenario *sc, const char *path, const char *const *overrides,
+                           size_t n_overrides, char **effective_text, char **source_text, sim_err *err);
 int mdl_scenario_load_string(mdl_scenario *sc, const char *name, const char *text,
                              const char *const *overrides, size_t n_overrides,
                              char **effective_text, sim_err *err);

@@ -10,26 +10,36 @@
  * Order of work for a load:
  *   1. sanity-check the schema tables (a bad table is a programmer error,
  *      SIM_ERUNTIME, reported before any user input is blamed);
- *   2. parse the text (syntax errors are FILE:LINE, SIM_EINPUT);
- *   3. apply each --set to the parsed tree, in order, marking what it wrote
- *      (a libconfig hook), so later messages say "--set" instead of a line;
- *   4. walk schema and tree together: unknown keys first (a misspelt key is
+ *   2. read the text as libconfig's scanner would, for what libconfig gets
+ *      silently wrong: integer literals that do not fit (it wraps, cuts or
+ *      saturates them), here and in every @include file, each of which is
+ *      read within one size budget (SIM_CFG_MAX_BYTES) before libconfig
+ *      opens it; a UTF-8 byte-order mark is skipped;
+ *   3. parse the text (syntax errors are FILE:LINE, SIM_EINPUT);
+ *   4. apply each --set to the parsed tree, in order, marking what it wrote
+ *      (a libconfig hook holding the override's text), so later messages,
+ *      cross-key checks included, say "--set" instead of a line;
+ *   5. walk schema and tree together: unknown keys first (a misspelt key is
  *      the real cause of the "missing required key" that would follow),
  *      then every key, typed and range-checked, defaults for absent keys,
  *      then the group's cross-key check;
- *   5. write the effective text from the struct, not from the tree, so that
+ *   6. write the effective text from the struct, not from the tree, so that
  *      what is written is exactly what the run used.
  */
 #include "sim_config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sim_time.h"
 
@@ -38,33 +48,62 @@
 #define CFG_SET       "--set"
 #define CFG_MAX_TOKENS 32   /* path segments in one override */
 
-/* The hook value that marks a setting written by --set.  A const object:
- * only its address is used, so this is not mutable global state. */
-static const char cfg_set_mark = 's';
+/* A setting written by --set carries that override's text as its libconfig
+ * hook (the caller's string, which outlives the load); no other setting
+ * has a hook. */
 
-/* Where the value being read came from: a file and line, or "--set". */
+/* Where the value being read came from: a file and line, or a --set. */
 typedef struct cfg_origin {
     const char *file;
     int line;
+    const char *set;   /* the override's text "path=value" when it came from --set, else NULL */
 } cfg_origin;
+
+/* What sim_cfg_where.priv points at during a check callback: the group's
+ * parsed setting and origin, from which sim_cfg_fail finds where the key it
+ * blames was itself written. */
+typedef struct cfg_where_priv {
+    const config_setting_t *grp;
+    cfg_origin o;
+} cfg_where_priv;
+
+static cfg_origin setting_origin(const config_setting_t *grp, const char *key, cfg_origin o);
 
 /* ---- messages ---------------------------------------------------------------- */
 
-/* "FILE:LINE: PATH: msg", "FILE: PATH: msg" (no line known) or
- * "--set PATH: msg"; PATH and its colon are left out when empty. */
-static int cfg_vfail(sim_err *err, int code, const char *file, int line, const char *path,
-                     const char *fmt, va_list ap)
+/* Does the override text "path = value" set exactly `path`? */
+static int set_names_path(const char *set, const char *path)
+{
+    const char *eq = strchr(set, '=');
+    if (!eq)
+        return 0;
+    while (isspace((unsigned char)*set))
+        set++;
+    const char *end = eq;
+    while (end > set && isspace((unsigned char)end[-1]))
+        end--;
+    return strlen(path) == (size_t)(end - set) && strncmp(set, path, (size_t)(end - set)) == 0;
+}
+
+/* "FILE:LINE: PATH: msg", "FILE: PATH: msg" (no line known), or for a
+ * value from an override "--set PATH: msg" when PATH is what that --set
+ * wrote, else "--set TEXT: PATH: msg" (a key the override brought in, or
+ * a cross-key check that blames a key an override set); PATH and its
+ * colon are left out when empty. */
+static int cfg_vfail(sim_err *err, int code, cfg_origin o, const char *path, const char *fmt, va_list ap)
 {
     char msg[sizeof err->msg];
-    char where[CFG_PATH_MAX + 256];
+    char where[CFG_PATH_MAX + 512];
     const char *p = path ? path : "";
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (file && strcmp(file, CFG_SET) == 0)
+    if (o.set && p[0] && !set_names_path(o.set, p))
+        snprintf(where, sizeof where, "%s %.300s: %s", CFG_SET, o.set, p);
+    else if (o.set || (o.file && strcmp(o.file, CFG_SET) == 0))
         snprintf(where, sizeof where, "%s%s%s", CFG_SET, p[0] ? " " : "", p);
-    else if (line > 0)
-        snprintf(where, sizeof where, "%s:%d%s%s", file ? file : "?", line, p[0] ? ": " : "", p);
+    else if (o.line > 0)
+        snprintf(where, sizeof where, "%s:%d%s%s", o.file ? o.file : "?", o.line, p[0] ? ": " : "", p);
     else
-        snprintf(where, sizeof where, "%s%s%s", file ? file : "?", p[0] ? ": " : "", p);
+        snprintf(where, sizeof where, "%s%s%s", o.file ? o.file : "?", p[0] ? ": " : "", p);
     return SIM_FAIL(err, code, "%s: %s", where, msg);
 }
 
@@ -75,7 +114,7 @@ static int cfg_fail_at(sim_err *err, cfg_origin o, const char *path, const char 
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = cfg_vfail(err, SIM_EINPUT, o.file, o.line, path, fmt, ap);
+    int rc = cfg_vfail(err, SIM_EINPUT, o, path, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -88,10 +127,15 @@ int sim_cfg_fail(sim_err *err, const sim_cfg_where *where, const char *key, cons
         snprintf(path, sizeof path, "%s%s%s", wp, wp[0] ? "." : "", key);
     else
         snprintf(path, sizeof path, "%s", wp);
+    cfg_origin o = {where ? where->file : NULL, where ? where->line : 0, NULL};
+    if (where && where->priv) {
+        /* Blame the key where it was written: its own line, or its --set. */
+        const cfg_where_priv *pv = where->priv;
+        o = key && key[0] ? setting_origin(pv->grp, key, pv->o) : pv->o;
+    }
     va_list ap;
     va_start(ap, fmt);
-    int rc = cfg_vfail(err, SIM_EINPUT, where ? where->file : NULL, where ? where->line : 0,
-                       path, fmt, ap);
+    int rc = cfg_vfail(err, SIM_EINPUT, o, path, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -217,6 +261,64 @@ static void fmt_double_exact(double x, char *buf, size_t n)
         strncat(buf, ".0", n - strlen(buf) - 1);
 }
 
+/* Length of the well-formed UTF-8 sequence at s (1 to 4 bytes), or 0 when
+ * the bytes there are not one: a stray continuation byte, a truncated
+ * sequence, an overlong form, a surrogate or a code point past U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xC2 || c > 0xF4 || (s[1] & 0xC0) != 0x80)
+        return 0;
+    if (c < 0xE0)
+        return 2;
+    if ((s[2] & 0xC0) != 0x80 || (c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
+        return 0;
+    if (c < 0xF0)
+        return 3;
+    if ((s[3] & 0xC0) != 0x80 || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return 4;
+}
+
+/* NULL if s is UTF-8 text, else what is wrong (and where: the byte offset
+ * in *at).  Control characters are text: the effective scenario escapes them. */
+static const char *text_problem(const char *s, size_t *at)
+{
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        size_t n = utf8_seq(u);
+        *at = (size_t)(u - (const unsigned char *)s);
+        if (n == 0)
+            return "is not valid UTF-8";
+        u += n;
+    }
+    return NULL;
+}
+
+/* Up to `max` characters of user text for a message: well-formed UTF-8
+ * is copied, anything else (bad bytes, control characters) written \xNN,
+ * so that a message is always text a terminal and a log can take. */
+static const char *shown(const char *s, char *buf, size_t n, size_t max)
+{
+    size_t len = 0, chars = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u && chars < max && len + 5 < n) {
+        size_t k = utf8_seq(u);
+        if (k == 0 || (k == 1 && (*u < 0x20 || *u == 0x7F))) {
+            len += (size_t)snprintf(buf + len, n - len, "\\x%02x", *u);
+            u++;
+        } else {
+            memcpy(buf + len, u, k);
+            len += k;
+            u += k;
+        }
+        chars++;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
 static int bounded(const sim_cfg_key *k) { return !(k->min == 0 && k->max == 0); }
 
 /* Allowed element counts of a LIST: [min, max] capped by the capacity;
@@ -265,7 +367,7 @@ static void allowed_text(const sim_cfg_key *k, char *buf, size_t n)
         snprintf(buf, n, "true, false");
         break;
     case SIM_CFG_STRING:
-        snprintf(buf, n, "text of at most %d characters", SIM_CFG_STRLEN - 1);
+        snprintf(buf, n, "UTF-8 text of at most %d bytes", SIM_CFG_STRLEN - 1);
         break;
     case SIM_CFG_DATE:
     case SIM_CFG_DATES: {
@@ -336,8 +438,11 @@ static void describe(const config_setting_t *st, char *buf, size_t n)
     case CONFIG_TYPE_BOOL:
         snprintf(buf, n, "%s", config_setting_get_bool(st) ? "true" : "false");
         break;
-    case CONFIG_TYPE_STRING:
-        snprintf(buf, n, "string \"%.60s\"", config_setting_get_string(st));
+    case CONFIG_TYPE_STRING: {
+        char t[100];
+        snprintf(buf, n, "string \"%s\"", shown(config_setting_get_string(st), t, sizeof t, 60));
+        break;
+    }
         break;
     case CONFIG_TYPE_GROUP:
         snprintf(buf, n, "a group { ... }");
@@ -356,14 +461,15 @@ static void describe(const config_setting_t *st, char *buf, size_t n)
 
 static cfg_origin origin_of(const config_setting_t *st, cfg_origin parent)
 {
-    if (config_setting_get_hook(st) == (const void *)&cfg_set_mark)
-        return (cfg_origin){CFG_SET, 0};
+    const char *set = config_setting_get_hook(st);
+    if (set)
+        return (cfg_origin){CFG_SET, 0, set};
     /* Line 0: made by us (a default, or a value under a --set), so the
      * enclosing setting's origin is the honest answer. */
     if (config_setting_source_line(st) == 0)
         return parent;
     const char *f = config_setting_source_file(st);
-    return (cfg_origin){f ? f : parent.file, (int)config_setting_source_line(st)};
+    return (cfg_origin){f ? f : parent.file, (int)config_setting_source_line(st), NULL};
 }
 
 /* Settings parsed from a schema default carry the line of the scratch text;
@@ -405,19 +511,276 @@ static config_setting_t *copy_setting(config_setting_t *parent, const char *name
     return ok ? d : NULL;
 }
 
-/* libconfig 1.5 reads a decimal integer literal that does not fit 32 bits,
- * and has no 'L' suffix, as the wrapped value (3000000000 becomes
- * -1294967296) instead of failing.  Before trusting a parsed tree we look
- * for such literals in the (already syntactically valid) text.  Returns
- * the 1-based line of the first one and copies it into lit, or 0. */
-static int find_wrapping_int(const char *text, char *lit, size_t n)
+/* ---- the text itself: size, encoding, integer literals, @include ---------------- */
+
+/* libconfig 1.5 accepts integer literals that do not fit and reads them as
+ * something else, without a word: a decimal beyond 32 bits without an L
+ * wraps (3000000000 becomes -1294967296), a hexadecimal beyond 32 bits
+ * without an L keeps its low 32 bits (0x1000003E8 becomes 1000) and one
+ * from 0x80000000 turns negative; with an L, a decimal beyond 64 bits
+ * saturates and a hexadecimal from 0x8000000000000000 turns negative.  So
+ * before trusting a parsed tree we read every integer literal of the text
+ * (and of every file it includes) ourselves.  digits: the literal's digits
+ * without sign, prefix or suffix.  NULL when it means what it says, else
+ * what is wrong, with `fix` set when an L suffix would make it right. */
+static const char *int_literal_problem(const char *digits, size_t n, int hex, int neg, int has_l, int *fix)
 {
-    int line = 1;
+    while (n > 1 && digits[0] == '0') {
+        digits++;
+        n--;
+    }
+    *fix = 0;
+    if (hex) {
+        int top = isdigit((unsigned char)digits[0]) ? digits[0] - '0' : 10;
+        if (n > 16 || (n == 16 && top > 7))
+            return "is beyond the largest 64-bit integer, which libconfig silently makes negative or cuts; "
+                   "allowed: at most 0x7FFFFFFFFFFFFFFFL";
+        if (!has_l && (n > 8 || (n == 8 && top > 7))) {
+            *fix = 1;
+            return "does not fit 31 bits, which libconfig silently cuts to its low 32 bits or makes negative";
+        }
+        return NULL;
+    }
+    const char *lim64 = neg ? "9223372036854775808" : "9223372036854775807";
+    const char *lim32 = neg ? "2147483648" : "2147483647";
+    if (n > 19 || (n == 19 && strncmp(digits, lim64, 19) > 0))
+        return "is beyond the 64-bit range, which libconfig silently saturates; allowed: "
+               "-9223372036854775808 .. 9223372036854775807";
+    if (!has_l && (n > 10 || (n == 10 && strncmp(digits, lim32, 10) > 0))) {
+        *fix = 1;
+        return "does not fit 32 bits, which libconfig silently wraps";
+    }
+    return NULL;
+}
+
+typedef struct cfg_scan {
+    sim_err *err;
+    const char *include_dir;   /* as libconfig was told, or NULL */
+    size_t bytes_left;         /* of SIM_CFG_MAX_BYTES, for the scenario and all it includes */
+    int includes_left;
+} cfg_scan;
+
+#define CFG_MAX_INCLUDE_DEPTH 10   /* libconfig's own limit */
+#define CFG_MAX_INCLUDES      64   /* @include directives followed, in all */
+
+static int scan_text(cfg_scan *sc, cfg_origin base, const char *path, const char *text, int depth);
+
+/* Read a whole file, at most `cap` bytes, as text: one pass (a pipe can be
+ * read only once), regular files over the cap refused before reading, a
+ * device such as /dev/zero refused once it passes the cap.  On failure why
+ * says what is wrong and the return is SIM_EINPUT (or SIM_ERUNTIME). */
+static int read_capped(const char *path, size_t cap, char **text, size_t *len, char *why, size_t whyn)
+{
+    *text = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whyn, "cannot open the scenario file: %s", strerror(errno));
+        return SIM_EINPUT;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        snprintf(why, whyn, "is a directory; allowed: a scenario file");
+        return SIM_EINPUT;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap) {
+        close(fd);
+        int n = snprintf(why, whyn, "is %jd bytes; allowed: a scenario of at most %zu bytes with everything "
+                         "it includes", (intmax_t)st.st_size, (size_t)SIM_CFG_MAX_BYTES);
+        if (cap < SIM_CFG_MAX_BYTES && n > 0 && (size_t)n < whyn)
+            snprintf(why + n, whyn - (size_t)n, " (%zu left for this file)", cap);
+        return SIM_EINPUT;
+    }
+    size_t n = 0, size = 16384;
+    char *buf = malloc(size);
+    int rc = buf ? SIM_OK : SIM_ERUNTIME;
+    while (rc == SIM_OK) {
+        if (n + 1 >= size) {
+            size_t nsize = size * 2 > cap + 2 ? cap + 2 : size * 2;
+            char *t = nsize > size ? realloc(buf, nsize) : NULL;
+            if (!t) {
+                rc = SIM_ERUNTIME;
+                break;
+            }
+            buf = t;
+            size = nsize;
+        }
+        ssize_t got = read(fd, buf + n, size - 1 - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(why, whyn, "cannot read the scenario file: %s", strerror(errno));
+            rc = SIM_EINPUT;
+        } else if (got == 0) {
+            break;
+        } else if ((n += (size_t)got) > cap) {
+            snprintf(why, whyn, "is more than %zu bytes; allowed: a scenario of at most %zu bytes with "
+                     "everything it includes", cap, (size_t)SIM_CFG_MAX_BYTES);
+            rc = SIM_EINPUT;
+        }
+    }
+    close(fd);
+    if (rc == SIM_ERUNTIME && why[0] == '\0')
+        snprintf(why, whyn, "out of memory reading the file");
+    if (rc == SIM_OK) {
+        buf[n] = '\0';
+        const unsigned char *u = (const unsigned char *)buf;
+        const char *nul = memchr(buf, '\0', n);
+        if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+            snprintf(why, whyn, "is UTF-16 text (it begins with a UTF-16 byte-order mark); allowed: UTF-8 "
+                     "text (save the file as UTF-8)");
+            rc = SIM_EINPUT;
+        } else if (nul) {
+            snprintf(why, whyn, "not a text file (a NUL byte at offset %zu); allowed: UTF-8 text",
+                     (size_t)(nul - buf));
+            rc = SIM_EINPUT;
+        }
+    }
+    if (rc != SIM_OK) {
+        free(buf);
+        return rc;
+    }
+    *text = buf;
+    *len = n;
+    return SIM_OK;
+}
+
+static int has_utf8_bom(const char *t)
+{
+    return (unsigned char)t[0] == 0xEF && (unsigned char)t[1] == 0xBB && (unsigned char)t[2] == 0xBF;
+}
+
+/* One file named by an @include on `line` of the text at `base`: read
+ * within what is left of the size budget, then scanned like the scenario. */
+static int scan_include(cfg_scan *sc, cfg_origin base, const char *file, int depth)
+{
+    char full[4096], why[512] = "";
+    if (depth >= CFG_MAX_INCLUDE_DEPTH)
+        return cfg_fail_at(sc->err, base, "", "@include \"%.200s\" nested %d deep (does a file include "
+                           "itself?); allowed: at most %d levels", file, depth + 1, CFG_MAX_INCLUDE_DEPTH);
+    if (sc->includes_left-- <= 0)
+        return cfg_fail_at(sc->err, base, "", "@include \"%.200s\": more than %d files included in all; "
+                           "allowed: at most %d", file, CFG_MAX_INCLUDES, CFG_MAX_INCLUDES);
+    /* libconfig puts include_dir in front of every name, absolute or not. */
+    int n = sc->include_dir ? snprintf(full, sizeof full, "%s/%s", sc->include_dir, file)
+                            : snprintf(full, sizeof full, "%s", file);
+    if (n < 0 || (size_t)n >= sizeof full)
+        return cfg_fail_at(sc->err, base, "", "@include \"%.200s\": the path is too long", file);
+    char *text;
+    size_t len;
+    int rc = read_capped(full, sc->bytes_left, &text, &len, why, sizeof why);
+    if (rc)
+        return cfg_fail_at(sc->err, base, "", "@include \"%.200s\": %s", file, why);
+    sc->bytes_left -= len;
+    if (has_utf8_bom(text))
+        rc = cfg_fail_at(sc->err, (cfg_origin){full, 1, NULL}, "", "begins with a UTF-8 byte-order mark, "
+                         "which libconfig cannot read in an included file; allowed: the same text "
+                         "without it (a scenario file itself may have one)");
+    else
+        rc = scan_text(sc, (cfg_origin){full, 0, NULL}, "", text, depth + 1);
+    free(text);
+    return rc;
+}
+
+/* "@include" at p, where a line starts: the included name in name and the
+ * end of the directive in *end; -1 if it is not one libconfig follows;
+ * -2 if its name has a backslash or no closing quote. */
+static int include_directive(const char *p, char *name, size_t n, const char **end)
+{
+    if (strncmp(p, "@include", 8) != 0 || (p[8] != ' ' && p[8] != '\t'))
+        return -1;
+    const char *q = p + 8;
+    while (*q == ' ' || *q == '\t')
+        q++;
+    if (*q != '"')
+        return -1;
+    const char *close = strpbrk(q + 1, "\"\\\n");
+    if (!close || *close != '"' || (size_t)(close - q - 1) >= n)
+        return -2;
+    memcpy(name, q + 1, (size_t)(close - q - 1));
+    name[close - q - 1] = '\0';
+    *end = close + 1;
+    return 0;
+}
+
+/* The number at p (a digit): checked with int_literal_problem when it is
+ * an integer literal, not part of a name.  *end: past the token. */
+static int scan_number(cfg_scan *sc, cfg_origin at, const char *path, const char *text, const char *p,
+                       const char **end)
+{
+    const char *q = p;
+    int neg = 0;
+    if (q > text && (q[-1] == '-' || q[-1] == '+')) {
+        neg = q[-1] == '-';
+        q--;
+    }
+    char before = q > text ? q[-1] : ' ';
+    /* A digit inside a name (key-2, a1) is not a number. */
+    int in_name = isalnum((unsigned char)before) || before == '_' || before == '*' || before == '.';
+    int hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+    const char *d = hex ? p + 2 : p, *e = d;
+    while (hex ? isxdigit((unsigned char)*e) : isdigit((unsigned char)*e))
+        e++;
+    int is_float = !hex && (*e == '.' || *e == 'e' || *e == 'E');
+    int has_l = *e == 'L';
+    int rc = SIM_OK;
+    if (!in_name && !is_float && e > d) {
+        int fix;
+        const char *why = int_literal_problem(d, (size_t)(e - d), hex, neg, has_l, &fix);
+        if (why) {
+            char lit[48];
+            snprintf(lit, sizeof lit, "%s%.*s", neg ? "-" : "", (int)(e - p) > 40 ? 40 : (int)(e - p), p);
+            if (fix)
+                rc = cfg_fail_at(sc->err, at, path, "integer %s %s; allowed: write it with an L suffix, %sL",
+                                 lit, why, lit);
+            else
+                rc = cfg_fail_at(sc->err, at, path, "integer %s %s", lit, why);
+        }
+    }
+    /* Skip the rest of the token (fraction, exponent, suffix). */
+    while (isxdigit((unsigned char)*e) || *e == '.' || *e == 'L' || *e == 'x' || *e == 'X' ||
+           ((*e == '-' || *e == '+') && (e[-1] == 'e' || e[-1] == 'E') && !hex))
+        e++;
+    *end = e;
+    return rc;
+}
+
+/* Read text as libconfig's scanner would, enough to find what it would
+ * get wrong: integer literals that do not fit, and @include lines (each
+ * file read within the size budget and scanned in turn).  Strings and
+ * comments are skipped; `base` names the text (a file, or a --set). */
+static int scan_text(cfg_scan *sc, cfg_origin base, const char *path, const char *text, int depth)
+{
+    int line = 1, line_start = 1;
+    cfg_origin at = base;
     for (const char *p = text; *p;) {
+        at.line = base.set ? 0 : line;
         if (*p == '\n') {
             line++;
+            line_start = 1;
             p++;
-        } else if (*p == '"') {
+            continue;
+        }
+        if (line_start && *p == '@') {
+            char name[1024];
+            const char *end;
+            int r = include_directive(p, name, sizeof name, &end);
+            if (r == -2)
+                return cfg_fail_at(sc->err, at, path, "@include: expected a quoted file name without "
+                                   "backslashes on the same line");
+            if (r == 0) {
+                int rc = scan_include(sc, at, name, depth);
+                if (rc)
+                    return rc;
+                p = end;
+                line_start = 0;
+                continue;
+            }
+        }
+        if (*p != ' ' && *p != '\t' && *p != '\r')
+            line_start = 0;
+        if (*p == '"') {
             for (p++; *p && *p != '"'; p++) {
                 if (*p == '\\' && p[1])
                     p++;
@@ -435,53 +798,15 @@ static int find_wrapping_int(const char *text, char *lit, size_t n)
                     line++;
             if (*p)
                 p += 2;
-        } else if (*p >= '0' && *p <= '9') {
-            /* A digit inside a name (key-2, a1) is not a number. */
-            const char *q = p;
-            int neg = 0;
-            if (q > text && (q[-1] == '-' || q[-1] == '+')) {
-                neg = q[-1] == '-';
-                q--;
-            }
-            char before = q > text ? q[-1] : ' ';
-            int in_name = (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
-                          (before >= '0' && before <= '9') || before == '_' || before == '*' ||
-                          before == '.';
-            const char *e = p;
-            if (e[0] == '0' && (e[1] == 'x' || e[1] == 'X')) {
-                e += 2;
-                in_name = 1;   /* hex: libconfig keeps the bits; not our concern */
-            }
-            while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f') || (*e >= 'A' && *e <= 'F'))
-                e++;
-            const char *end = p;
-            while (*end >= '0' && *end <= '9')
-                end++;
-            int is_float = *end == '.' || *end == 'e' || *end == 'E';
-            if (!in_name && !is_float && *end != 'L') {
-                size_t digits = (size_t)(end - p);
-                const char *d = p;
-                while (digits > 1 && *d == '0') {
-                    d++;
-                    digits--;
-                }
-                int wraps = digits > 10 ||
-                            (digits == 10 && strncmp(d, neg ? "2147483648" : "2147483647", 10) > 0);
-                if (wraps) {
-                    snprintf(lit, n, "%s%.*s", neg ? "-" : "", (int)(end - p), p);
-                    return line;
-                }
-            }
-            /* Skip the rest of the token (fraction, exponent, suffix). */
-            p = end > e ? end : e;
-            while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' ||
-                   ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E')) || *p == 'L')
-                p++;
+        } else if (isdigit((unsigned char)*p)) {
+            int rc = scan_number(sc, at, path, text, p, &p);
+            if (rc)
+                return rc;
         } else {
             p++;
         }
     }
-    return 0;
+    return SIM_OK;
 }
 
 /* ---- schema sanity (programmer errors) ------------------------------------- */
@@ -609,10 +934,11 @@ static int read_date(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const con
         return fail_type(rd, o, k, "a date \"YYYY-MM-DD\"", st);
     const char *s = config_setting_get_string(st);
     int64_t days;
+    char t[256];
     if (sim_parse_date(s, &days) != 0)
         return cfg_fail_at(rd->err, o, rd->path,
-                           "\"%.40s\" is not a valid date; allowed: a calendar date \"YYYY-MM-DD\""
-                           " between 1900 and 2200", s);
+                           "\"%s\" is not a valid date; allowed: a calendar date \"YYYY-MM-DD\""
+                           " between 1900 and 2200", shown(s, t, sizeof t, 40));
     if (bounded(k) && ((double)days < k->min || (double)days > k->max)) {
         char a[16], b[16];
         sim_format_date((int64_t)k->min, a);
@@ -621,6 +947,29 @@ static int read_date(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const con
                            s, a, b);
     }
     *out = days;
+    return SIM_OK;
+}
+
+/* A name or label: UTF-8 text that fits SIM_CFG_STRLEN. */
+static int read_string(cfg_read *rd, cfg_origin o, const sim_cfg_key *k, const config_setting_t *st,
+                       char *field)
+{
+    if (config_setting_type(st) != CONFIG_TYPE_STRING)
+        return fail_type(rd, o, k, "a quoted string", st);
+    const char *s = config_setting_get_string(st);
+    size_t at;
+    const char *bad = text_problem(s, &at);
+    char t[256], allowed[512];
+    if (bad) {
+        allowed_text(k, allowed, sizeof allowed);
+        return cfg_fail_at(rd->err, o, rd->path, "\"%s\" %s (at byte %zu); allowed: %s",
+                           shown(s, t, sizeof t, 60), bad, at, allowed);
+    }
+    if (strlen(s) >= SIM_CFG_STRLEN)
+        return cfg_fail_at(rd->err, o, rd->path, "text of %zu bytes is too long; allowed: "
+                           "at most %d bytes of UTF-8", strlen(s), SIM_CFG_STRLEN - 1);
+    memset(field, 0, SIM_CFG_STRLEN);
+    memcpy(field, s, strlen(s));
     return SIM_OK;
 }
 
@@ -654,17 +1003,8 @@ static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const confi
             return fail_type(rd, o, k, "true or false", st);
         *(int *)(void *)field = config_setting_get_bool(st) ? 1 : 0;
         return SIM_OK;
-    case SIM_CFG_STRING: {
-        if (type != CONFIG_TYPE_STRING)
-            return fail_type(rd, o, k, "a quoted string", st);
-        const char *s = config_setting_get_string(st);
-        if (strlen(s) >= SIM_CFG_STRLEN)
-            return cfg_fail_at(rd->err, o, rd->path, "text of %zu characters is too long; allowed: "
-                               "at most %d characters", strlen(s), SIM_CFG_STRLEN - 1);
-        memset(field, 0, SIM_CFG_STRLEN);
-        memcpy(field, s, strlen(s));
-        return SIM_OK;
-    }
+    case SIM_CFG_STRING:
+        return read_string(rd, o, k, st, field);
     case SIM_CFG_DATE: {
         int64_t days;
         int rc = read_date(rd, o, k, st, &days);
@@ -674,7 +1014,7 @@ static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const confi
         return SIM_OK;
     }
     case SIM_CFG_ENUM: {
-        char allowed[512];
+        char allowed[512], t[256];
         if (type != CONFIG_TYPE_STRING)
             return fail_type(rd, o, k, "a quoted name", st);
         const char *s = config_setting_get_string(st);
@@ -687,9 +1027,10 @@ static int read_value(cfg_read *rd, const sim_cfg_key *k, void *obj, const confi
         allowed_text(k, allowed, sizeof allowed);
         const char *near = closest_name(s, k->enum_names, n);
         if (near)
-            return cfg_fail_at(rd->err, o, rd->path, "unknown name \"%.40s\" (did you mean \"%s\"?); "
-                               "allowed: %s", s, near, allowed);
-        return cfg_fail_at(rd->err, o, rd->path, "unknown name \"%.40s\"; allowed: %s", s, allowed);
+            return cfg_fail_at(rd->err, o, rd->path, "unknown name \"%s\" (did you mean \"%s\"?); "
+                               "allowed: %s", shown(s, t, sizeof t, 40), near, allowed);
+        return cfg_fail_at(rd->err, o, rd->path, "unknown name \"%s\"; allowed: %s",
+                           shown(s, t, sizeof t, 40), allowed);
     }
     case SIM_CFG_FLOATS:
     case SIM_CFG_DATES: {
@@ -827,7 +1168,8 @@ static int read_group(cfg_read *rd, const sim_cfg_schema *s, void *obj,
         rd->path[back] = '\0';
     }
     if (s->check) {
-        sim_cfg_where w = {o.file, o.line, rd->path};
+        cfg_where_priv pv = {grp, o};
+        sim_cfg_where w = {o.set ? CFG_SET : o.file, o.line, rd->path, &pv};
         int rc = s->check(obj, &w, rd->err);
         if (rc) {
             if (rd->err && rd->err->code == SIM_OK)
@@ -885,6 +1227,31 @@ static int tokenize_path(const char *path, size_t len, cfg_token *tok, int max)
     return nt;
 }
 
+/* The origin of the setting at `key` ("rate", "detail.dates",
+ * "suppliers.[2].share") below grp, whose origin is o: the deepest part of
+ * the path present in the tree decides (a key absent from the tree took its
+ * default, and the enclosing group answers for that). */
+static cfg_origin setting_origin(const config_setting_t *grp, const char *key, cfg_origin o)
+{
+    cfg_token tok[CFG_MAX_TOKENS];
+    int nt = tokenize_path(key, strlen(key), tok, CFG_MAX_TOKENS);
+    const config_setting_t *cur = grp;
+    for (int t = 0; t < nt && cur; t++) {
+        const config_setting_t *next = NULL;
+        if (tok[t].index >= 0) {
+            if (config_setting_is_aggregate(cur) && tok[t].index < config_setting_length(cur))
+                next = config_setting_get_elem(cur, (unsigned)tok[t].index);
+        } else if (config_setting_is_group(cur)) {
+            next = config_setting_get_member(cur, tok[t].name);
+        }
+        if (!next)
+            break;
+        o = origin_of(next, o);
+        cur = next;
+    }
+    return o;
+}
+
 /* Put a key that is absent from the file into the tree so that a --set can
  * reach below it: its default if it has one, else an empty group or list. */
 static config_setting_t *materialize(config_setting_t *grp, const sim_cfg_key *k, const char *path,
@@ -905,13 +1272,28 @@ static config_setting_t *materialize(config_setting_t *grp, const sim_cfg_key *k
     return m;
 }
 
+/* Is v[0..n) one integer literal without a suffix: [+-]digits or 0xHEX? */
+static int lone_integer(const char *v, size_t n)
+{
+    size_t i = 0;
+    int hex = n > 1 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+    if (hex)
+        i += 2;
+    else if (n && (v[0] == '-' || v[0] == '+'))
+        i++;
+    size_t first = i;
+    while (i < n && (hex ? isxdigit((unsigned char)v[i]) : isdigit((unsigned char)v[i])))
+        i++;
+    return i == n && i > first;
+}
+
 /* An override's value: libconfig text, else (a bare word such as north or
  * 2021-04-01) a string.  *value points into vc, which the caller
  * destroys.  `path` (p0, plen) is for the message. */
-static int override_value(const char *v, config_t *vc, const config_setting_t **value, const char *p0, size_t plen,
-                          sim_err *err)
+static int override_value(const char *ov, const char *v, config_t *vc, const config_setting_t **value,
+                          const char *p0, size_t plen, sim_err *err)
 {
-    const cfg_origin set = {CFG_SET, 0};
+    const cfg_origin set = {CFG_SET, 0, ov};
     while (isspace((unsigned char)*v))
         v++;
     size_t vlen = strlen(v);
@@ -920,19 +1302,18 @@ static int override_value(const char *v, config_t *vc, const config_setting_t **
     char *vtext = malloc(vlen + 16);
     if (!vtext)
         return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
-    snprintf(vtext, vlen + 16, "v = %.*s;", (int)vlen, v);
-    char lit[40];
+    /* A lone integer on the command line means its value, whatever its
+     * size: the L that libconfig needs beyond 32 bits is ours to add
+     * (so --seed takes every seed the key takes). */
+    snprintf(vtext, vlen + 16, "v = %.*s%s;", (int)vlen, v, lone_integer(v, vlen) ? "L" : "");
     if (config_read_string(vc, vtext) && config_setting_length(config_root_setting(vc)) == 1) {
         *value = config_lookup(vc, "v");
-        if (find_wrapping_int(vtext, lit, sizeof lit)) {
-            free(vtext);
-            char path[CFG_PATH_MAX];
-            snprintf(path, sizeof path, "%.*s", (int)plen, p0);
-            return cfg_fail_at(err, set, path, "integer %s does not fit 32 bits; write it as %sL",
-                               lit, lit);
-        }
+        char path[CFG_PATH_MAX];
+        snprintf(path, sizeof path, "%.*s", (int)plen, p0);
+        cfg_scan sc = {.err = err, .bytes_left = SIM_CFG_MAX_BYTES, .includes_left = 0};
+        int rc = scan_text(&sc, set, path, vtext, 0);
         free(vtext);
-        return SIM_OK;
+        return rc ? (err ? err->code : SIM_EINPUT) : SIM_OK;
     }
     free(vtext);
     config_destroy(vc);
@@ -956,6 +1337,7 @@ typedef struct ov_walk {
     const sim_cfg_key *list_key;   /* non-NULL: cur is that key's list */
     cfg_origin o;
     const config_setting_t *value;
+    const char *ov;                /* the override's text: the hook of what it writes */
     char path[CFG_PATH_MAX];
 } ov_walk;
 
@@ -963,7 +1345,7 @@ typedef struct ov_walk {
  * into its group or list (made if the file has none). */
 static int override_key(ov_walk *w, const cfg_token *tok, int last, sim_err *err)
 {
-    const cfg_origin set = {CFG_SET, 0};
+    const cfg_origin set = {CFG_SET, 0, w->ov};
     if (tok->index >= 0) {
         path_push(w->path, NULL, tok->index);
         return cfg_fail_at(err, set, w->path, "an index [N] follows a list key, and %s is a group",
@@ -986,7 +1368,7 @@ static int override_key(ov_walk *w, const cfg_token *tok, int last, sim_err *err
         config_setting_t *d = copy_setting(w->cur, k->name, w->value);
         if (!d)
             return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot store the value", w->path);
-        config_setting_set_hook(d, (void *)&cfg_set_mark);
+        config_setting_set_hook(d, (void *)(uintptr_t)w->ov);
         return SIM_OK;
     }
     if (k->kind != SIM_CFG_GROUP && k->kind != SIM_CFG_LIST)
@@ -1016,7 +1398,7 @@ static int override_key(ov_walk *w, const cfg_token *tok, int last, sim_err *err
  * can't insert at a position): empty it, then copy the new members in. */
 static int override_element(ov_walk *w, config_setting_t *e, sim_err *err)
 {
-    const cfg_origin set = {CFG_SET, 0};
+    const cfg_origin set = {CFG_SET, 0, w->ov};
     if (config_setting_type(w->value) != CONFIG_TYPE_GROUP) {
         char got[128];
         describe(w->value, got, sizeof got);
@@ -1029,14 +1411,14 @@ static int override_element(ov_walk *w, config_setting_t *e, sim_err *err)
         if (!copy_setting(e, config_setting_name(mv), mv))
             return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot store the value", w->path);
     }
-    config_setting_set_hook(e, (void *)&cfg_set_mark);
+    config_setting_set_hook(e, (void *)(uintptr_t)w->ov);
     return SIM_OK;
 }
 
 /* An index token after a list key: an element ([len] appends one). */
 static int override_index(ov_walk *w, const cfg_token *tok, int last, sim_err *err)
 {
-    const cfg_origin set = {CFG_SET, 0};
+    const cfg_origin set = {CFG_SET, 0, w->ov};
     if (tok->index < 0) {
         path_push(w->path, tok->name, -1);
         return cfg_fail_at(err, set, w->path, "expected an element index such as [0] after the list");
@@ -1051,7 +1433,7 @@ static int override_index(ov_walk *w, const cfg_token *tok, int last, sim_err *e
     if (!e)
         return SIM_FAIL(err, SIM_ERUNTIME, "%s: cannot add an element", w->path);
     if (tok->index == len)   /* appended: what is missing in it is the --set's doing */
-        config_setting_set_hook(e, (void *)&cfg_set_mark);
+        config_setting_set_hook(e, (void *)(uintptr_t)w->ov);
     w->o = origin_of(e, w->o);
     if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
         char got[128];
@@ -1071,7 +1453,7 @@ static int override_index(ov_walk *w, const cfg_token *tok, int last, sim_err *e
 static int apply_override(config_t *cf, const sim_cfg_schema *root, const char *ov, const char *name,
                           sim_err *err)
 {
-    const cfg_origin set = {CFG_SET, 0};
+    const cfg_origin set = {CFG_SET, 0, ov};
     const char *eq = strchr(ov, '=');
     const char *p0 = ov, *p1 = eq ? eq : ov + strlen(ov);
     while (p0 < p1 && isspace((unsigned char)*p0))
@@ -1085,8 +1467,8 @@ static int apply_override(config_t *cf, const sim_cfg_schema *root, const char *
                            "(e.g. run.seed=7, rollout.suppliers.[1].share=0.3)", ov);
     config_t vc;
     config_init(&vc);
-    ov_walk w = {.cur = config_root_setting(cf), .s = root, .o = {name, 0}};
-    int rc = override_value(eq + 1, &vc, &w.value, p0, (size_t)(p1 - p0), err);
+    ov_walk w = {.cur = config_root_setting(cf), .s = root, .o = {name, 0, NULL}, .ov = ov};
+    int rc = override_value(ov, eq + 1, &vc, &w.value, p0, (size_t)(p1 - p0), err);
     for (int t = 0; t < nt && rc == SIM_OK; t++)
         rc = w.list_key ? override_index(&w, &tok[t], t == nt - 1, err)
                         : override_key(&w, &tok[t], t == nt - 1, err);
@@ -1120,7 +1502,7 @@ static void emit_string(FILE *out, const char *s)
 
 static void emit_int(FILE *out, int64_t v)
 {
-    /* See find_wrapping_int: beyond 32 bits libconfig needs the L. */
+    /* See int_literal_problem: beyond 32 bits libconfig needs the L. */
     fprintf(out, "%lld%s", (long long)v, (v > INT32_MAX || v < INT32_MIN) ? "L" : "");
 }
 
@@ -1245,6 +1627,21 @@ static int load(const sim_cfg_schema *root, void *obj, const char *name, const c
     int rc = check_schema(root, "", 0, err);
     if (rc)
         return rc;
+    /* A UTF-8 byte-order mark (some editors write one) is not libconfig
+     * text: skip it; the line numbers are unchanged. */
+    if (has_utf8_bom(text))
+        text += 3;
+    /* Before libconfig sees the text: the literals it would misread, and
+     * the files it would include, read within the size budget. */
+    size_t len = strlen(text);
+    cfg_scan sc = {.err = err, .include_dir = include_dir, .includes_left = CFG_MAX_INCLUDES,
+                   .bytes_left = len < SIM_CFG_MAX_BYTES ? SIM_CFG_MAX_BYTES - len : 0};
+    if (len > SIM_CFG_MAX_BYTES)
+        return SIM_FAIL(err, SIM_EINPUT, "%s: is %zu bytes; allowed: a scenario of at most %zu bytes with "
+                        "everything it includes", name, len, (size_t)SIM_CFG_MAX_BYTES);
+    rc = scan_text(&sc, (cfg_origin){name, 0, NULL}, "", text, 0);
+    if (rc)
+        return rc;
     config_t cf;
     config_init(&cf);
     if (include_dir)
@@ -1260,14 +1657,6 @@ static int load(const sim_cfg_schema *root, void *obj, const char *name, const c
         config_destroy(&cf);
         return rc;
     }
-    char lit[40];
-    int line = find_wrapping_int(text, lit, sizeof lit);
-    if (line) {
-        rc = SIM_FAIL(err, SIM_EINPUT, "%s:%d: integer %s does not fit 32 bits, which libconfig "
-                      "silently wraps; allowed: write it with an L suffix, %sL", name, line, lit, lit);
-        config_destroy(&cf);
-        return rc;
-    }
     if (!overrides)
         n_overrides = 0;
     for (size_t i = 0; i < n_overrides && rc == SIM_OK; i++)
@@ -1275,7 +1664,7 @@ static int load(const sim_cfg_schema *root, void *obj, const char *name, const c
     if (rc == SIM_OK) {
         cfg_read rd = {.err = err};
         rd.path[0] = '\0';
-        rc = read_group(&rd, root, obj, config_root_setting(&cf), (cfg_origin){name, 0});
+        rc = read_group(&rd, root, obj, config_root_setting(&cf), (cfg_origin){name, 0, NULL});
     }
     config_destroy(&cf);
     if (rc == SIM_OK && effective_text)
@@ -1290,44 +1679,33 @@ int sim_cfg_load_string(const sim_cfg_schema *root, void *obj, const char *name,
     return load(root, obj, name, text ? text : "", NULL, overrides, n_overrides, effective_text, err);
 }
 
-int sim_cfg_load_file(const sim_cfg_schema *root, void *obj, const char *path,
-                      const char *const *overrides, size_t n_overrides,
-                      char **effective_text, sim_err *err)
+int sim_cfg_read_file(const char *path, char **text, size_t *len, sim_err *err)
 {
-    /* Read the text ourselves: the 32-bit literal check needs it, and the
-     * messages name the file exactly as the user typed it. */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return SIM_FAIL(err, SIM_EINPUT, "%s: cannot open the scenario file: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 16384;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(f);
-                return SIM_FAIL(err, SIM_ERUNTIME, "%s: out of memory reading the file", path);
-            }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, 4096, f);
-        len += got;
-        if (got < 4096)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        return SIM_FAIL(err, SIM_EINPUT, "%s: cannot read the scenario file", path);
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        free(text);
-        return SIM_FAIL(err, SIM_EINPUT, "%s: not a text file (contains a NUL byte)", path);
-    }
+    char why[512] = "";
+    size_t n = 0;
+    int rc = read_capped(path, SIM_CFG_MAX_BYTES, text, &n, why, sizeof why);
+    if (rc)
+        return SIM_FAIL(err, rc, "%s: %s", path, why);
+    if (len)
+        *len = n;
+    return SIM_OK;
+}
+
+int sim_cfg_load_file_text(const sim_cfg_schema *root, void *obj, const char *path,
+                           const char *const *overrides, size_t n_overrides,
+                           char **effective_text, char **source_text, sim_err *err)
+{
+    if (source_text)
+        *source_text = NULL;
+    if (effective_text)
+        *effective_text = NULL;
+    /* Read the text ourselves, once: the literal and include checks need
+     * it, the messages name the file exactly as the user typed it, and a
+     * pipe can be read only once. */
+    char *text;
+    int rc = sim_cfg_read_file(path, &text, NULL, err);
+    if (rc)
+        return rc;
     /* @include "x.cfg" is relative to the scenario's own directory. */
     char *dir = strdup(path);
     if (!dir) {
@@ -1337,10 +1715,22 @@ int sim_cfg_load_file(const sim_cfg_schema *root, void *obj, const char *path,
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
-    int rc = load(root, obj, path, text, slash ? dir : NULL, overrides, n_overrides, effective_text, err);
+    if (slash == dir)   /* "/x.cfg": the root directory */
+        dir[0] = '\0';
+    rc = load(root, obj, path, text, slash ? dir : NULL, overrides, n_overrides, effective_text, err);
     free(dir);
-    free(text);
+    if (rc == SIM_OK && source_text)
+        *source_text = text;
+    else
+        free(text);
     return rc;
+}
+
+int sim_cfg_load_file(const sim_cfg_schema *root, void *obj, const char *path,
+                      const char *const *overrides, size_t n_overrides,
+                      char **effective_text, sim_err *err)
+{
+    return sim_cfg_load_file_text(root, obj, path, overrides, n_overrides, effective_text, NULL, err);
 }
 
 /* ---- the key reference ------------------------------------------------------------- */

@@ -21,7 +21,11 @@
 
 #include "sim_err.h"
 
-#define SIM_CFG_STRLEN 48          /* inline string capacity, including NUL */
+#define SIM_CFG_STRLEN 48          /* inline string capacity in bytes, including NUL */
+/* The most text a scenario may be, with every file it includes: scenarios
+ * are a few kilobytes, so this only stops /dev/zero or a multi-gigabyte file
+ * (refused at once, not read into memory). */
+#define SIM_CFG_MAX_BYTES (1024 * 1024)
 
 typedef enum sim_cfg_kind {
     SIM_CFG_INT,      /* int64_t */
@@ -44,6 +48,8 @@ typedef struct sim_cfg_where {
     const char *file;    /* scenario path, or "--set" for an override */
     int line;            /* 0 when unknown (a default) */
     const char *path;    /* full key path, e.g. "rollout.suppliers.[2].share" */
+    const void *priv;    /* the schema engine's own (NULL elsewhere): lets sim_cfg_fail
+                            blame the key where it was written, its line or its --set */
 } sim_cfg_where;
 
 typedef struct sim_cfg_key sim_cfg_key;
@@ -85,6 +91,17 @@ struct sim_cfg_key {
 int sim_cfg_load_file(const sim_cfg_schema *root, void *obj, const char *path,
                       const char *const *overrides, size_t n_overrides,
                       char **effective_text, sim_err *err);
+/* The same, also handing back the scenario text exactly as read (malloc'd,
+ * NULL on failure) in *source_text: a caller that stores the text must not
+ * read the file a second time, since a pipe (smsim run <(gen)) can be read
+ * only once. */
+int sim_cfg_load_file_text(const sim_cfg_schema *root, void *obj, const char *path,
+                           const char *const *overrides, size_t n_overrides,
+                           char **effective_text, char **source_text, sim_err *err);
+/* Read a scenario file as the loaders do: in one pass, at most
+ * SIM_CFG_MAX_BYTES, text without NUL bytes and not UTF-16; *text is
+ * malloc'd and NUL-terminated, *len (if non-NULL) its length. */
+int sim_cfg_read_file(const char *path, char **text, size_t *len, sim_err *err);
 /* The same from text in memory; `name` stands for the file in messages. */
 int sim_cfg_load_string(const sim_cfg_schema *root, void *obj, const char *name,
                         const char *text, const char *const *overrides, size_t n_overrides,
@@ -94,7 +111,9 @@ int sim_cfg_load_string(const sim_cfg_schema *root, void *obj, const char *name,
  * default, allowed range, unit and meaning). */
 int sim_cfg_write_markdown(const sim_cfg_schema *root, FILE *out);
 
-/* For check callbacks: "FILE:LINE: PATH[.key]: message" with SIM_EINPUT. */
+/* For check callbacks: "FILE:LINE: PATH[.key]: message" with SIM_EINPUT.
+ * The place is the key's own (its line in the file, or the --set that
+ * wrote it, quoted); the group's when the key took its default. */
 int sim_cfg_fail(sim_err *err, const sim_cfg_where *where, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

@@ -272,7 +272,7 @@ static void test_wrong_types(void **state)
     expect_fail(MINIMAL "weights = (1.0, \"x\");\n", "t.cfg:3: weights.[1]: expected a finite number, got string", NULL);
     expect_fail(MINIMAL "region = 2;\n", "t.cfg:3: region: expected a quoted name", NULL);
     expect_fail(MINIMAL "label = \"012345678901234567890123456789012345678901234567\";\n",
-                "t.cfg:3: label: text of 48 characters is too long", "at most 47");
+                "t.cfg:3: label: text of 48 bytes is too long", "at most 47");
 }
 
 static void test_ranges(void **state)
@@ -344,12 +344,12 @@ static void test_checks(void **state)
 {
     (void)state;
     expect_fail(MINIMAL "\ninner = {\n  flag = true;\n  rate = 60.0;\n};\n",
-                "t.cfg:4: inner.rate: must be at most 50 when flag is true, is 60", NULL);
+                "t.cfg:6: inner.rate: must be at most 50 when flag is true, is 60", NULL);
     /* A default-valued group still gets its check (rate 2.5 passes). */
     t_top t;
     expect_ok_ov(MINIMAL "inner = { flag = true; };\n", NULL, 0, &t);
     expect_fail(MINIMAL "suppliers = ( { name = \"a\"; share = 0.5; }, { name = \"b\"; share = 0.25; } );\n",
-                "t.cfg: suppliers: shares sum to 0.75; allowed: a sum of 1", NULL);
+                "t.cfg:3: suppliers: shares sum to 0.75; allowed: a sum of 1", NULL);
 }
 
 /* ---- overrides ---------------------------------------------------------------------- */
@@ -381,7 +381,7 @@ static void test_overrides(void **state)
         assert_int_equal(t.sup[1].staff, 4);
         assert_string_equal(t.sup[1].name, "b");
         /* ... and one alone trips it. */
-        expect_fail_ov(two, ov, 1, "t.cfg: suppliers: shares sum to 0.8", NULL);
+        expect_fail_ov(two, ov, 1, "t.cfg:3: suppliers: shares sum to 0.8", NULL);
     }
     {
         /* Into the default list, and appending an element with [n]. */
@@ -415,25 +415,34 @@ static void test_overrides(void **state)
     const char *bad_elem[] = {"suppliers.[0].share=1.5"};
     expect_fail_ov(two, bad_elem, 1, "--set suppliers.[0].share: 1.5 is out of range", NULL);
     const char *append_short[] = {"suppliers.[0].share=0.5", "suppliers.[1].staff=3"};
-    expect_fail_ov(MINIMAL, append_short, 2, "--set suppliers.[1].name: missing required key", NULL);
+    expect_fail_ov(MINIMAL, append_short, 2, "--set suppliers.[1].staff=3: suppliers.[1].name: missing required key", NULL);
     const char *bad_idx[] = {"suppliers.[5].share=0.1"};
-    expect_fail_ov(two, bad_idx, 1, "--set suppliers.[5]: no such element: the list has 2", NULL);
+    expect_fail_ov(two, bad_idx, 1, "--set suppliers.[5].share=0.1: suppliers.[5]: no such element: the list has 2", NULL);
     const char *no_eq[] = {"count"};
     expect_fail_ov(MINIMAL, no_eq, 1, "--set: \"count\": expected path.to.key=value", NULL);
     const char *bad_path[] = {"inner..rate=1"};
     expect_fail_ov(MINIMAL, bad_path, 1, "expected path.to.key=value", NULL);
     const char *below_scalar[] = {"count.x=1"};
-    expect_fail_ov(MINIMAL, below_scalar, 1, "--set count: is a single int value", NULL);
+    expect_fail_ov(MINIMAL, below_scalar, 1, "--set count.x=1: count: is a single int value", NULL);
     const char *array_elem[] = {"weights.[0]=1.0"};
-    expect_fail_ov(MINIMAL, array_elem, 1, "--set weights: is a single float array value", "whole array");
-    const char *wrap[] = {"seed=4000000000"};
-    expect_fail_ov(MINIMAL, wrap, 1, "--set seed: integer 4000000000 does not fit 32 bits", NULL);
+    expect_fail_ov(MINIMAL, array_elem, 1, "--set weights.[0]=1.0: weights: is a single float array value", "whole array");
+    /* A lone integer on the command line means its value at any size
+     * (libconfig's L is added for it); past 64 bits it is an error. */
+    const char *big[] = {"seed=4000000000", "count=0x3e7"};
+    expect_ok_ov(MINIMAL, big, 2, &t);
+    assert_true(t.seed == INT64_C(4000000000));
+    assert_int_equal(t.count, 999);
+    const char *wrap[] = {"seed=99999999999999999999"};
+    expect_fail_ov(MINIMAL, wrap, 1, "--set seed: integer 99999999999999999999 is beyond the 64-bit range", NULL);
+    const char *wrap_in[] = {"weights=[3000000000]"};
+    expect_fail_ov(MINIMAL, wrap_in, 1, "--set weights: integer 3000000000 does not fit 32 bits", NULL);
     /* A value in the file under an override path keeps its file line. */
     const char *under_bad[] = {"inner.rate=1"};
     expect_fail_ov(MINIMAL "inner = 4;\n", under_bad, 1, "t.cfg:3: inner: expected a group", NULL);
     /* A check failing on an overridden group says --set. */
     const char *grp[] = {"inner={ rate = 70.0; flag = true; }"};
-    expect_fail_ov(MINIMAL, grp, 1, "--set inner.rate: must be at most 50", NULL);
+    expect_fail_ov(MINIMAL, grp, 1, "--set inner={ rate = 70.0; flag = true; }: inner.rate: must be at most 50",
+                   NULL);
 }
 
 /* ---- effective text, files, markdown ---------------------------------------------- */
@@ -535,10 +544,10 @@ static void test_where_and_schema_bugs(void **state)
 {
     (void)state;
     sim_err err;
-    sim_cfg_where w = {"s.cfg", 12, "rollout.suppliers.[2]"};
+    sim_cfg_where w = {"s.cfg", 12, "rollout.suppliers.[2]", NULL};
     assert_int_equal(sim_cfg_fail(&err, &w, "share", "bad %d", 3), SIM_EINPUT);
     assert_string_equal(err.msg, "s.cfg:12: rollout.suppliers.[2].share: bad 3");
-    sim_cfg_where ws = {"--set", 0, "run"};
+    sim_cfg_where ws = {"--set", 0, "run", NULL};
     sim_cfg_fail(&err, &ws, NULL, "x");
     assert_string_equal(err.msg, "--set run: x");
     /* A broken table is the programmer's error, not the user's. */
@@ -559,6 +568,184 @@ static void test_where_and_schema_bugs(void **state)
     assert_non_null(strstr(err.msg, "schema bug"));
 }
 
+/* ---- numbers and input limits ------------------------------------------------------- */
+
+static void test_integer_literals(void **state)
+{
+    (void)state;
+    t_top t;
+    /* libconfig would read these as 1000, -2147483648, saturated or wrapped. */
+    expect_fail("count = 0x1000003E8;\nday = \"2021-03-04\";\n",
+                "t.cfg:1: integer 0x1000003E8 does not fit 31 bits", "write it with an L suffix, 0x1000003E8L");
+    expect_fail(MINIMAL "seed = 0x80000000;\n", "t.cfg:3: integer 0x80000000 does not fit 31 bits", NULL);
+    expect_fail(MINIMAL "seed = 3000000000;\n", "t.cfg:3: integer 3000000000 does not fit 32 bits", "3000000000L");
+    expect_fail(MINIMAL "seed = 99999999999999999999L;\n",
+                "t.cfg:3: integer 99999999999999999999 is beyond the 64-bit range", NULL);
+    expect_fail(MINIMAL "seed = 9223372036854775808L;\n", "t.cfg:3: integer 9223372036854775808 is beyond", NULL);
+    expect_fail(MINIMAL "seed = -9223372036854775809L;\n", "t.cfg:3: integer -9223372036854775809 is beyond", NULL);
+    expect_fail(MINIMAL "seed = 0x8000000000000000L;\n", "t.cfg:3: integer 0x8000000000000000 is beyond", NULL);
+    expect_fail(MINIMAL "weights = [1.0,\n 2.0, 0x100000000];\n", "t.cfg:4: integer 0x100000000", NULL);
+    /* What fits means what it says; numbers in strings, names and comments are not literals. */
+    expect_ok_ov(MINIMAL "seed = 0x1000003E8L;\n", NULL, 0, &t);
+    assert_true(t.seed == INT64_C(4294968296));
+    expect_ok_ov(MINIMAL "seed = -9223372036854775808L;\n", NULL, 0, &t);
+    assert_true(t.seed == INT64_MIN);
+    expect_ok_ov(MINIMAL "seed = 0x7FFFFFFFFFFFFFFFL; # 99999999999999999999\n", NULL, 0, &t);
+    assert_true(t.seed == INT64_MAX);
+    expect_ok_ov(MINIMAL "seed = 0x7fffffff; label = \"3000000000 0x1000003E8\"; prob = 1e-3; /* 0x1FFFFFFFF */\n",
+                 NULL, 0, &t);
+    assert_true(t.seed == 2147483647);
+    assert_string_equal(t.label, "3000000000 0x1000003E8");
+    expect_ok_ov(MINIMAL "seed = 000000000002147483647;\n", NULL, 0, &t);
+    assert_true(t.seed == 2147483647);
+}
+
+/* Write text to dir/name; returns the path in buf. */
+static const char *put_file(const char *dir, const char *name, const char *text, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+    FILE *f = fopen(buf, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
+static void expect_file_fail(const char *path, const char *frag1, const char *frag2)
+{
+    t_top t;
+    sim_err err;
+    memset(&t, 0, sizeof t);
+    int rc = sim_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err);
+    if (rc != SIM_EINPUT || !strstr(err.msg, frag1) || (frag2 && !strstr(err.msg, frag2)))
+        print_error("rc %d, message: %s\nwanted: %s / %s\n", rc, err.msg, frag1, frag2 ? frag2 : "");
+    assert_int_equal(rc, SIM_EINPUT);
+    assert_non_null(strstr(err.msg, frag1));
+    if (frag2)
+        assert_non_null(strstr(err.msg, frag2));
+}
+
+static void test_includes(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_config_inc_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char main_cfg[256], inc[256], want[512], big[256];
+    put_file(dir, "main.cfg", "# main\n@include \"inc.cfg\"\nday = \"2021-03-04\";\n", main_cfg, sizeof main_cfg);
+    /* Included text is checked like the scenario's own, with its own file and line. */
+    put_file(dir, "inc.cfg", "# included\n\ncount = 0x1000003E8;\n", inc, sizeof inc);
+    snprintf(want, sizeof want, "%s/inc.cfg:3: integer 0x1000003E8 does not fit 31 bits", dir);
+    expect_file_fail(main_cfg, want, NULL);
+    put_file(dir, "inc.cfg", "count = 5;\nseed = 99999999999999999999L;\n", inc, sizeof inc);
+    snprintf(want, sizeof want, "%s/inc.cfg:2: integer 99999999999999999999 is beyond the 64-bit range", dir);
+    expect_file_fail(main_cfg, want, NULL);
+    /* A good include loads. */
+    put_file(dir, "inc.cfg", "count = 17;\nseed = 0x1000003E8L;\n", inc, sizeof inc);
+    t_top t;
+    sim_err err;
+    memset(&t, 0, sizeof t);
+    int rc = sim_cfg_load_file(&t_root, &t, main_cfg, NULL, 0, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(t.count, 17);
+    assert_true(t.seed == INT64_C(4294968296));
+    /* Missing, self-including, oversized and BOM-carrying includes. */
+    put_file(dir, "inc.cfg", "@include \"nope.cfg\"\n", inc, sizeof inc);
+    snprintf(want, sizeof want, "%s/inc.cfg:1: @include \"nope.cfg\": cannot open", dir);
+    expect_file_fail(main_cfg, want, NULL);
+    put_file(dir, "inc.cfg", "count = 5;\n@include \"inc.cfg\"\n", inc, sizeof inc);
+    expect_file_fail(main_cfg, "(does a file include itself?)", "allowed: at most 10 levels");
+    put_file(dir, "inc.cfg", "@include \"big.cfg\"\n", inc, sizeof inc);
+    snprintf(big, sizeof big, "%s/big.cfg", dir);
+    FILE *f = fopen(big, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)3 << 30), 0);   /* 3 GiB, sparse: refused unread */
+    fclose(f);
+    expect_file_fail(main_cfg, "@include \"big.cfg\": is 3221225472 bytes", "at most 1048576 bytes");
+    unlink(big);
+    put_file(dir, "inc.cfg", "\xEF\xBB\xBF" "count = 5;\n", inc, sizeof inc);
+    expect_file_fail(main_cfg, "inc.cfg:1: begins with a UTF-8 byte-order mark", NULL);
+    /* Many small includes add up to the same budget. */
+    put_file(dir, "inc.cfg", "@include \"inc2.cfg\"\n@include \"inc2.cfg\"\n@include \"inc2.cfg\"\n", inc, sizeof inc);
+    char inc2[256];
+    put_file(dir, "inc2.cfg", "count = 5;\n", inc2, sizeof inc2);
+    expect_file_fail(main_cfg, "syntax error: duplicate setting name", NULL);
+    unlink(inc2);
+    unlink(inc);
+    unlink(main_cfg);
+    rmdir(dir);
+}
+
+static void test_input_limits(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_config_lim_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    /* /dev/zero and a multi-gigabyte file are refused without reading them through. */
+    expect_file_fail("/dev/zero", "/dev/zero: is more than 1048576 bytes", NULL);
+    snprintf(path, sizeof path, "%s/huge.cfg", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), (off_t)5 << 30), 0);
+    fclose(f);
+    expect_file_fail(path, "huge.cfg: is 5368709120 bytes; allowed: a scenario of at most 1048576 bytes", NULL);
+    unlink(path);
+    expect_file_fail(dir, "is a directory", NULL);
+    expect_file_fail(put_file(dir, "u16.cfg", "\xFF\xFE" "c", path, sizeof path), "is UTF-16 text", NULL);
+    unlink(path);
+    /* A UTF-8 byte-order mark is accepted, in a file and in memory; lines still count from it. */
+    t_top t;
+    sim_err err;
+    put_file(dir, "bom.cfg", "\xEF\xBB\xBF" MINIMAL, path, sizeof path);
+    memset(&t, 0, sizeof t);
+    assert_int_equal(sim_cfg_load_file(&t_root, &t, path, NULL, 0, NULL, &err), SIM_OK);
+    assert_int_equal(t.count, 5);
+    unlink(path);
+    expect_fail("\xEF\xBB\xBF" MINIMAL "prob = 3;\n", "t.cfg:3: prob: 3 is out of range", NULL);
+    /* Labels are UTF-8. */
+    expect_ok_ov(MINIMAL "label = \"Z\xC3\xBCrich \xE2\x82\xAC \xF0\x9F\x94\x8C\";\n", NULL, 0, &t);
+    assert_string_equal(t.label, "Z\xC3\xBCrich \xE2\x82\xAC \xF0\x9F\x94\x8C");
+    expect_fail(MINIMAL "label = \"ab\xC3(\";\n", "t.cfg:3: label: \"ab\\xc3(\" is not valid UTF-8 (at byte 2)",
+                "allowed: UTF-8 text");
+    expect_fail(MINIMAL "label = \"\xC0\xAF\";\n", "is not valid UTF-8 (at byte 0)", NULL);       /* overlong */
+    expect_fail(MINIMAL "label = \"x\xED\xA0\x80\";\n", "is not valid UTF-8 (at byte 1)", NULL);  /* surrogate */
+    expect_fail(MINIMAL "label = \"\xF4\x90\x80\x80\";\n", "is not valid UTF-8", NULL);            /* > U+10FFFF */
+    expect_fail(MINIMAL "suppliers = ( { name = \"\xFF\"; share = 1.0; } );\n",
+                "t.cfg:3: suppliers.[0].name: \"\\xff\" is not valid UTF-8", NULL);
+    /* An enum name that is not UTF-8 is shown escaped. */
+    expect_fail(MINIMAL "region = \"\xFFnorth\";\n", "unknown name \"\\xffnorth\"", NULL);
+    rmdir(dir);
+}
+
+/* A scenario read from a pipe is read once, and its text handed back. */
+static void test_pipe(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char *text = "# from a pipe\n" MINIMAL;
+    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    t_top t;
+    sim_err err;
+    char *source = NULL, *effective = NULL;
+    memset(&t, 0, sizeof t);
+    int rc = sim_cfg_load_file_text(&t_root, &t, path, NULL, 0, &effective, &source, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_non_null(source);
+    assert_string_equal(source, text);
+    assert_int_equal(t.count, 5);
+    free(source);
+    free(effective);
+    close(fds[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +763,10 @@ int main(void)
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_where_and_schema_bugs),
+        cmocka_unit_test(test_integer_literals),
+        cmocka_unit_test(test_includes),
+        cmocka_unit_test(test_input_limits),
+        cmocka_unit_test(test_pipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,13 +79,13 @@ static void test_bad_run(void **state)
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 40000001;\n};\n", NULL, 0,
                 "s.cfg:4: run.households: 40000001 is out of range", NULL);
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2020-03-31\";\n  households = 5;\n};\n", NULL, 0,
-                "s.cfg:1: run.end: 2020-03-31 is before start (2020-04-01)", NULL);
+                "s.cfg:3: run.end: 2020-03-31 is before start (2020-04-01)", NULL);
     expect_fail("\nrun = {\n  start = \"2020-04-01\";\n  end = \"2080-04-02\";\n  households = 5;\n};\n", NULL, 0,
-                "s.cfg:2: run.end: 2080-04-02 is more than 60 years after start", "at most 2080-04-01");
+                "s.cfg:4: run.end: 2080-04-02 is more than 60 years after start", "at most 2080-04-01");
     expect_fail("run = {\n  start = \"2020-04-01\";\n  households = 5;\n};\n", NULL, 0,
                 "s.cfg:1: run.end: missing required key", NULL);
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 5;\n  shards = 0;\n};\n",
-                NULL, 0, "s.cfg:5: run.shards: 0 is out of range; allowed: integer 1 .. 4096", NULL);
+                NULL, 0, "s.cfg:5: run.shards: 0 is out of range; allowed: integer 1 .. 1024", NULL);
     expect_fail("run = {\n  start = \"2020-04-01\";\n  end = \"2021-03-31\";\n  households = 5;\n  seed = -1;\n};\n",
                 NULL, 0, "s.cfg:5: run.seed: -1 is out of range", NULL);
     expect_fail("# nothing\n", NULL, 0, "s.cfg: run: missing required key", NULL);
@@ -123,7 +123,68 @@ static void test_overrides(void **state)
     const char *neg[] = {"run.households=-3"};
     expect_fail(RUN_OK, neg, 1, "--set run.households: -3 is out of range", NULL);
     const char *early[] = {"run.end=2019-01-01"};
-    expect_fail(RUN_OK, early, 1, "s.cfg:1: run.end: 2019-01-01 is before start", NULL);
+    expect_fail(RUN_OK, early, 1, "--set run.end: 2019-01-01 is before start", NULL);
+    /* A check blames the key where it was written: a --set by its text. */
+    const char *far[] = {"dcc.detail.dates=[\"2022-01-01\"]"};
+    expect_fail(RUN_OK, far, 1, "--set dcc.detail.dates=[\"2022-01-01\"]: dcc.detail.dates.[0]: 2022-01-01 is "
+                "outside the run (2020-04-01 to 2021-03-31)", NULL);
+}
+
+/* Values whose cost would not be proportional to the work are refused. */
+static void test_costly_values(void **state)
+{
+    (void)state;
+    const char *many[] = {"run.shards=1025"};
+    expect_fail(RUN_OK, many, 1, "--set run.shards: 1025 is out of range; allowed: integer 1 .. 1024", NULL);
+    const char *sparse[] = {"run.households=100", "run.shards=101"};
+    expect_fail(RUN_OK, sparse, 2, "--set run.shards: 101 shards for 100 households; allowed: at most 64, or at "
+                "most one per household", NULL);
+    const char *queue[] = {"run.queue_capacity=1048577"};
+    expect_fail(RUN_OK, queue, 1, "--set run.queue_capacity: 1048577 is out of range; allowed: integer 16 .. 1048576",
+                NULL);
+    const char *factor[] = {"dcc.retry.backoff_factor=100"};
+    expect_fail(RUN_OK, factor, 1, "--set dcc.retry.backoff_factor: 100 is out of range; allowed: number 1 .. 10", NULL);
+    const char *late[] = {"dcc.retry.max_retries=7", "dcc.retry.backoff_factor=5"};
+    expect_fail(RUN_OK, late, 2, "--set dcc.retry.backoff_factor: the last retry comes 4687560 s after its attempt",
+                "allowed: at most 21600 s (6 hours)");
+    const char *slow[] = {"dcc.retry.response_timeout_s=21600", "dcc.retry.max_retries=0"};
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    /* At the limits: 64 shards for 5 households, the longest delay exactly 6 hours. */
+    const char *edge[] = {"run.households=5", "run.shards=64", "dcc.retry.backoff_s=20000",
+                          "dcc.retry.response_timeout_s=1600", "dcc.retry.max_retries=1"};
+    int rc = mdl_scenario_load_string(sc, "s.cfg", RUN_OK, edge, 5, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    rc = mdl_scenario_load_string(sc, "s.cfg", RUN_OK, slow, 2, NULL, &err);
+    assert_int_equal(rc, SIM_OK);
+    const char *slower[] = {"dcc.retry.response_timeout_s=21600", "dcc.retry.max_retries=1", "dcc.retry.backoff_s=1"};
+    expect_fail(RUN_OK, slower, 3, "--set dcc.retry.backoff_s: the last retry comes 21601 s", NULL);
+    free(sc);
+}
+
+/* A detail day outside the run is an error, not a day silently skipped. */
+static void test_detail_dates(void **state)
+{
+    (void)state;
+    const char *text = RUN_OK "dcc = {\n  detail = {\n    dates = [\"2020-04-02\",\n"
+                       "             \"2019-12-25\"];\n  };\n};\n";
+    expect_fail(text, NULL, 0, "s.cfg:9: dcc.detail.dates.[1]: 2019-12-25 is outside the run (2020-04-01 to "
+                "2021-03-31)", "allowed: days from run.start to run.end");
+    const char *later[] = {"run.start=2020-05-01"};
+    const char *ok = RUN_OK "dcc = { detail = { dates = [\"2020-04-02\"]; }; };\n";
+    expect_fail(ok, later, 1, "s.cfg:6: dcc.detail.dates.[0]: 2020-04-02 is outside the run (2020-05-01", NULL);
+    mdl_scenario *sc = malloc(sizeof *sc);
+    sim_err err;
+    assert_non_null(sc);
+    int rc = mdl_scenario_load_string(sc, "s.cfg", ok, NULL, 0, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
+    assert_int_equal(sc->dcc.detail.n_dates, 1);
+    free(sc);
 }
 
 static void test_round_trip_and_reference(void **state)
@@ -170,6 +231,8 @@ int main(void)
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_bad_run),
         cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_detail_dates),
+        cmocka_unit_test(test_costly_values),
         cmocka_unit_test(test_round_trip_and_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

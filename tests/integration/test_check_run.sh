@@ -74,12 +74,13 @@ for c in "${cases[@]}"; do
 done
 
 # The same refusals from values written in the file: the message names
-# the file and the line of the value (or of its group, for cross-key checks).
+# the file and the line of the value (also for cross-key checks, which blame
+# the key they name where it was written).
 # description | sed expression | text on the line to be named
 file_cases=(
   "households out of range|s/households = 20000;/households = 0;/|households = 0"
   "a job longer than a slot|s/{ name = \"alpha\";   share = 0.22; }/{ name = \"alpha\"; share = 0.22; job_minutes_single = 400; }/|job_minutes_single = 400"
-  "detail bins not dividing a day|s/bin_minutes = 15;/bin_minutes = 7;/|detail = {"
+  "detail bins not dividing a day|s/bin_minutes = 15;/bin_minutes = 7;/|bin_minutes = 7"
 )
 for c in "${file_cases[@]}"; do
   what=${c%%|*}; rest=${c#*|}; expr=${rest%%|*}; marker=${rest#*|}

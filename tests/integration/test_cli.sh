@@ -87,5 +87,15 @@ else
   ls "$tmp" | grep -q '^int\.h5' && bad "interrupted run left $(ls "$tmp" | grep '^int')" || ok "interrupted run leaves no file"
 fi
 
+# A scenario read from a pipe keeps its text in the output (read once).
+cat scenarios/small.cfg | "$SMSIM" run /dev/stdin -q --set run.households=2000 -o "$tmp/pipe.h5" 2>"$tmp/err"
+if [ $? = 0 ] && ${PYTHON:-/usr/bin/python3} - "$tmp/pipe.h5" scenarios/small.cfg <<'PYEOF'
+import sys, h5py
+t = h5py.File(sys.argv[1], "r").attrs["scenario_text"]
+t = t.decode() if isinstance(t, bytes) else t
+sys.exit(0 if t == open(sys.argv[2]).read() else 1)
+PYEOF
+then ok "a piped scenario's text is stored whole"; else bad "piped scenario text: $(head -c 300 "$tmp/err")"; fi
+
 echo "cli: $passes passed, $fails failed"
 [ "$fails" = 0 ]

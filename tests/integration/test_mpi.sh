@@ -94,8 +94,17 @@ mpi 2 "$MPI_SMSIM" run scenarios/small.cfg --set run.households=1000000 -o "$tmp
   >"$tmp/int.out" 2>"$tmp/int.err" &
 job=$!
 killed=0
+# The ranks are the processes whose command line names this run's output
+# (what `pgrep -f` would find; read from /proc so that no package beyond
+# the base system is needed).
+ranks_of_run() {
+  local d
+  for d in /proc/[0-9]*; do
+    tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -- "$tmp/int.h5" && echo "${d#/proc/}"
+  done
+}
 for _ in $(seq 1 600); do
-  for p in $(pgrep -P "$job" 2>/dev/null) $(pgrep -f "$tmp/int.h5" 2>/dev/null); do
+  for p in $(ranks_of_run); do
     [ -r "/proc/$p/environ" ] || continue
     tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' || continue
     cgt=$(sed -n 's/^SigCgt:\s*//p' "/proc/$p/status" 2>/dev/null)
