@@ -41,7 +41,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from . import plots  # noqa: E402
+from . import event_plots, plots  # noqa: E402
 from .load import Run, RunError, key_totals, open_run  # noqa: E402
 
 __all__ = ["Report", "Page", "PAGES", "TargetError", "write_report", "main"]
@@ -206,6 +206,20 @@ def scenario_section(r: Report) -> list[str]:
             f"<pre>{html.escape(str(scen))}</pre></details>"]
 
 
+def events_section(r: Report) -> list[str]:
+    """The DCC's worst days: a figure per dated event type the run has, and
+    per request-level day and service the capacity engineer's figures."""
+    out = ["<h2>Worst days (dated DCC events)</h2>", _figure_html(r.draw(event_plots.EVENT_FIGURES, r.run))]
+    rows = event_plots.capacity_rows(r.run)
+    if rows:
+        out += ["<h3>Per service and request-level day</h3>",
+                _table([(d, s, _fmt(100 * sh) + " %", *(_fmt(v) for v in (p50, p95, p99)), _fmt(w / 60) + " h")
+                        for d, s, sh, p50, p95, p99, w in rows],
+                       ("day", "service", "within target", "p50 [s]", "p95 [s]", "p99 [s]",
+                        "worst minute (highest p99)"))]
+    return out
+
+
 Section = Callable[[Report], list[str]]
 
 
@@ -220,6 +234,7 @@ class Page:
 PAGES: list[Page] = [
     Page("index.html", "Run", [run_section, totals_section, figures_section, comparison_section,
                                scenario_section]),
+    Page("events.html", "Worst days", [events_section]),
 ]
 
 

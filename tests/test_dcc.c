@@ -552,6 +552,28 @@ static void test_detail_threads(void **state)
     free(res);
 }
 
+/* Dated events and WAN links in bytes: an alert storm (last gasps in one
+ * minute, restorations over half an hour), a firmware campaign saturating
+ * the north's link, throttling on; the same day on any thread count. */
+static void test_detail_threads_events(void **state)
+{
+    (void)state;
+    mdl_dcc_dayres *res = check_detail_threads(
+        "initial_fleet = { hubs = 60000; }; retry = { device_failure = 0.02; }; "
+        "csp = { north = { wan_bytes_per_s = 20000.0; wan_size_distribution = \"exponential\"; }; "
+        "        south = { wan_bytes_per_s = 50000.0; }; }; "
+        "traffic = { throttle = true; throttle_per_min = 5000.0; }; detail = { bin_minutes = 1; }; "
+        "events = ( { type = \"outage\"; date = \"2024-01-15\"; time_h = 17.5; region_share = [0.6, 0.5, 0.0]; "
+        "duration_min = 20.0; restore_over_min = 30.0; },"
+        " { type = \"firmware\"; date = \"2024-01-15\"; region_share = [0.1, 0.0, 0.05]; rate_per_day = 1e6; "
+        "payload_bytes = 100000.0; windows_h = [1.0, 3.0]; } );",
+        300, 1);
+    assert_true(sum_sr(res->requests, MDL_DCC_SVC_OUTAGE_ALERT) == 10000);   /* 2 regions x the 5,000 cap */
+    assert_true(sum_sr(res->requests, MDL_DCC_SVC_FIRMWARE) > 1000);
+    assert_true(res->wan_busy_s[MDL_REGION_NORTH] > 3000);   /* 1,800 images x 100 kB at 20 kB/s: 9,000 s */
+    free(res);
+}
+
 /* The pipeline's edge: a CSP's retries and 1.75 notices come back to the
  * DSP two half-minute slots after the CSP slot that made them, at the
  * earliest (response_timeout_s >= 60 s).  With the shortest delay the
@@ -670,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_fluid_closed_form),
         cmocka_unit_test(test_detail_threads),
         cmocka_unit_test(test_detail_threads_shortest_retry),
+        cmocka_unit_test(test_detail_threads_events),
         cmocka_unit_test(test_detail_short_timeout),
         cmocka_unit_test(test_totals),
     };

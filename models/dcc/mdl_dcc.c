@@ -33,7 +33,9 @@
 
 #include "mdl_dcc_day.h"
 #include "mdl_dcc_detail.h"
+#include "mdl_dcc_events.h"
 #include "mdl_dcc_fluid.h"
+#include "mdl_dcc_network.h"
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 #include "sim_mpi.h"
@@ -56,11 +58,11 @@ struct mdl_dcc_outbox {
 enum {
     DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA, DS_SLA_SHARE,
     DS_MSG_PER_METER, DS_PEAK, DS_PEAK_TOTAL, DS_FLEET_HUBS, DS_FLEET_METERS, DS_UTIL, DS_MAX_QUEUE,
-    DS_RESOLUTION, DS_N
+    DS_RESOLUTION, DS_SUPPRESSED, DS_ALERTS_RAISED, DS_WAN_BYTES, DS_WAN_UTIL, DS_WAN_SAT, DS_SAT, DS_N
 };
 enum {
     XS_DAY, XS_ARR, XS_COMP, XS_FAIL, XS_SLA, XS_P50, XS_P95, XS_P99, XS_MAX, XS_ARR_R, XS_COMP_R, XS_FAIL_R,
-    XS_QUEUE, XS_UTIL, XS_HIST, XS_N
+    XS_QUEUE, XS_UTIL, XS_HIST, XS_WAN, XS_N
 };
 
 struct mdl_dcc {
@@ -88,6 +90,8 @@ struct mdl_dcc {
     mdl_dcc_dayres *res;
     mdl_dcc_fluid *fluid;
     mdl_dcc_detail *detail;
+    mdl_dcc_events *events;          /* NULL when the scenario has no dcc.events */
+    mdl_dcc_events_dayres evres;
     mdl_dcc_detailres dres;
     int have_dres;
     mdl_dcc_totals tot;
@@ -246,6 +250,8 @@ static int setup_daily(mdl_dcc *d, const char *units, const char *const *svc_lab
     const size_t S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, F = MDL_DCC_N_FAILURE_CLASSES, T = MDL_DCC_N_STAGES;
     int rc;
     if ((rc = sim_h5_group(h, G, err)) ||
+        (rc = sim_h5_dim_labels(h, G, "rule", MDL_DCC_N_RULES, mdl_dcc_rule_names,
+                                "traffic-management rule (dcc.traffic)", err)) ||
         (rc = sim_h5_attr_str(h, G, "description",
                               "DCC traffic per day: fluid (expected) counts on ordinary days, realised counts on "
                               "request-level days (resolution = 1); see models/README.md (part 4, the DCC)", err)) ||
@@ -265,10 +271,11 @@ static int setup_daily(mdl_dcc *d, const char *units, const char *const *svc_lab
         return rc;
     if (!(d->ds[DS_DAY] = sim_h5_dim_unlimited(h, G, "day", SIM_H5_I32, units, "simulated day", err)))
         return err->code ? err->code : SIM_ERUNTIME;
-    enum { D_SR, D_SRF, D_S, D_R, D_DAY, D_STAGE };
+    enum { D_SR, D_SRF, D_S, D_R, D_DAY, D_STAGE, D_RULE };
     static const char *const dims[][4] = {{"day", "service", "region"}, {"day", "service", "region", "failure_class"},
-                                          {"day", "service"}, {"day", "region"}, {"day"}, {"day", "stage"}};
-    static const int rank[] = {3, 4, 2, 2, 1, 2};
+                                          {"day", "service"}, {"day", "region"}, {"day"}, {"day", "stage"},
+                                          {"day", "rule", "region"}};
+    static const int rank[] = {3, 4, 2, 2, 1, 2, 3};
     static const struct { int i; const char *name; sim_h5_type type; int dims; const char *units, *ln; } v[] = {
         {DS_REQUESTS, "requests", SIM_H5_F64, D_SR, "1", "requests created (first attempts)"},
         {DS_COMPLETED, "completed", SIM_H5_F64, D_SR, "1",
@@ -296,6 +303,19 @@ static int setup_daily(mdl_dcc *d, const char *units, const char *const *svc_lab
         {DS_UTIL, "utilisation", SIM_H5_F64, D_STAGE, "1", "mean server utilisation over the day"},
         {DS_MAX_QUEUE, "max_queue", SIM_H5_F64, D_STAGE, "1", "largest number of requests waiting at a minute's end"},
         {DS_RESOLUTION, "resolution", SIM_H5_U8, D_DAY, "1", "0 = fluid (aggregate) day, 1 = request-level day"},
+        {DS_SUPPRESSED, "suppressed", SIM_H5_F64, D_RULE, "1",
+         "requests removed by each traffic-management rule (consolidated and throttled power alerts, quarantined "
+         "event commands)"},
+        {DS_ALERTS_RAISED, "alerts_raised", SIM_H5_F64, D_R, "1",
+         "power outage and restoration alerts the devices raised (before consolidation and throttling)"},
+        {DS_WAN_BYTES, "wan_bytes", SIM_H5_F64, D_R, "bytes",
+         "bytes the region's WAN link carried before 24:00 (requests out, responses back)"},
+        {DS_WAN_UTIL, "wan_utilisation", SIM_H5_F64, D_R, "1",
+         "busy share of the region's WAN link over the day (NaN if unlimited)"},
+        {DS_WAN_SAT, "wan_saturated_minutes", SIM_H5_F64, D_R, "min",
+         "minutes whose end found more than one second of the link's capacity waiting"},
+        {DS_SAT, "saturated_minutes", SIM_H5_F64, D_STAGE, "min",
+         "minutes whose end found requests waiting at the stage (all servers busy)"},
     };
     _Static_assert(sizeof v / sizeof v[0] == DS_N - 1, "a series for every DS_ but the day");
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
@@ -369,6 +389,7 @@ static int setup_detail(mdl_dcc *d, const char *units, const char *const *svc_la
         {XS_QUEUE, "queue_length", SIM_H5_F32, 2, "1", "requests waiting at the end of the bin"},
         {XS_UTIL, "utilisation", SIM_H5_F32, 2, "1", "busy server time / capacity in the bin"},
         {XS_HIST, "latency_histogram", SIM_H5_I64, 3, "1", "completed requests per latency bin over the day"},
+        {XS_WAN, "wan_bytes", SIM_H5_F64, 1, "bytes", "bytes the region's WAN link sent in the bin"},
     };
     const char *dims[4][3] = {{"detail_day", "minute", "service"}, {"detail_day", "minute", "region"},
                               {"detail_day", "minute", "stage"}, {"detail_day", "service", "latency_bin"}};
@@ -490,6 +511,8 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
             goto fail;
         d->have_dres = 1;
     }
+    if (d->p->n_events && !(d->events = mdl_dcc_events_alloc(d->p, err)))
+        goto fail;
     fleet_initial(d);
     if (h5 && setup_output(d, err))
         goto fail;
@@ -514,6 +537,7 @@ void mdl_dcc_free(mdl_dcc *d)
     free(d->res);
     mdl_dcc_fluid_free(d->fluid);
     mdl_dcc_detail_free(d->detail);
+    mdl_dcc_events_free(d->events);
     if (d->have_dres)
         mdl_dcc_detailres_destroy(&d->dres);
     free(d);
@@ -528,8 +552,11 @@ void mdl_dcc_free(mdl_dcc *d)
 static void build_offer(mdl_dcc *d)
 {
     mdl_dcc_offer *o = d->offer;
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
         o->exact[s] = mdl_dcc_services[s].source != MDL_DCC_SRC_RATE;
+        o->req_bytes[s] = d->p->svc[s].size_bytes;
+        o->resp_bytes[s] = d->p->svc[s].response_bytes;
+    }
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
         int src = mdl_dcc_services[s].source;
         for (int r = 0; r < MDL_N_REGIONS; r++) {
@@ -582,6 +609,28 @@ static int flush_rows(mdl_dcc *d, sim_err *err)
     return SIM_OK;
 }
 
+/* The day's traffic rules, WAN links and saturated minutes. */
+static void write_day_events(mdl_dcc *d, void *const *row)
+{
+    const mdl_dcc_dayres *x = d->res;
+    const int R = MDL_N_REGIONS;
+    double *su = row[DS_SUPPRESSED], *ar = row[DS_ALERTS_RAISED];
+    double *wb = row[DS_WAN_BYTES], *wu = row[DS_WAN_UTIL], *ws = row[DS_WAN_SAT];
+    double *sat = row[DS_SAT];
+    for (int k = 0; k < MDL_DCC_N_RULES; k++)
+        for (int r = 0; r < R; r++)
+            su[k * R + r] = d->evres.suppressed[k][r];
+    for (int r = 0; r < R; r++) {
+        double cap = d->p->csp[r].wan_bytes_per_s;
+        ar[r] = d->evres.alerts_raised[r];
+        wb[r] = x->wan_bytes[r];
+        wu[r] = cap > 0 ? x->wan_busy_s[r] / 86400.0 : NAN;
+        ws[r] = cap > 0 ? (double)mdl_dcc_saturated_minutes(x->wan_backlog[r], cap) : 0.0;
+    }
+    for (int t = 0; t < MDL_DCC_N_STAGES; t++)
+        sat[t] = (double)mdl_dcc_saturated_minutes(x->queue[t], 0.5);
+}
+
 static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
 {
     const mdl_dcc_dayres *x = d->res;
@@ -631,7 +680,23 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
         mq[t] = x->max_queue[t];
     }
     *(uint8_t *)row[DS_RESOLUTION] = (uint8_t)detail;
+    write_day_events(d, row);
     return SIM_OK;
+}
+
+/* The WAN links' bytes per output bin. */
+static int write_detail_wan(mdl_dcc *d, sim_err *err)
+{
+    size_t nb = d->dres.n_bins, bm = (size_t)d->dres.bin_minutes;
+    double *w = calloc(nb * MDL_N_REGIONS, sizeof *w);
+    if (!w)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        for (int m = 0; m < MDL_DCC_MINUTES; m++)
+            w[(size_t)m / bm * MDL_N_REGIONS + (size_t)r] += d->res->wan_minute_bytes[r][m];
+    int rc = sim_h5_series_append(d->xs[XS_WAN], 1, w, err);
+    free(w);
+    return rc;
 }
 
 static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
@@ -677,7 +742,8 @@ static int write_detail(mdl_dcc *d, int64_t day, sim_err *err)
         (rc = sim_h5_series_append(d->xs[XS_FAIL_R], 1, x->failures_r, err)) ||
         (rc = sim_h5_series_append(d->xs[XS_QUEUE], 1, x->queue, err)) ||
         (rc = sim_h5_series_append(d->xs[XS_UTIL], 1, x->utilisation, err)) ||
-        (rc = sim_h5_series_append(d->xs[XS_HIST], 1, hist, err))) {
+        (rc = sim_h5_series_append(d->xs[XS_HIST], 1, hist, err)) ||
+        (rc = write_detail_wan(d, err))) {
         /* fall through to free */
     }
     free(pct);
@@ -811,6 +877,16 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
     build_offer(d);
     if (d->inst_oom)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory for the day's install messages");
+    if (d->events) {
+        mdl_dcc_fleet_view fv = {.daily = d->sched[0]};
+        memcpy(fv.hubs, d->hubs, sizeof fv.hubs);
+        memcpy(fv.meters, d->meters, sizeof fv.meters);
+        int rc = mdl_dcc_events_day(d->events, d->start_day + day, &fv, d->offer, &d->evres, err);
+        if (rc)
+            return rc;
+        if (d->evres.schedule_touched)
+            d->sched_dirty = 1;   /* tomorrow's daily-read lanes are rebuilt from the fleet */
+    }
     int detail = d->detail && is_detail_day(d, day);
     if (detail) {
         int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres,
@@ -823,6 +899,7 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
                 d->tot.detail_requests += (uint64_t)d->res->requests[s][r];
     } else {
         mdl_dcc_fluid_day(d->fluid, d->offer, d->res);
+        mdl_dcc_network_fluid(d->p, d->offer, d->res);
     }
     double req = 0, fail = 0;
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
@@ -861,9 +938,48 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
     return SIM_OK;
 }
 
+/* /dcc/event: one row per dated event — its type and date, and the
+ * premises or devices it reached (0 if its first day was never run). */
+static int write_events(mdl_dcc *d, sim_err *err)
+{
+    size_t n = d->p->n_events;
+    char names[MDL_DCC_MAX_EVENTS][48];
+    const char *lab[MDL_DCC_MAX_EVENTS];
+    double dev[MDL_DCC_MAX_EVENTS], day[MDL_DCC_MAX_EVENTS];
+    for (size_t i = 0; i < n; i++) {
+        const mdl_dcc_event *e = &d->p->events[i];
+        char date[16];
+        sim_format_date(e->date, date);
+        snprintf(names[i], sizeof names[i], "%s %s", mdl_dcc_event_type_names[e->type], date);
+        lab[i] = names[i];
+        dev[i] = mdl_dcc_events_population(d->events, i);
+        day[i] = (double)(e->date - d->start_day);
+    }
+    const char *de[] = {"event"};
+    char units[64], start[16];
+    sim_format_date(d->start_day, start);
+    snprintf(units, sizeof units, "days since %s", start);
+    int rc;
+    if ((rc = sim_h5_dim_labels(d->h5, "/dcc", "event", n, lab, "dated event (dcc.events), type and first day",
+                                err)) ||
+        (rc = sim_h5_write_array(d->h5, "/dcc", "event_devices", SIM_H5_F64, 1, de, dev, "1",
+                                 "premises (outage), meters (price change), devices (firmware) or daily-read meters "
+                                 "(settlement share, all regions) the event reached, from the fleet on its first "
+                                 "day", err)) ||
+        (rc = sim_h5_write_array(d->h5, "/dcc", "event_day", SIM_H5_F64, 1, de, day, units,
+                                 "the event's first day", err)))
+        return rc;
+    return SIM_OK;
+}
+
 int mdl_dcc_finish(mdl_dcc *d, sim_err *err)
 {
-    return d->h5 ? flush_rows(d, err) : SIM_OK;
+    if (!d->h5)
+        return SIM_OK;
+    int rc = flush_rows(d, err);
+    if (!rc && d->events)
+        rc = write_events(d, err);
+    return rc;
 }
 
 void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out)

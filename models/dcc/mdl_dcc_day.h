@@ -27,6 +27,8 @@ extern const char *const mdl_dcc_stage_names[MDL_DCC_N_STAGES];
 typedef struct mdl_dcc_offer {
     double a[MDL_DCC_LANES * MDL_DCC_MINUTES];
     uint8_t exact[MDL_DCC_N_SERVICES];
+    /* The day's message sizes (the services' sizes, or an event's payload). */
+    double req_bytes[MDL_DCC_N_SERVICES], resp_bytes[MDL_DCC_N_SERVICES];
 } mdl_dcc_offer;
 
 static inline double *mdl_dcc_offer_lane(mdl_dcc_offer *o, int s, int r)
@@ -50,6 +52,11 @@ typedef struct mdl_dcc_dayres {
     double busy_s[MDL_DCC_N_STAGES];       /* server busy time before 24:00 */
     double queue[MDL_DCC_N_STAGES][MDL_DCC_MINUTES];   /* waiting at each minute's end */
     double max_queue[MDL_DCC_N_STAGES];    /* the largest of queue[stage][*] */
+    /* Each region's WAN link (mdl_dcc_network.c on fluid days, per request on detail days). */
+    double wan_bytes[MDL_N_REGIONS];       /* bytes carried (requests out, responses back) before 24:00 */
+    double wan_busy_s[MDL_N_REGIONS];      /* link busy time before 24:00 */
+    double wan_backlog[MDL_N_REGIONS][MDL_DCC_MINUTES];   /* bytes waiting at each minute's end */
+    double wan_minute_bytes[MDL_N_REGIONS][MDL_DCC_MINUTES];   /* bytes sent in each minute */
 } mdl_dcc_dayres;
 
 /* P(attempt k of a request to region r fails), and the part of it that is

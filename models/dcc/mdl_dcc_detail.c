@@ -245,6 +245,9 @@ typedef struct region {
     rres rr;
     mdl_dcc_detailres part;             /* its share of the per-bin output */
     int oom;
+    double link_free_us;                /* its WAN link is busy until then */
+    double link_bytes, link_busy_us;    /* the current CSP slot's bytes and link time (filed by region_csp) */
+    mdl_dcc_stage_stats link_st;        /* attempts through the link, waits */
     /* written by the DSP's task, read by the region's next one */
     _Alignas(64) dvec dep[2];           /* DSP departures of the slot's starts, in start order */
     dvec done[2];                       /* DSP-only requests completed at the DSP in the slot */
@@ -266,6 +269,9 @@ struct mdl_dcc_detail {
     uint32_t loss_u32[R_][2], fail_u32[R_][2];   /* thresholds on a 32-bit word: [first attempt, retries] */
     int64_t target_us[S_];
     uint8_t tier[S_];
+    double link_us_per_byte[R_];        /* the regions' WAN links; 0 = unlimited */
+    int link_exp[R_];                   /* message sizes exponential about their mean */
+    double req_b[S_], resp_b[S_];       /* the day's message sizes (from the offer) */
     size_t par_min;                     /* requests in a step worth forking its tasks for */
     int max_threads;                    /* team size cap; 0: the CPUs this process may use */
     /* per day */
@@ -397,6 +403,10 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
             x->fail_u32[r][a] = prob_u32(mdl_dcc_fail_p(p, r, a));
         }
     }
+    for (int r = 0; r < R_; r++) {
+        x->link_us_per_byte[r] = p->csp[r].wan_bytes_per_s > 0 ? 1e6 / p->csp[r].wan_bytes_per_s : 0.0;
+        x->link_exp[r] = p->csp[r].wan_size_distribution == MDL_DCC_DIST_EXPONENTIAL;
+    }
     for (int s = 0; s < S_; s++) {
         x->target_us[s] = (int64_t)(p->svc[s].target_s * 1e6);
         x->tier[s] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
@@ -417,6 +427,11 @@ void mdl_dcc_detail_set_max_threads(mdl_dcc_detail *x, int n_threads)
 void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage_i, mdl_dcc_stage_stats *out)
 {
     *out = stage_i == 0 ? x->dsp.st : x->reg[stage_i - 1]->csp.st;
+}
+
+void mdl_dcc_detail_link_stats(const mdl_dcc_detail *x, int region_i, mdl_dcc_stage_stats *out)
+{
+    *out = x->reg[region_i]->link_st;
 }
 
 /* ---- future heap (retries, notices) of a region ------------------------------------ */
@@ -505,6 +520,30 @@ static void complete(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t
     }
 }
 
+/* An attempt that left CSP g->r at time d crosses the region's WAN link
+ * with `bytes`: a single FIFO server (in the order attempts started at the
+ * CSP) sending wan_bytes_per_s.  Its bytes and link time count in the
+ * slot (so the minute) the attempt started its CSP service, filed by
+ * region_csp at the slot's end.  Returns when the last byte has gone. */
+static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, double bytes)
+{
+    int r = g->r;
+    g->link_bytes += bytes;
+    double per = x->link_us_per_byte[r];
+    if (per <= 0)
+        return d;
+    double tx = bytes * per, s = (double)d, f = g->link_free_us;
+    if (x->link_exp[r])
+        tx *= sim_draw_exp(&x->z, &g->out_rng);
+    double st = f > s ? f : s;
+    g->link_free_us = st + tx;
+    g->link_busy_us += tx;
+    g->link_st.started++;
+    g->link_st.waited += f > s;
+    g->link_st.wait_sum_s += (st - s) * 1e-6;
+    return (int64_t)ceil(st + tx);
+}
+
 /* An attempt left CSP g->r at time d: settle it. */
 static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t d)
 {
@@ -514,7 +553,7 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
         uint32_t u = sim_rng_buf_u32(b);
         int retry = rq->attempt > 0;
         if (u < x->fail_u32[r][retry]) {
-            int64_t detect = d + x->timeout_us;
+            int64_t detect = link_pass(x, g, d, x->req_b[s]) + x->timeout_us;
             if (rq->attempt + 1 < x->K) {
                 dreq n = *rq;
                 n.t = detect + x->backoff_us[rq->attempt];
@@ -537,6 +576,7 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
             return;
         }
     }
+    d = link_pass(x, g, d, x->req_b[s] + x->resp_b[s]);
     int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * sim_draw_exp(&x->z, b)) + x->device_us;
     complete(x, g, rq, done);
 }
@@ -690,6 +730,12 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
             g->oom = 1;
     drain(x, &wn, &g->csp, g, wn.T1, 1);
     c->n = 0;
+    long mm = h / SLOTS_PER_MIN;
+    if (mm < MDL_DCC_MINUTES) {   /* the slot's link bytes and time, under its minute (before 24:00 only) */
+        x->res->wan_minute_bytes[g->r][mm] += g->link_bytes;
+        x->res->wan_busy_s[g->r] += g->link_busy_us * 1e-6;
+    }
+    g->link_bytes = g->link_busy_us = 0;
     dvec *dn = &g->done[wn.par];
     for (size_t i = 0; i < dn->n; i++)
         complete(x, g, &dn->v[i], dn->v[i].t);
@@ -697,6 +743,9 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     long m = h / SLOTS_PER_MIN;
     if (h % SLOTS_PER_MIN == SLOTS_PER_MIN - 1 && m < MDL_DCC_MINUTES) {
         const int i = 1 + g->r;
+        double per = x->link_us_per_byte[g->r], lb = g->link_free_us - (double)wn.T1;
+        if (m < MDL_DCC_MINUTES && per > 0 && lb > 0)
+            x->res->wan_backlog[g->r][m] = lb / per;
         double q = (double)stage_waiting(&g->csp);
         x->res->queue[i][m] = q;
         if (q > x->res->max_queue[i])
@@ -1099,6 +1148,9 @@ static void day_reset(mdl_dcc_detail *x, uint64_t entity)
             g->in[k].n = g->dep[k].n = g->done[k].n = 0;
         g->fresh2.n = g->future.n = g->carry.n = g->csp_in.n = 0;
         g->seq = 0;
+        g->link_free_us = 0;
+        g->link_bytes = g->link_busy_us = 0;
+        memset(&g->link_st, 0, sizeof g->link_st);
         memset(&g->rr, 0, sizeof g->rr);
         mdl_dcc_detailres_clear(&g->part);
         g->oom = 0;
@@ -1216,6 +1268,8 @@ static void gather_results(mdl_dcc_detail *x, mdl_dcc_dayres *res, mdl_dcc_detai
             res->unresolved[s][r] = rr->unresolved[s];
         }
         res->busy_s[1 + r] = rr->busy_s;
+        for (int m = 0; m < MDL_DCC_MINUTES; m++)
+            res->wan_bytes[r] += res->wan_minute_bytes[r][m];
         mdl_dcc_detailres_add(dres, &g->part, 1 + r);
     }
     for (size_t b = 0; b < dres->n_bins; b++)
@@ -1237,6 +1291,8 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
     if (dres->bin_minutes != x->reg[0]->part.bin_minutes)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC detail day: output bins of %lld minutes, model set up for %lld",
                         (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
+    memcpy(x->req_b, offer->req_bytes, sizeof x->req_b);
+    memcpy(x->resp_b, offer->resp_bytes, sizeof x->resp_b);
     day_reset(x, entity);
     run_steps(x, offer, team_size(x, n_threads));
     if (x->oom)

@@ -36,7 +36,22 @@ const mdl_dcc_service_info mdl_dcc_services[MDL_DCC_N_SERVICES] = {
                                MDL_DCC_SRC_INSTALL, 0, 0},
     [MDL_DCC_SVC_HUB_STATUS] = {"hub_status", "8.14 comms hub status", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_INSTALL, 0, 0},
     [MDL_DCC_SVC_ALERT] = {"alert", "device alert", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_RATE, 0, 1},
+    [MDL_DCC_SVC_OUTAGE_ALERT] = {"outage_alert", "power outage alert (last gasp)", MDL_DCC_ON_DEMAND,
+                                  MDL_DCC_SRC_EVENT, 0, 1},
+    [MDL_DCC_SVC_RESTORE_ALERT] = {"restore_alert", "power restored alert", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_EVENT,
+                                   0, 1},
+    [MDL_DCC_SVC_TARIFF] = {"tariff_update", "tariff update (price change)", MDL_DCC_FUTURE_DATED,
+                            MDL_DCC_SRC_EVENT, 0, 0},
+    [MDL_DCC_SVC_FIRMWARE] = {"firmware", "firmware image distribution", MDL_DCC_FUTURE_DATED, MDL_DCC_SRC_EVENT,
+                              0, 0},
+    [MDL_DCC_SVC_HH_COLLECT] = {"hh_collection", "half-hourly data collection (settlement)", MDL_DCC_SCHEDULED,
+                                MDL_DCC_SRC_EVENT, 0, 0},
 };
+
+const char *const mdl_dcc_rule_names[MDL_DCC_N_RULES] = {"consolidated", "throttled", "quarantined"};
+const char *const mdl_dcc_event_type_names[MDL_DCC_N_EVENT_TYPES + 1] = {"outage", "price_change", "firmware",
+                                                                           "settlement", NULL};
+static const char *const family_names[] = {"hub", "electricity_meter", "gas_meter", NULL};
 
 const char *const mdl_dcc_failure_names[MDL_DCC_N_FAILURE_CLASSES] = {"E20", "E21", "E30"};
 
@@ -49,11 +64,13 @@ static const char *const dist_names[] = {"exponential", "deterministic", NULL};
 /* ---- one service ------------------------------------------------------------ */
 /* Each service gets its own table so that its defaults can differ; the keys
  * are the same. RATE services have a `rate` key, the others do not. */
-#define SVC_COMMON(work_, size_, target_) \
+#define SVC_COMMON(work_, size_, resp_, target_) \
     SK(mdl_dcc_service_params, "work", SIM_CFG_FLOAT, work, 0.0, 1000.0, work_, "1", \
        "service demand relative to a standard request: multiplies every stage's service time"), \
     SK(mdl_dcc_service_params, "size_bytes", SIM_CFG_FLOAT, size_bytes, 0.0, 1e9, size_, "bytes", \
-       "message size (reported in the output description; not a queue input)"), \
+       "request size: bytes an attempt sends over the region's WAN (towards the device; for alerts, from it)"), \
+    SK(mdl_dcc_service_params, "response_bytes", SIM_CFG_FLOAT, response_bytes, 0.0, 1e9, resp_, "bytes", \
+       "response size: bytes coming back over the WAN when the attempt succeeds"), \
     SK(mdl_dcc_service_params, "target_s", SIM_CFG_FLOAT, target_s, 0.001, 1e7, target_, "s", \
        "SLA target response time; a completed request slower than this is an SLA breach")
 #define SVC_RATE(rate_, doc_) \
@@ -65,39 +82,58 @@ static const char *const dist_names[] = {"exponential", "deterministic", NULL};
 
 /* Targets: the GB round-trip classes 25 s (on demand), 2 h (future dated), 22 h (scheduled). */
 SVC_SCHEMA(svc_read_daily, "dcc.services.read_daily", "09.04 daily scheduled read, one per meter per day.",
-           SVC_COMMON("1.0", "400", "79200"));
+           SVC_COMMON("1.0", "150", "400", "79200"));
 SVC_SCHEMA(svc_read_hh, "dcc.services.read_half_hourly",
            "09.04 scheduled read carrying the day's 48 half-hourly values, one per meter per day.",
-           SVC_COMMON("1.5", "1600", "79200"));
+           SVC_COMMON("1.5", "150", "1600", "79200"));
 SVC_SCHEMA(svc_on_demand, "dcc.services.on_demand", "09.01 read meter on demand.",
-           SVC_RATE("0.02", "on-demand reads per hub per day"), SVC_COMMON("1.0", "300", "25"));
+           SVC_RATE("0.02", "on-demand reads per hub per day"), SVC_COMMON("1.0", "150", "300", "25"));
 SVC_SCHEMA(svc_historical, "dcc.services.historical", "09.02 historical reads.",
-           SVC_RATE("0.005", "historical read requests per hub per day"), SVC_COMMON("2.0", "2000", "25"));
+           SVC_RATE("0.005", "historical read requests per hub per day"), SVC_COMMON("2.0", "200", "2000", "25"));
 SVC_SCHEMA(svc_adhoc, "dcc.services.adhoc", "09.03 ad-hoc scheduled (future-dated) read.",
-           SVC_RATE("0.003", "ad-hoc scheduled reads per hub per day"), SVC_COMMON("1.0", "300", "7200"));
+           SVC_RATE("0.003", "ad-hoc scheduled reads per hub per day"), SVC_COMMON("1.0", "200", "300", "7200"));
 SVC_SCHEMA(svc_stored, "dcc.services.stored_data", "09.05 communication of stored data (future dated).",
-           SVC_RATE("0.003", "stored-data requests per hub per day"), SVC_COMMON("1.5", "1200", "7200"));
+           SVC_RATE("0.003", "stored-data requests per hub per day"), SVC_COMMON("1.5", "200", "1200", "7200"));
 SVC_SCHEMA(svc_generation, "dcc.services.generation",
            "15 / 1.79 generation read: one per generating hub per day at its read time.",
-           SVC_COMMON("1.0", "400", "79200"));
+           SVC_COMMON("1.0", "150", "400", "79200"));
 SVC_SCHEMA(svc_import_export, "dcc.services.import_export", "1.65 import and export read.",
-           SVC_RATE("0.01", "import/export reads per hub per day"), SVC_COMMON("1.0", "400", "25"));
+           SVC_RATE("0.01", "import/export reads per hub per day"), SVC_COMMON("1.0", "150", "400", "25"));
 SVC_SCHEMA(svc_max_demand, "dcc.services.max_demand", "1.74 maximum demand read.",
-           SVC_RATE("0.005", "maximum demand reads per hub per day"), SVC_COMMON("1.0", "300", "25"));
+           SVC_RATE("0.005", "maximum demand reads per hub per day"), SVC_COMMON("1.0", "150", "300", "25"));
 SVC_SCHEMA(svc_failure_notice, "dcc.services.failure_notice",
            "1.75 notification of failure to obtain a reading (DCC to supplier: DSP only).",
-           SVC_COMMON("0.5", "200", "25"));
+           SVC_COMMON("0.5", "200", "0", "25"));
 SVC_SCHEMA(svc_prenotify, "dcc.services.prenotify", "Install pre-notification (process step 1.5), from the rollout.",
-           SVC_COMMON("2.0", "2000", "25"));
+           SVC_COMMON("2.0", "2000", "200", "25"));
 SVC_SCHEMA(svc_commission, "dcc.services.commission", "Commissioning (process steps 3.6/3.8), from the rollout.",
-           SVC_COMMON("4.0", "4000", "25"));
+           SVC_COMMON("4.0", "4000", "400", "25"));
 SVC_SCHEMA(svc_configure, "dcc.services.configure", "Configuration: tariff and schedule (process step 3.4).",
-           SVC_COMMON("3.0", "3000", "25"));
+           SVC_COMMON("3.0", "3000", "200", "25"));
 SVC_SCHEMA(svc_hub_status, "dcc.services.hub_status", "Comms hub status 8.14.1 / 8.14.2 after install.",
-           SVC_COMMON("1.0", "200", "25"));
+           SVC_COMMON("1.0", "150", "200", "25"));
 /* ~1.6 bn alerts a month over ~30 M hubs (GB-FACTS, July 2022) is ~1.75 per hub per day. */
 SVC_SCHEMA(svc_alert, "dcc.services.alert", "Device alerts (meter to supplier), flat over the day.",
-           SVC_RATE("1.75", "alerts per hub per day"), SVC_COMMON("0.5", "150", "25"));
+           SVC_RATE("1.75", "alerts per hub per day"), SVC_COMMON("0.5", "150", "0", "25"));
+
+/* Event services: counts come from dcc.events.  Sizes (assumed): an alert
+ * ~150 bytes up; a tariff update (time-of-use tables, prices) ~1.5 kB; a
+ * firmware image 200 kB (overridden by an event's payload_bytes); a day of
+ * half-hourly import data with its envelope ~1.6 kB back. */
+SVC_SCHEMA(svc_outage_alert, "dcc.services.outage_alert",
+           "Power outage alert (last gasp) from a hub whose supply failed; counts from dcc.events.",
+           SVC_COMMON("0.5", "150", "0", "25"));
+SVC_SCHEMA(svc_restore_alert, "dcc.services.restore_alert",
+           "Power restored alert; counts from dcc.events.", SVC_COMMON("0.5", "150", "0", "25"));
+SVC_SCHEMA(svc_tariff, "dcc.services.tariff_update",
+           "Tariff update pushed to a meter for a price change (future dated); counts from dcc.events.",
+           SVC_COMMON("3.0", "1500", "200", "7200"));
+SVC_SCHEMA(svc_firmware, "dcc.services.firmware",
+           "Firmware image distribution to a device (future dated); counts and payload from dcc.events.",
+           SVC_COMMON("2.0", "200000", "200", "86400"));
+SVC_SCHEMA(svc_hh_collect, "dcc.services.hh_collection",
+           "Daily collection of a meter's half-hourly data for settlement, at the meter's read time; from "
+           "dcc.events (settlement).", SVC_COMMON("1.5", "150", "1600", "79200"));
 
 static const sim_cfg_key services_keys[] = {
 #define G(idx, key_, var, doc_) \
@@ -118,6 +154,11 @@ static const sim_cfg_key services_keys[] = {
     G(MDL_DCC_SVC_CONFIGURE, "configure", svc_configure, "configuration"),
     G(MDL_DCC_SVC_HUB_STATUS, "hub_status", svc_hub_status, "comms hub status"),
     G(MDL_DCC_SVC_ALERT, "alert", svc_alert, "device alerts"),
+    G(MDL_DCC_SVC_OUTAGE_ALERT, "outage_alert", svc_outage_alert, "power outage alerts"),
+    G(MDL_DCC_SVC_RESTORE_ALERT, "restore_alert", svc_restore_alert, "power restored alerts"),
+    G(MDL_DCC_SVC_TARIFF, "tariff_update", svc_tariff, "tariff updates"),
+    G(MDL_DCC_SVC_FIRMWARE, "firmware", svc_firmware, "firmware images"),
+    G(MDL_DCC_SVC_HH_COLLECT, "hh_collection", svc_hh_collect, "half-hourly settlement collection"),
 #undef G
 };
 static const sim_cfg_schema services_schema = {
@@ -136,7 +177,7 @@ static const sim_cfg_key dsp_keys[] = {
 static const sim_cfg_schema dsp_schema = {"dcc.dsp", "The Data Service Provider: one central queue, FIFO.",
                                           dsp_keys, sizeof dsp_keys / sizeof dsp_keys[0], NULL};
 
-#define CSP_SCHEMA(var, name_, doc_, servers_, st_, wmin_, wmean_, loss_) \
+#define CSP_SCHEMA(var, name_, doc_, servers_, st_, wmin_, wmean_, loss_, bw_) \
     static const sim_cfg_key var##_keys[] = { \
         SK(mdl_dcc_csp_params, "servers", SIM_CFG_INT, servers, 1, 100000, servers_, "1", \
            "parallel servers at this region's CSP"), \
@@ -150,14 +191,26 @@ static const sim_cfg_schema dsp_schema = {"dcc.dsp", "The Data Service Provider:
            "mean of the exponential part of the WAN round trip on top of the fixed part"), \
         SK(mdl_dcc_csp_params, "wan_loss", SIM_CFG_FLOAT, wan_loss, 0, 1, loss_, "probability", \
            "probability that an attempt cannot reach the hub (E20)"), \
+        SK(mdl_dcc_csp_params, "wan_bytes_per_s", SIM_CFG_FLOAT, wan_bytes_per_s, 0, 1e12, bw_, "bytes/s", \
+           "WAN capacity shared by everything the region's hubs send and receive (one FIFO link after the " \
+           "CSP); 0 = unlimited"), \
+        {.name = "wan_size_distribution", .kind = SIM_CFG_ENUM, \
+         .offset = offsetof(mdl_dcc_csp_params, wan_size_distribution), .def = "\"deterministic\"", \
+         .doc = "message sizes on the link: deterministic (each service's size: M/D/1) or exponential about " \
+                "it (M/M/1)", .enum_names = dist_names}, \
     }; \
     static const sim_cfg_schema var = {name_, doc_, var##_keys, sizeof var##_keys / sizeof var##_keys[0], NULL}
 
 /* North: long-range radio (slower, more masts still to come); South: cellular with mesh. */
-CSP_SCHEMA(csp_north, "dcc.csp.north", "CSP North (long-range radio).", "12", "0.010", "2.0", "3.0", "0.010");
-CSP_SCHEMA(csp_central, "dcc.csp.central", "CSP Central (cellular).", "16", "0.010", "1.0", "1.5", "0.005");
+/* WAN capacity (assumed): North's long-range radio 4 MB/s for the region's
+ * hubs together, the cellular networks 25 MB/s; an ordinary GB day carries
+ * ~60 GB (under 1 MB/s on average). */
+CSP_SCHEMA(csp_north, "dcc.csp.north", "CSP North (long-range radio).", "12", "0.010", "2.0", "3.0", "0.010",
+           "4e6");
+CSP_SCHEMA(csp_central, "dcc.csp.central", "CSP Central (cellular).", "16", "0.010", "1.0", "1.5", "0.005",
+           "2.5e7");
 CSP_SCHEMA(csp_south, "dcc.csp.south", "CSP South (cellular with mesh back-up).", "16", "0.010", "1.0", "1.5",
-           "0.005");
+           "0.005", "2.5e7");
 static const sim_cfg_key csp_keys[] = {
     {.name = "north", .kind = SIM_CFG_GROUP, .offset = MDL_REGION_NORTH * sizeof(mdl_dcc_csp_params),
      .def = "{}", .doc = "CSP North", .sub = &csp_north},
@@ -274,6 +327,105 @@ static const sim_cfg_key fleet_keys[] = {
 static const sim_cfg_schema fleet_schema = {"dcc.initial_fleet", "A fleet already commissioned at the start.",
                                             fleet_keys, sizeof fleet_keys / sizeof fleet_keys[0], fleet_check};
 
+/* ---- traffic management --------------------------------------------------------------- */
+static const sim_cfg_key traffic_keys[] = {
+    SK(mdl_dcc_traffic_params, "consolidation", SIM_CFG_BOOL, consolidation, 0, 1, "true", NULL,
+       "alert consolidation at the hub: one outage and one restoration alert per premises and power event "
+       "instead of one from each powered device"),
+    SK(mdl_dcc_traffic_params, "alerts_unconsolidated", SIM_CFG_INT, alerts_unconsolidated, 1, 8, "2", "1",
+       "alerts per premises and power event without consolidation (assumed: the hub and the electricity meter; "
+       "the gas meter runs on its battery and sees no outage)"),
+    SK(mdl_dcc_traffic_params, "throttle", SIM_CFG_BOOL, throttle, 0, 1, "false", NULL,
+       "DCC throttling of alert storms: at most throttle_per_min power alerts (outage + restored) per region "
+       "and minute enter the DCC; the rest are suppressed"),
+    SK(mdl_dcc_traffic_params, "throttle_per_min", SIM_CFG_FLOAT, throttle_per_min, 0, 1e9, "50000", "1/min",
+       "the throttle's cap per region and minute (assumed)"),
+    SK(mdl_dcc_traffic_params, "quarantine", SIM_CFG_BOOL, quarantine, 0, 1, "false", NULL,
+       "per-user anomaly detection: a user's event commands (tariff updates, firmware) beyond "
+       "threshold_per_day in a day are quarantined (not sent)"),
+    SK(mdl_dcc_traffic_params, "users", SIM_CFG_INT, users, 1, 10000, "20", "1",
+       "users (suppliers) sharing the event commands evenly (assumed)"),
+    SK(mdl_dcc_traffic_params, "threshold_per_day", SIM_CFG_FLOAT, threshold_per_day, 0, 1e12, "500000", "1/day",
+       "anomaly threshold per user, service and day (assumed)"),
+};
+static const sim_cfg_schema traffic_schema = {
+    "dcc.traffic", "Traffic management: alert consolidation, throttling, anomaly quarantine.", traffic_keys,
+    sizeof traffic_keys / sizeof traffic_keys[0], NULL};
+
+/* ---- dated events --------------------------------------------------------------------- */
+static int event_check(void *obj, const sim_cfg_where *where, sim_err *err)
+{
+    const mdl_dcc_event *e = obj;
+    if (e->n_region_share != MDL_N_REGIONS)
+        return sim_cfg_fail(err, where, "region_share", "has %zu values; allowed: exactly 3 (north, central, "
+                            "south)", e->n_region_share);
+    if (e->n_windows_h % 2 || e->n_windows_h == 0)
+        return sim_cfg_fail(err, where, "windows_h", "has %zu values; allowed: start, end pairs of hours",
+                            e->n_windows_h);
+    for (size_t i = 0; i < e->n_windows_h; i += 2)
+        if (!(e->windows_h[i] < e->windows_h[i + 1]))
+            return sim_cfg_fail(err, where, "windows_h", "window %zu starts at %g, not before its end %g; allowed: "
+                                "start < end within 0-24", i / 2, e->windows_h[i], e->windows_h[i + 1]);
+    if (e->type == MDL_DCC_EV_FIRMWARE) {
+        if (e->rate_per_day <= 0)
+            return sim_cfg_fail(err, where, "rate_per_day", "is 0; allowed: > 0 devices a day for a firmware "
+                                "campaign");
+        if (e->power_cut_share > 0 && e->activation_date < e->date)
+            return sim_cfg_fail(err, where, "activation_date", "is before the campaign's date; allowed: on or after "
+                                "it");
+    }
+    if (e->type == MDL_DCC_EV_OUTAGE && e->duration_min <= 0)
+        return sim_cfg_fail(err, where, "duration_min", "is 0; allowed: an outage lasting > 0 minutes");
+    return SIM_OK;
+}
+
+#define EK(name_, kind_, field_, lo, hi, def_, unit_, doc_) SK(mdl_dcc_event, name_, kind_, field_, lo, hi, def_, unit_, doc_)
+static const sim_cfg_key event_keys[] = {
+    {.name = "type", .kind = SIM_CFG_ENUM, .offset = offsetof(mdl_dcc_event, type), .def = NULL,
+     .doc = "outage, price_change, firmware or settlement", .enum_names = mdl_dcc_event_type_names},
+    EK("date", SIM_CFG_DATE, date, -1e6, 1e6, NULL, NULL,
+       "outage: the day power is lost; price change: first day of the pushes; firmware: first day of the "
+       "campaign; settlement: first day of daily half-hourly collection"),
+    EK("time_h", SIM_CFG_FLOAT, time_h, 0, 24, "18", "hour",
+       "outage: hour power is lost (a winter evening peak by default)"),
+    {.name = "region_share", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_event, region_share), .min = 0,
+     .max = 1, .def = "[1.0, 1.0, 1.0]", .unit = "fraction",
+     .doc = "share of each region's (north, central, south) premises the event touches: hubs off supply "
+            "(outage), meters sent a tariff (price change), devices of the family in the campaign (firmware), "
+            "daily-read meters moved to daily half-hourly collection (settlement)",
+     .max_count = MDL_N_REGIONS, .count_offset = offsetof(mdl_dcc_event, n_region_share)},
+    EK("duration_min", SIM_CFG_FLOAT, duration_min, 0, 1e5, "120", "min",
+       "outage: power off for; firmware: how long an activation cuts the hub's power"),
+    EK("last_gasp_delay_s", SIM_CFG_FLOAT, last_gasp_delay_s, 0, 86400, "180", "s",
+       "a hub raises its outage alert once power has been off this long; shorter cuts raise no alerts"),
+    EK("restore_over_min", SIM_CFG_FLOAT, restore_over_min, 0, 1e5, "60", "min",
+       "outage: supply comes back to the premises uniformly over this window after the duration"),
+    EK("restore_jitter_s", SIM_CFG_FLOAT, restore_jitter_s, 0, 86400, "120", "s",
+       "a restored premises alerts after a uniform random delay up to this"),
+    EK("days", SIM_CFG_INT, days, 1, 3650, "3", "days",
+       "price change: the pushes are spread over this many days; settlement: the share ramps up linearly "
+       "over this many days"),
+    {.name = "windows_h", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_event, windows_h), .min = 0, .max = 24,
+     .def = "[20.0, 24.0, 0.0, 6.0]", .unit = "hour",
+     .doc = "batch windows (start, end hour pairs) in which suppliers send price-change and firmware batches "
+            "(and firmware activations run); default: overnight",
+     .max_count = 2 * MDL_DCC_MAX_WINDOWS, .count_offset = offsetof(mdl_dcc_event, n_windows_h)},
+    {.name = "family", .kind = SIM_CFG_ENUM, .offset = offsetof(mdl_dcc_event, family), .def = "\"hub\"",
+     .doc = "firmware: device family (hub, electricity_meter, gas_meter)", .enum_names = family_names},
+    EK("payload_bytes", SIM_CFG_FLOAT, payload_bytes, 0, 1e10, "0", "bytes",
+       "firmware: image size; settlement: bytes of a day's half-hourly data; 0 = the service's size"),
+    EK("rate_per_day", SIM_CFG_FLOAT, rate_per_day, 0, 1e9, "0", "1/day",
+       "firmware: devices sent the image per day, all regions"),
+    EK("activation_date", SIM_CFG_DATE, activation_date, -1e6, 1e6, "\"1970-01-01\"", NULL,
+       "firmware: the day the devices activate the image (in the batch windows); needed with power_cut_share > 0"),
+    EK("power_cut_share", SIM_CFG_FLOAT, power_cut_share, 0, 1, "0", "fraction",
+       "firmware: share of the devices whose activation cuts the hub's power for duration_min (spurious "
+       "outage and restoration alerts)"),
+};
+#undef EK
+static const sim_cfg_schema event_schema = {"dcc.events.[i]", "One dated event.", event_keys,
+                                            sizeof event_keys / sizeof event_keys[0], event_check};
+
 /* ---- the dcc group ----------------------------------------------------------------- */
 static int profile_ok(const double *w, size_t n)
 {
@@ -331,6 +483,12 @@ static const sim_cfg_key dcc_keys[] = {
      .doc = "request-level days", .sub = &detail_schema},
     {.name = "initial_fleet", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, initial_fleet),
      .def = "{}", .doc = "fleet commissioned before the start", .sub = &fleet_schema},
+    {.name = "traffic", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, traffic), .def = "{}",
+     .doc = "traffic management rules", .sub = &traffic_schema},
+    {.name = "events", .kind = SIM_CFG_LIST, .offset = offsetof(mdl_dcc_params, events), .def = "()",
+     .doc = "dated events: outages, price changes, firmware campaigns, settlement changes", .sub = &event_schema,
+     .elem_size = sizeof(mdl_dcc_event), .max_count = MDL_DCC_MAX_EVENTS,
+     .count_offset = offsetof(mdl_dcc_params, n_events), .min = 0, .max = MDL_DCC_MAX_EVENTS},
 };
 
 const sim_cfg_schema mdl_dcc_schema = {

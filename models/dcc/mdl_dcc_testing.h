@@ -19,6 +19,8 @@ typedef struct mdl_dcc_stage_stats {
     double wait_sum_s;      /* total wait */
 } mdl_dcc_stage_stats;
 void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage, mdl_dcc_stage_stats *out);
+/* The same for region region_i's WAN link (for the M/D/1 and M/M/1 tests). */
+void mdl_dcc_detail_link_stats(const mdl_dcc_detail *x, int region_i, mdl_dcc_stage_stats *out);
 
 /* The results of the last mdl_dcc_day (for tests and the benchmark). */
 struct mdl_dcc;

@@ -120,7 +120,7 @@ static void remote_commission(shard_state *sh, mdl_household *h, uint32_t local,
     mdl_visit_remote(&env, h, &o);
     if (o.hub_on_dcc || mdl_hh_hub(h) == MDL_DEV_NOT_JOINED)
         cnt_of(sh, h)[C_REMOTE]++;
-    dcc_after(sh, h, local, &o, t0 + 10 * SIM_US_PER_HOUR);
+    dcc_after(sh, h, local, &o, office_time(sh, h, local, MDL_DCC_MSG_COMMISSION, t0));
     apply_next(sh, h, local, &o, today);
 }
 
@@ -128,7 +128,7 @@ static void migrate(shard_state *sh, mdl_household *h, uint32_t local, sim_time 
 {
     mdl_hh_set_hub(h, MDL_DEV_COMMISSIONED);
     cnt_of(sh, h)[C_MIGRATIONS]++;
-    send(sh, h, MDL_DCC_MSG_COMMISSION, t0 + 2 * SIM_US_PER_HOUR);
+    send(sh, h, MDL_DCC_MSG_COMMISSION, office_time(sh, h, local, MDL_DCC_MSG_COMMISSION, t0));
     join_fleet(sh, h, local);
     h->proc = MDL_PROC_DONE;
     set_stage(sh, h, mdl_hh_device_state(h, MDL_HH_ENGAGED));

@@ -303,6 +303,24 @@ static inline void send(shard_state *sh, const mdl_household *h, int msg, sim_ti
         mdl_dcc_message(sh->outbox, mdl_hh_region(h), msg, t);
 }
 
+/* A time in the supplier's working day (day_start_hour .. day_end_hour) of
+ * the day starting at t0, for office-side DCC messages (pre-notification,
+ * remote commissioning, migration): spread by a hash of the household and
+ * the message, so the day's messages arrive over the hours people work and
+ * not in one quarter hour.  No stream is used: the rollout's draws are
+ * unchanged. */
+static inline sim_time office_time(const shard_state *sh, const mdl_household *h, uint32_t local, int msg,
+                                   sim_time t0)
+{
+    const mdl_rollout_supplier *s = &sh->r->p->suppliers[mdl_hh_supplier(h)];
+    uint64_t z = hh_id(sh, local) * 8u + (uint64_t)msg + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    double u = (double)(z >> 11) * 0x1.0p-53;
+    return t0 + sim_time_from_hours(s->day_start_hour + u * (s->day_end_hour - s->day_start_hour));
+}
+
 /* ---- diaries and booking (mdl_rollout_plan.c) ---------------------------- */
 static inline double planned_minutes(const mdl_rollout_supplier *s, const mdl_household *h)
 {

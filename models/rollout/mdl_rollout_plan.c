@@ -212,7 +212,7 @@ static void book(shard_state *sh, sr_state *sr, mdl_household *h, uint32_t local
     lead_add(sh, h, b->day - today);
     /* 1.5: pre-defined data to the DCC before a SMETS2 visit. */
     if (mdl_hh_smets2(h) && mdl_hh_elec(h) == MDL_DEV_LEGACY)
-        send(sh, h, MDL_DCC_MSG_PRENOTIFY, t0 + 9 * SIM_US_PER_HOUR);
+        send(sh, h, MDL_DCC_MSG_PRENOTIFY, office_time(sh, h, local, MDL_DCC_MSG_PRENOTIFY, t0));
 }
 
 /* Rebook the customers who agreed but found the diaries full, oldest

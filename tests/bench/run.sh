@@ -117,6 +117,21 @@ section_rollout_only() {
     done
 }
 
+section_dcc_storm() {
+    header "DCC alert storm day (GB fleet + ~20 M power alerts in the hour, scenarios/dcc-storm.cfg)"
+    # The storm scenario's day request by request: the ordinary GB day plus the
+    # outage's last gasps (one minute) and restorations (half an hour), with
+    # the WAN links in bytes.  Target: under 30 s wall on 2 cores.
+    local bin=$BUILD/bench/bench_dcc cfg=scenarios/dcc-storm.cfg hubs=28000000
+    if [ ! -x "$bin" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin and $cfg"; return; fi
+    [ "$QUICK" = 1 ] && hubs=3000000
+    local line cmd="$bin --hubs $hubs --threads 2 --fluid-days 10 $cfg"
+    line=$($cmd | grep '^dcc_detail') || { echo "failed: $cmd"; return; }
+    printf 'threads=2  %s M requests  %s s wall  %s s CPU  (load average %s)   %s\n' \
+        "$(mevs "$(kv requests "$line")")" "$(kv wall_s "$line")" "$(kv cpu_s "$line")" \
+        "$(cut -d' ' -f1 /proc/loadavg)" "$cmd"
+}
+
 section_dcc_throughput() {
     header "DCC request-level throughput and fluid day (GB fleet, scenarios/dcc-peak.cfg)"
     # bench_dcc runs the model's day functions directly (set-up not timed):
@@ -169,4 +184,5 @@ section_queue
 section_phold
 section_rollout_only
 section_dcc_throughput
+section_dcc_storm
 section_gb_baseline

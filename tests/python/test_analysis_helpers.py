@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from analysis import load, plots, report
+from analysis import event_plots, load, plots, report
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,10 @@ def test_report_without_detail_days_skips_with_notes(run_small_no_detail, tmp_pa
     assert run.dcc_detail is None and "dcc/detail" not in run.groups
     res = report.write_report(run_small_no_detail.path, tmp_path / "r")
     skipped = dict(res["skipped"])
+    events = {k: v for k, v in skipped.items() if k.startswith("event_")}   # the worst-day page: no dcc.events
+    assert set(events) == {n for n, _, _ in event_plots.EVENT_FIGURES}
+    assert all("event (dcc.events)" in v for v in events.values()), events
+    skipped = {k: v for k, v in skipped.items() if k not in events}
     assert set(skipped) == {"dcc_load_by_hour", "latency_vs_sla", "latency_distribution"}
     assert all(n.startswith("skipped: no /dcc/detail") for n in skipped.values()), skipped
     assert len(res["figures"]) == len(plots.FIGURES) - 3

@@ -1,0 +1,391 @@
+/*
+ * mdl_dcc_events.c — dated events and traffic management, as offered
+ * traffic.
+ *
+ * Every event is made of components: a number of premises (or devices) per
+ * region, taken from the fleet on the event's first day, and one
+ * distribution in time of what each of them sends (minutes from the
+ * event's date 00:00).  A distribution is a base shape (a point, or a
+ * density constant within each minute: a restoration window, batch windows
+ * over days) shifted by a delay D and smeared by a uniform jitter U(0, J):
+ * its CDF at minute boundaries is
+ *     H(t) = G(t - D)                                  (J = 0)
+ *     H(t) = (GG(t - D) - GG(t - D - J)) / J           (J > 0)
+ * with G the base's CDF (piecewise linear) and GG its integral (piecewise
+ * quadratic), both exact for a piecewise-constant density.  The count in
+ * absolute minute k is round(N H(k+1)) - round(N H(k)): exact integers that
+ * add up to N over the event whatever days it spans.
+ *
+ *   outage      last gasp at the start + last_gasp_delay (if the outage lasts
+ *               that long); restoration uniform over restore_over_min after
+ *               the duration, each alert after U(0, restore_jitter_s)
+ *   price       tariff updates spread uniformly over the batch windows of
+ *               `days` days
+ *   firmware    images spread over the batch windows of ceil(P / rate) days;
+ *               on the activation day activations in the windows, and on
+ *               power_cut_share of them an outage + restoration pair (a cut
+ *               of duration_min) as for an outage
+ *   settlement  from the date, a share (ramped over `days`) of each
+ *               minute's daily-data reads becomes half-hourly collection
+ *
+ * Then the rules: consolidation (without it every premises raises
+ * alerts_unconsolidated alerts per power event), throttling (at most
+ * throttle_per_min power alerts per region and minute enter the DCC),
+ * quarantine (event commands beyond users x threshold_per_day a day).
+ * Not for: the queues (mdl_dcc_fluid.c, mdl_dcc_detail.c).
+ */
+#include "mdl_dcc_events.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define R_ MDL_N_REGIONS
+#define MIN_PER_DAY MDL_DCC_MINUTES
+
+typedef struct comp {
+    int svc;
+    int power;             /* a power alert: consolidation and throttling apply */
+    double n[R_];          /* premises per region */
+    double *H;             /* CDF at minute boundaries 0 .. len (H[len] = 1) */
+    size_t len;
+} comp;
+
+typedef struct evstate {
+    int started;
+    double pop[R_];        /* premises / devices the event reaches */
+    comp c[3];
+    int n_comp;
+} evstate;
+
+struct mdl_dcc_events {
+    const mdl_dcc_params *p;
+    evstate ev[MDL_DCC_MAX_EVENTS];
+};
+
+/* ---- distributions ------------------------------------------------------------ */
+typedef struct shape {
+    const double *g;       /* density per minute (sum 1); NULL: a point at 0 */
+    size_t L;
+    double *cg, *gg;       /* G and GG at integer minutes 0 .. L */
+} shape;
+
+static double G_at(const shape *s, double x)
+{
+    if (x <= 0)
+        return 0.0;
+    if (!s->g || x >= (double)s->L)
+        return 1.0;
+    size_t k = (size_t)x;
+    return s->cg[k] + s->g[k] * (x - (double)k);
+}
+
+static double GG_at(const shape *s, double x)
+{
+    if (x <= 0)
+        return 0.0;
+    if (!s->g)
+        return x;
+    if (x >= (double)s->L)
+        return s->gg[s->L] + (x - (double)s->L);
+    size_t k = (size_t)x;
+    double f = x - (double)k;
+    return s->gg[k] + s->cg[k] * f + s->g[k] * f * f * 0.5;
+}
+
+/* The component's CDF at minute boundaries for base g (NULL: point), delay
+ * D and jitter J (minutes).  Returns 0, or -1 out of memory. */
+static int make_cdf(comp *c, const double *g, size_t L, double D, double J)
+{
+    shape s = {g, L, NULL, NULL};
+    if (g) {
+        s.cg = malloc((L + 1) * sizeof *s.cg);
+        s.gg = malloc((L + 1) * sizeof *s.gg);
+        if (!s.cg || !s.gg) {
+            free(s.cg);
+            free(s.gg);
+            return -1;
+        }
+        s.cg[0] = s.gg[0] = 0;
+        for (size_t k = 0; k < L; k++) {
+            s.cg[k + 1] = s.cg[k] + g[k];
+            s.gg[k + 1] = s.gg[k] + s.cg[k] + 0.5 * g[k];
+        }
+    }
+    c->len = (size_t)ceil((double)L + D + J) + 1;
+    c->H = malloc((c->len + 1) * sizeof *c->H);
+    if (c->H)
+        for (size_t k = 0; k <= c->len; k++) {
+            double t = (double)k - D;
+            c->H[k] = J > 0 ? (GG_at(&s, t) - GG_at(&s, t - J)) / J : G_at(&s, t);
+            if (c->H[k] > 1.0)
+                c->H[k] = 1.0;
+        }
+    free(s.cg);
+    free(s.gg);
+    return c->H ? 0 : -1;
+}
+
+/* Density uniform over the batch windows of days [first, first + n) after
+ * the event's date (length (first + n) days of minutes). */
+static double *windows_density(const mdl_dcc_event *e, int64_t first, int64_t n, size_t *L)
+{
+    *L = (size_t)(first + n) * MIN_PER_DAY;
+    double *g = calloc(*L, sizeof *g);
+    if (!g)
+        return NULL;
+    double tot = 0;
+    for (int64_t d = first; d < first + n; d++)
+        for (size_t w = 0; w + 1 < e->n_windows_h; w += 2) {
+            double a = e->windows_h[w] * 60, b = e->windows_h[w + 1] * 60;
+            for (int m = (int)floor(a); m < MIN_PER_DAY && m < b; m++) {
+                double lo = fmax(a, m), hi = fmin(b, m + 1.0);
+                if (hi > lo) {
+                    g[(size_t)d * MIN_PER_DAY + (size_t)m] += hi - lo;
+                    tot += hi - lo;
+                }
+            }
+        }
+    for (size_t k = 0; k < *L; k++)
+        g[k] /= tot;
+    return g;
+}
+
+/* A power cut of the n premises whose cuts follow base g (NULL: a point at
+ * `at`), lasting dur minutes: an outage alert after the delay if the cut
+ * lasts that long, and a restoration alert spread over `restore_over`
+ * minutes after the cut, then jittered. */
+static int power_pair(evstate *st, const mdl_dcc_event *e, const double *n, const double *g, size_t L, double at,
+                      double dur, double restore_over)
+{
+    if (dur * 60.0 < e->last_gasp_delay_s)
+        return 0;   /* back before the hub alerts: nothing sent */
+    comp *a = &st->c[st->n_comp++], *b = &st->c[st->n_comp++];
+    a->svc = MDL_DCC_SVC_OUTAGE_ALERT;
+    b->svc = MDL_DCC_SVC_RESTORE_ALERT;
+    a->power = b->power = 1;
+    memcpy(a->n, n, sizeof a->n);
+    memcpy(b->n, n, sizeof b->n);
+    if (make_cdf(a, g, L, at + e->last_gasp_delay_s / 60.0, 0.0))
+        return -1;
+    if (g || restore_over <= 0)
+        return make_cdf(b, g, L, at + dur, e->restore_jitter_s / 60.0);
+    /* a point cut: restoration uniform over the window, as a per-minute density */
+    size_t Lr = (size_t)ceil(restore_over);
+    double *u = malloc(Lr * sizeof *u);
+    if (!u)
+        return -1;
+    for (size_t k = 0; k < Lr; k++)
+        u[k] = (fmin((double)k + 1.0, restore_over) - (double)k) / restore_over;
+    int rc = make_cdf(b, u, Lr, at + dur, e->restore_jitter_s / 60.0);
+    free(u);
+    return rc;
+}
+
+/* The event's first day: its population and components. */
+static int event_start(mdl_dcc_events *x, size_t i, const mdl_dcc_fleet_view *f)
+{
+    const mdl_dcc_event *e = &x->p->events[i];
+    evstate *st = &x->ev[i];
+    st->started = 1;
+    double P = 0;
+    for (int r = 0; r < R_; r++) {
+        double daily = 0;
+        for (int m = 0; m < MIN_PER_DAY && e->type == MDL_DCC_EV_SETTLEMENT; m++)
+            daily += f->daily[r][m];
+        double base = e->type == MDL_DCC_EV_SETTLEMENT      ? daily
+                      : e->type == MDL_DCC_EV_PRICE_CHANGE ? (double)f->meters[r]
+                      : e->type == MDL_DCC_EV_FIRMWARE && e->family == MDL_DCC_FAM_GAS
+                          ? (double)(f->meters[r] - f->hubs[r])
+                          : (double)f->hubs[r];
+        st->pop[r] = floor(e->region_share[r] * base + 0.5);
+        P += st->pop[r];
+    }
+    size_t L;
+    double *g;
+    int rc = 0;
+    switch (e->type) {
+    case MDL_DCC_EV_OUTAGE:
+        return power_pair(st, e, st->pop, NULL, 0, e->time_h * 60.0, e->duration_min, e->restore_over_min);
+    case MDL_DCC_EV_PRICE_CHANGE:
+    case MDL_DCC_EV_FIRMWARE: {
+        int64_t days = e->type == MDL_DCC_EV_PRICE_CHANGE ? e->days : (int64_t)ceil(P / e->rate_per_day);
+        comp *c = &st->c[st->n_comp++];
+        c->svc = e->type == MDL_DCC_EV_PRICE_CHANGE ? MDL_DCC_SVC_TARIFF : MDL_DCC_SVC_FIRMWARE;
+        memcpy(c->n, st->pop, sizeof c->n);
+        if (!(g = windows_density(e, 0, days < 1 ? 1 : days, &L)))
+            return -1;
+        rc = make_cdf(c, g, L, 0.0, 0.0);
+        free(g);
+        if (rc || e->type == MDL_DCC_EV_PRICE_CHANGE || e->power_cut_share <= 0)
+            return rc;
+        double cut[R_];
+        for (int r = 0; r < R_; r++)
+            cut[r] = floor(e->power_cut_share * st->pop[r] + 0.5);
+        if (!(g = windows_density(e, e->activation_date - e->date, 1, &L)))
+            return -1;
+        rc = power_pair(st, e, cut, g, L, 0.0, e->duration_min, 0.0);
+        free(g);
+        return rc;
+    }
+    default:
+        return 0;   /* settlement: no components (mdl_dcc_events_day) */
+    }
+}
+
+mdl_dcc_events *mdl_dcc_events_alloc(const mdl_dcc_params *p, sim_err *err)
+{
+    mdl_dcc_events *e = calloc(1, sizeof *e);
+    if (!e)
+        SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC events)");
+    else
+        e->p = p;
+    return e;
+}
+
+void mdl_dcc_events_free(mdl_dcc_events *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < MDL_DCC_MAX_EVENTS; i++)
+        for (int k = 0; k < e->ev[i].n_comp; k++)
+            free(e->ev[i].c[k].H);
+    free(e);
+}
+
+double mdl_dcc_events_population(const mdl_dcc_events *e, size_t i)
+{
+    if (i >= e->p->n_events || !e->ev[i].started)
+        return 0.0;
+    return e->ev[i].pop[0] + e->ev[i].pop[1] + e->ev[i].pop[2];
+}
+
+/* ---- the day ---------------------------------------------------------------------- */
+/* Component c's premises in the day starting `off` days after its event's
+ * date, added to lane cells (x mult). */
+static void comp_day(const comp *c, int64_t off, double mult, mdl_dcc_offer *o)
+{
+    if (off < 0)
+        return;
+    size_t k0 = (size_t)off * MIN_PER_DAY;
+    if (k0 >= c->len)
+        return;
+    for (int r = 0; r < R_; r++) {
+        if (c->n[r] <= 0)
+            continue;
+        double *a = mdl_dcc_offer_lane(o, c->svc, r);
+        double prev = floor(c->n[r] * c->H[k0] + 0.5);
+        for (size_t m = 0; m < MIN_PER_DAY && k0 + m < c->len; m++) {
+            double next = floor(c->n[r] * c->H[k0 + m + 1] + 0.5);
+            a[m] += (next - prev) * mult;
+            prev = next;
+        }
+    }
+}
+
+/* Settlement: a share of each minute's daily-data reads is collected half-hourly. */
+static void settlement_day(const mdl_dcc_event *e, int64_t off, const mdl_dcc_fleet_view *f, mdl_dcc_offer *o,
+                           mdl_dcc_events_dayres *out)
+{
+    if (off < 0)
+        return;
+    double ramp = fmin(1.0, (double)(off + 1) / (double)e->days);
+    for (int r = 0; r < R_; r++) {
+        double sh = e->region_share[r] * ramp;
+        double *d = mdl_dcc_offer_lane(o, MDL_DCC_SVC_READ_DAILY, r), *h = mdl_dcc_offer_lane(o, MDL_DCC_SVC_HH_COLLECT, r);
+        for (int m = 0; m < MIN_PER_DAY; m++) {
+            double moved = fmin(d[m], floor(sh * (double)f->daily[r][m] + 0.5));
+            d[m] -= moved;
+            h[m] += moved;
+        }
+    }
+    out->schedule_touched = 1;
+    if (e->payload_bytes > 0)
+        o->resp_bytes[MDL_DCC_SVC_HH_COLLECT] = e->payload_bytes;
+}
+
+/* Throttling: at most cap power alerts per region and minute; outage alerts first. */
+static void throttle(const mdl_dcc_traffic_params *t, mdl_dcc_offer *o, mdl_dcc_events_dayres *out)
+{
+    double cap = floor(t->throttle_per_min);
+    for (int r = 0; r < R_; r++) {
+        double *a = mdl_dcc_offer_lane(o, MDL_DCC_SVC_OUTAGE_ALERT, r), *b = mdl_dcc_offer_lane(o, MDL_DCC_SVC_RESTORE_ALERT, r);
+        for (int m = 0; m < MIN_PER_DAY; m++) {
+            double ka = fmin(a[m], cap), kb = fmin(b[m], cap - ka);
+            out->suppressed[MDL_DCC_RULE_THROTTLED][r] += a[m] - ka + b[m] - kb;
+            a[m] = ka;
+            b[m] = kb;
+        }
+    }
+}
+
+/* Quarantine: a service's event commands past users x threshold in the day
+ * (minute by minute, regions in order) are held back. */
+static void quarantine(const mdl_dcc_traffic_params *t, mdl_dcc_offer *o, mdl_dcc_events_dayres *out)
+{
+    static const int svc[] = {MDL_DCC_SVC_TARIFF, MDL_DCC_SVC_FIRMWARE};
+    for (size_t i = 0; i < sizeof svc / sizeof svc[0]; i++) {
+        double left = floor((double)t->users * t->threshold_per_day);
+        for (int m = 0; m < MIN_PER_DAY; m++)
+            for (int r = 0; r < R_; r++) {
+                double *a = mdl_dcc_offer_lane(o, svc[i], r) + m;
+                double keep = fmin(*a, left);
+                out->suppressed[MDL_DCC_RULE_QUARANTINED][r] += *a - keep;
+                left -= keep;
+                *a = keep;
+            }
+    }
+}
+
+int mdl_dcc_events_day(mdl_dcc_events *x, int64_t date, const mdl_dcc_fleet_view *f, mdl_dcc_offer *o,
+                       mdl_dcc_events_dayres *out, sim_err *err)
+{
+    const mdl_dcc_params *p = x->p;
+    const mdl_dcc_traffic_params *t = &p->traffic;
+    memset(out, 0, sizeof *out);
+    static const int ev_svc[] = {MDL_DCC_SVC_OUTAGE_ALERT, MDL_DCC_SVC_RESTORE_ALERT, MDL_DCC_SVC_TARIFF,
+                                 MDL_DCC_SVC_FIRMWARE, MDL_DCC_SVC_HH_COLLECT};
+    for (size_t i = 0; i < sizeof ev_svc / sizeof ev_svc[0]; i++)
+        for (int r = 0; r < R_; r++)
+            memset(mdl_dcc_offer_lane(o, ev_svc[i], r), 0, MIN_PER_DAY * sizeof(double));
+    double k = t->consolidation ? 1.0 : (double)t->alerts_unconsolidated;
+    double payload = 0, payload_w = 0;
+    for (size_t i = 0; i < p->n_events; i++) {
+        const mdl_dcc_event *e = &p->events[i];
+        int64_t off = date - e->date;
+        if (off < 0)
+            continue;
+        if (!x->ev[i].started && event_start(x, i, f))
+            return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC event %zu)", i);
+        if (e->type == MDL_DCC_EV_SETTLEMENT) {
+            settlement_day(e, off, f, o, out);
+            continue;
+        }
+        for (int c = 0; c < x->ev[i].n_comp; c++) {
+            const comp *cp = &x->ev[i].c[c];
+            comp_day(cp, off, cp->power ? k : 1.0, o);
+            if (cp->svc == MDL_DCC_SVC_FIRMWARE && e->payload_bytes > 0 && off * MIN_PER_DAY < (int64_t)cp->len) {
+                payload += e->payload_bytes * (cp->n[0] + cp->n[1] + cp->n[2]);
+                payload_w += cp->n[0] + cp->n[1] + cp->n[2];
+            }
+        }
+    }
+    if (payload_w > 0)   /* campaigns at once: their devices' mean image */
+        o->req_bytes[MDL_DCC_SVC_FIRMWARE] = payload / payload_w;
+    for (int r = 0; r < R_; r++)
+        for (int m = 0; m < MIN_PER_DAY; m++) {
+            double raised = mdl_dcc_offer_lane(o, MDL_DCC_SVC_OUTAGE_ALERT, r)[m] +
+                            mdl_dcc_offer_lane(o, MDL_DCC_SVC_RESTORE_ALERT, r)[m];
+            out->alerts_raised[r] += raised;
+            if (t->consolidation)
+                out->suppressed[MDL_DCC_RULE_CONSOLIDATED][r] += raised * ((double)t->alerts_unconsolidated - 1.0);
+        }
+    if (t->consolidation)
+        for (int r = 0; r < R_; r++)
+            out->alerts_raised[r] *= (double)t->alerts_unconsolidated;
+    if (t->throttle)
+        throttle(t, o, out);
+    if (t->quarantine)
+        quarantine(t, o, out);
+    return SIM_OK;
+}

@@ -1,0 +1,44 @@
+/*
+ * mdl_dcc_events.h — dated DCC events (dcc.events) and traffic management
+ * (dcc.traffic), expanded into the day's offered traffic (mdl_dcc_offer)
+ * before either day simulator runs, so both resolutions see the same
+ * requests.  Private to models/dcc/ and their tests.
+ */
+#ifndef MDL_DCC_EVENTS_H
+#define MDL_DCC_EVENTS_H
+
+#include <stdint.h>
+
+#include "mdl_dcc_day.h"
+#include "sim_err.h"
+
+/* What the events see of the fleet on a day (as the day starts). */
+typedef struct mdl_dcc_fleet_view {
+    uint64_t hubs[MDL_N_REGIONS];
+    uint64_t meters[MDL_N_REGIONS];                          /* electricity + gas */
+    const uint32_t (*daily)[MDL_DCC_MINUTES];                /* [region][minute] daily-data scheduled reads */
+} mdl_dcc_fleet_view;
+
+/* The day's traffic-management counts and raised power alerts. */
+typedef struct mdl_dcc_events_dayres {
+    double suppressed[MDL_DCC_N_RULES][MDL_N_REGIONS];   /* removed by each rule */
+    double alerts_raised[MDL_N_REGIONS];                  /* outage + restoration alerts the devices raised */
+    int schedule_touched;     /* the daily-read lanes were changed (settlement): rebuild them tomorrow */
+} mdl_dcc_events_dayres;
+
+typedef struct mdl_dcc_events mdl_dcc_events;
+mdl_dcc_events *mdl_dcc_events_alloc(const mdl_dcc_params *p, sim_err *err);
+void mdl_dcc_events_free(mdl_dcc_events *e);   /* NULL is a no-op */
+/* Day `date` (days since 1970-01-01): set the event lanes and the day's
+ * message sizes in o (the other lanes as build_offer left them; the
+ * daily-read lanes lose what settlement collects half-hourly), then apply
+ * the traffic rules.  Events whose first day comes take their population
+ * from f on that day.  Exact counts: every premises' alert, push or image
+ * is one request, spread by cumulative rounding (sums exact). */
+int mdl_dcc_events_day(mdl_dcc_events *e, int64_t date, const mdl_dcc_fleet_view *f, mdl_dcc_offer *o,
+                       mdl_dcc_events_dayres *out, sim_err *err);
+/* Devices (premises, meters) event i reaches, all regions, once its first
+ * day has come (0 before). */
+double mdl_dcc_events_population(const mdl_dcc_events *e, size_t i);
+
+#endif
