@@ -852,6 +852,84 @@ static int exchange(mdl_dcc *d, sim_err *err)
     return SIM_OK;
 }
 
+/* The outboxes' health after the shards' day. */
+static int check_outboxes(const mdl_dcc *d, sim_err *err)
+{
+    for (size_t i = 0; i < d->n_shards; i++) {
+        if (d->ob[i].oom)
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory in shard %zu's outbox", i);
+        if (d->ob[i].bad)
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: shard %zu sent %llu messages with a region or message kind "
+                            "out of range", i, (unsigned long long)d->ob[i].bad);
+    }
+    return SIM_OK;
+}
+
+/* The day's dated events (outages, price changes, campaigns, settlement)
+ * added to the offer. */
+static int add_events(mdl_dcc *d, int64_t day, sim_err *err)
+{
+    if (!d->events)
+        return SIM_OK;
+    mdl_dcc_fleet_view fv = {.daily = d->sched[0]};
+    memcpy(fv.hubs, d->hubs, sizeof fv.hubs);
+    memcpy(fv.meters, d->meters, sizeof fv.meters);
+    int rc = mdl_dcc_events_day(d->events, d->start_day + day, &fv, d->offer, &d->evres, err);
+    if (rc)
+        return rc;
+    if (d->evres.schedule_touched)
+        d->sched_dirty = 1;   /* tomorrow's daily-read lanes are rebuilt from the fleet */
+    return SIM_OK;
+}
+
+/* The offer through the request-level or the fluid day. */
+static int simulate_day(mdl_dcc *d, int64_t day, int detail, int n_threads, sim_err *err)
+{
+    if (!detail) {
+        mdl_dcc_fluid_day(d->fluid, d->offer, d->res);
+        mdl_dcc_network_fluid(d->p, d->offer, d->res);
+        return SIM_OK;
+    }
+    int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres, n_threads,
+                                err);
+    if (rc)
+        return rc;
+    d->tot.detail_days++;
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            d->tot.detail_requests += (uint64_t)d->res->requests[s][r];
+    return SIM_OK;
+}
+
+/* Running totals, and today's joins into the fleet (they send from tomorrow). */
+static void account_day(mdl_dcc *d)
+{
+    double req = 0, fail = 0;
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++) {
+            req += d->res->requests[s][r];
+            for (int f = 0; f < MDL_DCC_N_FAILURE_CLASSES; f++)
+                fail += d->res->failed[s][r][f];
+        }
+    /* Fluid days hold expected counts (a GB day expects a few hundred
+     * failures, a small run's day a fraction of one): sum the doubles and
+     * round once, in mdl_dcc_get_totals. */
+    d->req_sum += req;
+    d->fail_sum += fail;
+    if (d->res->peak_minute_total > d->tot.peak_minute_load)
+        d->tot.peak_minute_load = d->res->peak_minute_total;
+    for (size_t i = 0; i < d->n_shards; i++) {
+        mdl_dcc_outbox *o = &d->ob[i];
+        for (size_t k = 0; k < o->n_joins; k++)
+            fleet_add(d, o->joins[k]);
+        o->n_joins = 0;
+    }
+    uint64_t hubs = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        hubs += d->hubs[r];
+    d->tot.fleet_hubs = hubs;
+}
+
 int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
 {
     if (day != d->next_day || day >= d->n_days)
@@ -867,67 +945,18 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
             return SIM_OK;
         }
     }
-    for (size_t i = 0; i < d->n_shards; i++) {
-        if (d->ob[i].oom)
-            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory in shard %zu's outbox", i);
-        if (d->ob[i].bad)
-            return SIM_FAIL(err, SIM_ERUNTIME, "DCC: shard %zu sent %llu messages with a region or message kind "
-                            "out of range", i, (unsigned long long)d->ob[i].bad);
-    }
+    int rc = check_outboxes(d, err);
+    if (rc)
+        return rc;
     build_offer(d);
     if (d->inst_oom)
         return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory for the day's install messages");
-    if (d->events) {
-        mdl_dcc_fleet_view fv = {.daily = d->sched[0]};
-        memcpy(fv.hubs, d->hubs, sizeof fv.hubs);
-        memcpy(fv.meters, d->meters, sizeof fv.meters);
-        int rc = mdl_dcc_events_day(d->events, d->start_day + day, &fv, d->offer, &d->evres, err);
-        if (rc)
-            return rc;
-        if (d->evres.schedule_touched)
-            d->sched_dirty = 1;   /* tomorrow's daily-read lanes are rebuilt from the fleet */
-    }
     int detail = d->detail && is_detail_day(d, day);
-    if (detail) {
-        int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres,
-                                    n_threads, err);
-        if (rc)
-            return rc;
-        d->tot.detail_days++;
-        for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
-            for (int r = 0; r < MDL_N_REGIONS; r++)
-                d->tot.detail_requests += (uint64_t)d->res->requests[s][r];
-    } else {
-        mdl_dcc_fluid_day(d->fluid, d->offer, d->res);
-        mdl_dcc_network_fluid(d->p, d->offer, d->res);
-    }
-    double req = 0, fail = 0;
-    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
-        for (int r = 0; r < MDL_N_REGIONS; r++) {
-            req += d->res->requests[s][r];
-            for (int f = 0; f < MDL_DCC_N_FAILURE_CLASSES; f++)
-                fail += d->res->failed[s][r][f];
-        }
-    /* Fluid days hold expected counts (a GB day expects a few hundred
-     * failures, a small run's day a fraction of one): sum the doubles and
-     * round once, in mdl_dcc_get_totals. */
-    d->req_sum += req;
-    d->fail_sum += fail;
-    if (d->res->peak_minute_total > d->tot.peak_minute_load)
-        d->tot.peak_minute_load = d->res->peak_minute_total;
-    /* Today's joins send from tomorrow. */
-    for (size_t i = 0; i < d->n_shards; i++) {
-        mdl_dcc_outbox *o = &d->ob[i];
-        for (size_t k = 0; k < o->n_joins; k++)
-            fleet_add(d, o->joins[k]);
-        o->n_joins = 0;
-    }
-    uint64_t hubs = 0;
-    for (int r = 0; r < MDL_N_REGIONS; r++)
-        hubs += d->hubs[r];
-    d->tot.fleet_hubs = hubs;
+    if ((rc = add_events(d, day, err)) || (rc = simulate_day(d, day, detail, n_threads, err)))
+        return rc;
+    account_day(d);
     if (d->h5) {
-        int rc = write_day(d, day, detail, err);
+        rc = write_day(d, day, detail, err);
         if (!rc && detail)
             rc = write_detail(d, day, err);
         if (rc)

@@ -131,6 +131,19 @@ static int build_tails(mdl_dcc_fluid *f)
     return 0;
 }
 
+/* Stepper lanes are region-major, (region, service, attempt): each CSP's
+ * lanes are one contiguous range. */
+static void init_lanes(mdl_dcc_fluid *f, const mdl_dcc_params *p)
+{
+    for (size_t l = 0; l < f->nl; l++) {
+        int s = (int)(l / (size_t)f->K % S_);
+        f->lane_s[l] = (uint8_t)s;
+        f->lane_k[l] = (uint8_t)(l % (size_t)f->K);
+        f->lane_work[l] = p->svc[s].work;
+        f->lane_tier[l] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
+    }
+}
+
 mdl_dcc_fluid *mdl_dcc_fluid_alloc(const mdl_dcc_params *p, sim_err *err)
 {
     mdl_dcc_fluid *f = calloc(1, sizeof *f);
@@ -202,15 +215,7 @@ mdl_dcc_fluid *mdl_dcc_fluid_alloc(const mdl_dcc_params *p, sim_err *err)
         mdl_dcc_fluid_free(f);
         return NULL;
     }
-    /* Stepper lanes are region-major, (region, service, attempt): each
-     * CSP's lanes are one contiguous range. */
-    for (size_t l = 0; l < nl; l++) {
-        int s = (int)(l / (size_t)f->K % S_);
-        f->lane_s[l] = (uint8_t)s;
-        f->lane_k[l] = (uint8_t)(l % (size_t)f->K);
-        f->lane_work[l] = p->svc[s].work;
-        f->lane_tier[l] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
-    }
+    init_lanes(f, p);
     return f;
 }
 
