@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mdl_common.h"
@@ -37,6 +38,76 @@ static const struct {
     {"lead_time_p50", "days", "median lead time of appointments booked that day (NaN: none)", 1, -1},
     {"lead_time_p90", "days", "90th percentile lead time of appointments booked that day (NaN: none)", 1, -1},
 };
+
+/* /fleet coordinates (life after the install, rollout.fleet). */
+static const char *const fleet_event_names[F_N] = {
+    "switches", "lost_on_switching", "regained_on_switching", "replacements_booked", "replacement_visits",
+    "moves", "reoccupied", "payment_mode_switches", "tariff_pushes",
+    "fault_hub", "fault_elec", "fault_gas", "fault_han", "remote_fixes", "repair_visits",
+    "hub_swaps_booked", "hub_swap_visits", "migrations",
+    "prn_aborts", "prn_one_fuel_visits", "prn_second_visits", "prn_missed_gas"};
+static const char *const trad_cause_names[TC_N - 1] = {
+    "never_commissioned", "lost_on_switching", "device_fault", "han_fault", "awaiting_migration"};
+
+_Static_assert(F_N == MDL_FLEET_N_EVENTS && TC_N - 1 == MDL_FLEET_N_CAUSES, "mdl_rollout.h and the fleet disagree");
+
+void mdl_rollout_fleet_totals(const mdl_rollout *r, uint64_t events[MDL_FLEET_N_EVENTS],
+                              int64_t by_cause[MDL_FLEET_N_CAUSES])
+{
+    memset(events, 0, MDL_FLEET_N_EVENTS * sizeof *events);
+    memset(by_cause, 0, MDL_FLEET_N_CAUSES * sizeof *by_cause);
+    if (!r->fleet)
+        return;
+    memcpy(events, r->fleet_tot, sizeof r->fleet_tot);
+    if (r->tot.days == 0)
+        return;
+    for (int reg = 0; reg < 3; reg++)
+        for (int c = 1; c < TC_N; c++)
+            by_cause[c - 1] += r->sum_trad[(size_t)reg * TC_N + (size_t)c];
+}
+
+int mdl_rollout_fleet_event_index(const char *name)
+{
+    for (int e = 0; e < F_N; e++)
+        if (strcmp(fleet_event_names[e], name) == 0)
+            return e;
+    return -1;
+}
+
+static int fleet_output_create(mdl_rollout *r, const char *const *sup_names, sim_err *err)
+{
+    sim_h5_file *f = r->h5;
+    const char *g = "/fleet";
+    size_t n_rs = r->n_sup * 3;
+    if (sim_h5_group(f, g, err) ||
+        sim_h5_attr_str(f, g, "description",
+                        "Life after the install: fleet events by process (02, 03, 05-07, agenda item 5) and "
+                        "households in traditional mode by cause", err) ||
+        sim_h5_dim_labels(f, g, "region", 3, mdl_region_names, "DCC region", err) ||
+        sim_h5_dim_labels(f, g, "supplier", r->n_sup, sup_names, "energy supplier", err) ||
+        sim_h5_dim_labels(f, g, "event", F_N, fleet_event_names, "fleet-life event", err) ||
+        sim_h5_dim_labels(f, g, "cause", TC_N - 1, trad_cause_names, "traditional-mode cause", err))
+        return err->code ? err->code : SIM_ERUNTIME;
+    char units[64], date[16];
+    sim_format_date(r->sc.run.start_day, date);
+    snprintf(units, sizeof units, "days since %s", date);
+    if (!(r->s_fday = sim_h5_dim_unlimited(f, g, "day", SIM_H5_I32, units, "simulated day", err)))
+        return err->code ? err->code : SIM_ERUNTIME;
+    static const char *const d_rse[] = {"day", "region", "supplier", "event"};
+    static const char *const d_rc[] = {"day", "region", "cause"};
+    r->s_fevents = sim_h5_series_create(f, g, "events", SIM_H5_I32, 4, d_rse, OUT_ROWS, "1",
+                                        "fleet-life events of the day, by process (supplier: the household's after the event)", err);
+    r->s_trad = sim_h5_series_create(f, g, "traditional_by_cause", SIM_H5_I64, 3, d_rc, OUT_ROWS, "1",
+                                     "households in traditional mode at the end of the day, by cause (sums to "
+                                     "/rollout/households_by_state[..., traditional])", err);
+    r->b_fevents = malloc(OUT_ROWS * n_rs * F_N * sizeof *r->b_fevents);
+    r->b_trad = malloc(OUT_ROWS * 3 * (TC_N - 1) * sizeof *r->b_trad);
+    if (!r->s_fevents || !r->s_trad)
+        return err->code ? err->code : SIM_ERUNTIME;
+    if (!r->b_fevents || !r->b_trad)
+        return SIM_FAIL(err, SIM_ERUNTIME, "fleet output: out of memory");
+    return 0;
+}
 
 /* ---- output ---------------------------------------------------------------- */
 int mdl_rollout_output_create(mdl_rollout *r, sim_err *err)
@@ -75,7 +146,7 @@ int mdl_rollout_output_create(mdl_rollout *r, sim_err *err)
                                        "households in each state at the end of the day (sums to the population)", err);
     if (!r->s_outcomes || !r->s_states)
         return err->code ? err->code : SIM_ERUNTIME;
-    return 0;
+    return r->fleet ? fleet_output_create(r, sup_names, err) : 0;
 }
 
 static int flush_rows(mdl_rollout *r, sim_err *err)
@@ -91,6 +162,10 @@ static int flush_rows(mdl_rollout *r, sim_err *err)
             return err->code ? err->code : SIM_ERUNTIME;
     if (sim_h5_series_append(r->s_outcomes, r->rows, r->b_outcomes, err) ||
         sim_h5_series_append(r->s_states, r->rows, r->b_states, err))
+        return err->code ? err->code : SIM_ERUNTIME;
+    if (r->fleet && (sim_h5_series_append(r->s_fday, r->rows, r->b_day, err) ||
+                     sim_h5_series_append(r->s_fevents, r->rows, r->b_fevents, err) ||
+                     sim_h5_series_append(r->s_trad, r->rows, r->b_trad, err)))
         return err->code ? err->code : SIM_ERUNTIME;
     r->rows = 0;
     return 0;
@@ -128,6 +203,12 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
         for (size_t k = 0; k < n_rs; k++)   /* lead bins past lead_used are 0 */
             for (uint32_t b = 0; b < sh->lead_used; b++)
                 r->sum_lead[k * LEAD_BINS + b] += sh->lead[k * LEAD_BINS + b];
+        if (r->fleet) {
+            for (size_t k = 0; k < n_rs * F_N; k++)
+                r->sum_fcnt[k] += sh->fcnt[k];
+            for (size_t k = 0; k < 3 * TC_N; k++)
+                r->sum_trad[k] += sh->trad[k];
+        }
     }
     /* Distributed: every quantity above is an integer count or histogram,
      * so the sum over ranks on rank 0 equals the one-process sum exactly;
@@ -156,6 +237,10 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
         for (int q = 0; q < MDL_N_CAUSES; q++)
             r->tot.failed_visits += (uint64_t)r->sum_outc[k * MDL_N_CAUSES + (size_t)q];
     }
+    if (r->fleet)
+        for (size_t k = 0; k < n_rs; k++)
+            for (int e = 0; e < F_N; e++)
+                r->fleet_tot[e] += (uint64_t)r->sum_fcnt[k * F_N + (size_t)e];
     r->tot.days = (uint64_t)(day + 1);
     if (!r->h5)
         return 0;
@@ -188,6 +273,13 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
                 n += r->sum_stage[rs_index(r, reg, (int)sup) * MDL_N_HH_STATES + (size_t)s];
             r->b_states[(row * 3 + (size_t)reg) * MDL_N_HH_STATES + (size_t)s] = n;
         }
+    if (r->fleet) {
+        for (size_t k = 0; k < n_rs * F_N; k++)
+            r->b_fevents[row * n_rs * F_N + k] = (int32_t)r->sum_fcnt[k];
+        for (int reg = 0; reg < 3; reg++)
+            for (int c = 1; c < TC_N; c++)
+                r->b_trad[(row * 3 + (size_t)reg) * (TC_N - 1) + (size_t)(c - 1)] = r->sum_trad[(size_t)reg * TC_N + (size_t)c];
+    }
     r->rows++;
     if (r->rows == OUT_ROWS)
         return flush_rows(r, err);

@@ -287,6 +287,8 @@ static const sim_cfg_key supplier_keys[] = {
     KE(T, uncovered_policy, policy_names, "\"install_and_leave\"",
        "Site without WAN coverage (1.3): install and leave in traditional mode, or postpone until coverage."),
     KI(T, postpone_max_days, 0, 3650, "365", "days", "Longest postponement of an uncovered site before install-and-leave."),
+    KI(T, smets1_family, 0, MDL_FLEET_FAMILIES - 1, "0", "index",
+       "SMETS1 device family the supplier installs and operates (rollout.fleet: a gaining supplier of another family may not operate the meter; migration cohorts)."),
 };
 #undef T
 static int supplier_check(void *obj, const sim_cfg_where *w, sim_err *err)
@@ -330,6 +332,8 @@ static const sim_cfg_key rollout_keys[] = {
             "  { name = \"others\"; share = 0.20; } )",
      .doc = "Energy suppliers (1 to 16).", .sub = &supplier_schema, .elem_size = sizeof(mdl_rollout_supplier),
      .max_count = MDL_MAX_SUPPLIERS, .count_offset = offsetof(T, n_suppliers)},
+    {.name = "fleet", .kind = SIM_CFG_GROUP, .offset = offsetof(T, fleet), .def = "{ }",
+     .doc = "Life after the install (off by default).", .sub = &mdl_fleet_schema},
 };
 #undef T
 static int rollout_check(void *obj, const sim_cfg_where *w, sim_err *err)
