@@ -283,6 +283,14 @@ static void file_event(shard_state *sh, mdl_household *h, uint32_t local, int ki
 }
 
 /* ---- entering fleet life ------------------------------------------------------- */
+/* One draw per household: a SMETS1 meter that can never be migrated. */
+static int never_migrates(const shard_state *sh, uint32_t local)
+{
+    sim_rng_stream s;
+    stream_of(sh, local, K_NONE, 0xFFFF, &s);
+    return mdl_draw_u01(&s) < sh->r->p->fleet.migration.never_share;
+}
+
 void mdl_fleet_enter(shard_state *sh, mdl_household *h, uint32_t local, int64_t today)
 {
     const mdl_rollout *r = sh->r;
@@ -302,9 +310,7 @@ void mdl_fleet_enter(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
         f->flags |= FF_ENROLLED;
         int fam = (int)r->p->suppliers[mdl_hh_supplier(h)].smets1_family;
         f->cause = (uint8_t)((f->cause & ~(3u << 3)) | (unsigned)fam << 3);
-        sim_rng_stream s;
-        stream_of(sh, local, K_NONE, 0xFFFF, &s);
-        if (mdl_draw_u01(&s) >= r->p->fleet.migration.never_share && fifo_push(&sh->mq[fam], local))
+        if (!never_migrates(sh, local) && fifo_push(&sh->mq[fam], local))
             sh->oom = 1;
     }
     schedule(sh, h, local, today);
@@ -356,7 +362,7 @@ static int on_switch(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
     int operable = (int)r->p->suppliers[gain].smets1_family == fl_family(f) || u_op < sw->operate_other_prob;
     int hub = mdl_hh_hub(h), cause = fl_cause(f);
     if (!operable && hub == MDL_DEV_NOT_JOINED) {
-        int awaiting = today >= r->cohort_day[fl_family(f)] && (f->flags & FF_ENROLLED);
+        int awaiting = today >= r->cohort_day[fl_family(f)] && (f->flags & FF_ENROLLED) && !never_migrates(sh, local);
         set_cause(sh, h, f, awaiting ? TC_AWAITING_MIGRATION : TC_LOST_ON_SWITCHING);
         mdl_hh_set_hub(h, MDL_DEV_TRADITIONAL);
         restage(sh, h);
