@@ -301,6 +301,8 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
         bytes += sh->bytes;
         for (size_t k = 0; k < r->n_sup * 3; k++)
             bytes += (sh->sr[k].ready_contact.cap + sh->sr[k].ready_book.cap) * sizeof(uint32_t);
+        for (int c = 0; c < 4; c++)   /* SMETS1 enrolment queues (rollout.fleet) */
+            bytes += sh->mq[c].cap * sizeof(uint32_t);
     }
     /* Distributed: other ranks' households are counted in the last day's
      * reduced sums (states change only inside windows, so after a day's
