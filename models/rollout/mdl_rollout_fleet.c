@@ -601,11 +601,16 @@ int mdl_fleet_before_visit(shard_state *sh, mdl_household *h, uint32_t local, in
         h->meters = 0;
         mdl_hh_set_smets2(h, 1);
     } else if (f->flags & FF_HUBSWAP) {
-        fv->kind = V_HUBSWAP;   /* a new hub: the meters join it */
-        mdl_hh_set_hub(h, MDL_DEV_LEGACY);
-        mdl_hh_set_elec(h, MDL_DEV_TRADITIONAL);
-        if (mdl_hh_gas(h) != MDL_DEV_LEGACY)
-            mdl_hh_set_gas(h, MDL_DEV_TRADITIONAL);
+        fv->kind = V_HUBSWAP;
+        if (!mdl_hh_smets2(h)) {   /* SMETS1 (2G/3G hub and head-end): replaced by SMETS2 meters */
+            h->meters = 0;
+            mdl_hh_set_smets2(h, 1);
+        } else {                   /* a new hub: the meters join it */
+            mdl_hh_set_hub(h, MDL_DEV_LEGACY);
+            mdl_hh_set_elec(h, MDL_DEV_TRADITIONAL);
+            if (mdl_hh_gas(h) != MDL_DEV_LEGACY)
+                mdl_hh_set_gas(h, MDL_DEV_TRADITIONAL);
+        }
     } else if (f->flags & FF_GAS_VISIT) {
         fv->kind = V_GAS;
     } else if (mdl_hh_elec(h) == MDL_DEV_LEGACY && mdl_hh_dual(h) && prn_unlinked(sh, local, today)) {
@@ -644,10 +649,12 @@ void mdl_fleet_after_visit(shard_state *sh, mdl_household *h, uint32_t local, co
         break;
     case V_HUBSWAP:
         c[F_HUB_SWAP_VISITS]++;
-        if (!o->hub_installed) {
+        if (!o->hub_installed && !o->elec_installed) {   /* nothing fitted: the old devices stay */
             h->meters = fv->meters;
         } else {
             f->flags = (uint8_t)((f->flags & ~FF_HUBSWAP) | FF_HUBSWAPPED);
+            if (o->elec_installed)
+                f->flags &= (uint8_t)~FF_LIVE;   /* new meters: age from now */
         }
         break;
     case V_GAS:
@@ -674,6 +681,9 @@ void mdl_fleet_after_visit(shard_state *sh, mdl_household *h, uint32_t local, co
         break;
     case V_REPAIR:
         c[F_REPAIR_VISITS]++;
+        /* a migrated SMETS1's new hub is commissioned on the DCC like the old one */
+        if (mdl_hh_hub(h) == MDL_DEV_NOT_JOINED && ((f->saved >> 4) & 3u) == MDL_DEV_COMMISSIONED)
+            mdl_hh_set_hub(h, MDL_DEV_COMMISSIONED);
         break;
     default:
         break;
