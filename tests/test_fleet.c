@@ -3,7 +3,8 @@
  * conservation (households by state sum to the population and the
  * traditional-mode stock by cause sums to the traditional state, every
  * day; the model's invariant check), determinism across thread counts,
- * the switching hazard against its Poisson bound, SMETS1 lost on switching
+ * the switching hazard against its Poisson bound, the tenancy history's
+ * empty share against its binomial bound, SMETS1 lost on switching
  * only when the gaining supplier cannot operate it, migrated meters
  * surviving a switch, repair visits taking installer days from new
  * installs, and property references reducing two-visit dual-fuel jobs.
@@ -162,6 +163,39 @@ static void test_switching_poisson(void **state)
     run_free(&a);
 }
 
+/* 06: every home's tenancy history is an alternating renewal process
+ * (occupied floor(Exp(m)) days, empty 1 + floor(Exp(v)) days), independent
+ * across homes: the share empty on a late day is binomial around
+ * E[empty] / (E[empty] + E[occupied]), E[floor(Exp(x))] = 1 / (e^(1/x) - 1). */
+static void test_tenancy_vacancy_share(void **state)
+{
+    (void)state;
+    const char *ov[] = {"run.households=40009", "rollout.fleet.tenancy.annual_rate=0.5",
+                        "rollout.fleet.tenancy.vacancy_mean_days=60"};
+    mdl_scenario *sc = load(ov, 3);
+    sim_err err;
+    sim_err_clear(&err);
+    sim_engine *e = sim_engine_alloc(mdl_rollout_model(), (size_t)sc->run.shards, 1024, &err);
+    mdl_rollout *r = mdl_rollout_alloc(sc, e, NULL, NULL, 1, &err);
+    assert_non_null(r);
+    double m = 365.25 / 0.5, v = 60;
+    double fo = 1.0 / expm1(1.0 / m), fv = 1.0 + 1.0 / expm1(1.0 / v);
+    double p = fv / (fv + fo), n = (double)sc->run.households;
+    for (int64_t day = 3000; day <= 4500; day += 1500) {   /* two days far apart, far from the start */
+        double empty = 0;
+        for (uint64_t id = 0; id < (uint64_t)sc->run.households; id++) {
+            int occ = mdl_rollout_test_occupancy(r, id, day);
+            assert_true(occ >= 0);
+            empty += occ == 1;
+        }
+        double sd = sqrt(n * p * (1 - p));
+        fprintf(stderr, "day %lld: %.0f empty, expected %.1f +- %.1f\n", (long long)day, empty, n * p, sd);
+        assert_true(fabs(empty - n * p) < 4 * sd);
+    }
+    mdl_rollout_free(r);
+    sim_engine_free(e);
+}
+
 /* SMETS1 goes traditional on switching only when the gaining supplier cannot operate it. */
 static void test_smets1_switching_rule(void **state)
 {
@@ -257,6 +291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conservation_determinism),
         cmocka_unit_test(test_switching_poisson),
+        cmocka_unit_test(test_tenancy_vacancy_share),
         cmocka_unit_test(test_smets1_switching_rule),
         cmocka_unit_test(test_migrated_survives_switch),
         cmocka_unit_test(test_repairs_compete_for_installers),

@@ -42,6 +42,8 @@ typedef struct mdl_fleet_tenancy {
     double vacancy_mean_days;    /* the home stands empty this long on average (exponential) */
     double to_prepay_prob;       /* a new credit tenant asks for prepayment */
     double to_credit_prob;       /* a new prepayment tenant asks for credit */
+    double new_occupier_days;    /* an occupier is "new" this long after moving in */
+    double new_occupier_accept_factor;   /* a new occupier's acceptance of a smart meter, x the supplier's */
 } mdl_fleet_tenancy;
 
 /* 03 product management: a supplier's own tariff changes. */

@@ -76,10 +76,13 @@ static const sim_cfg_key tenancy_keys[] = {
     KF(T, vacancy_mean_days, 0, 3650, "30", "days", "Mean time (exponential) the home stands empty between occupiers."),
     KF(T, to_prepay_prob, 0, 1, "0.03", "probability", "A new occupier of a credit home asks for prepayment."),
     KF(T, to_credit_prob, 0, 1, "0.2", "probability", "A new occupier of a prepayment home asks for credit."),
+    KF(T, new_occupier_days, 0, 3650, "90", "days", "An occupier counts as new this long after moving in."),
+    KF(T, new_occupier_accept_factor, 0, 10, "1.2", "factor",
+       "A new occupier accepts a smart-meter appointment with the supplier's acceptance_prob x this (at most 1)."),
 };
 #undef T
 static const sim_cfg_schema tenancy_schema = {
-    "rollout.fleet.tenancy", "06 change of tenancy: the move hazard, vacancy and payment-mode changes (07).",
+    "rollout.fleet.tenancy", "06 change of tenancy: each home's history of moves and vacancies (from its own stream; an empty home answers no contact and gives no access; a new occupier accepts differently) and payment-mode changes (07).",
     tenancy_keys, NKEYS(tenancy_keys), NULL};
 
 /* ---- 03 a supplier's own tariff changes -------------------------------------- */

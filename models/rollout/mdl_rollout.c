@@ -346,6 +346,15 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
 void mdl_rollout_set_dist(mdl_rollout *r, sim_mpi *dist) { r->dist = dist; }
 void mdl_rollout_test_move_pool(mdl_rollout *r, int on) { r->test_move_pool = on; }
 
+int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day)
+{
+    size_t k = (size_t)(id % r->n_shards);
+    uint64_t local = id / r->n_shards;
+    if (!r->fleet || k < r->own_first || k >= r->own_first + r->own_count || local >= r->shards[k].n_hh)
+        return -1;
+    return mdl_fleet_occupancy(&r->shards[k], (uint32_t)local, day);
+}
+
 void mdl_rollout_free(mdl_rollout *r)
 {
     if (!r)

@@ -82,10 +82,14 @@ int mdl_rollout_check(const mdl_rollout *r, sim_err *err);   /* owned shards onl
  * /fleet/traditional_by_cause: never_commissioned, lost_on_switching,
  * device_fault, han_fault, awaiting_migration).  Zeros when off.
  * Complete on rank 0 after a day's reduction. */
-#define MDL_FLEET_N_EVENTS 22
+#define MDL_FLEET_N_EVENTS 24
 #define MDL_FLEET_N_CAUSES 5
 void mdl_rollout_fleet_totals(const mdl_rollout *r, uint64_t events[MDL_FLEET_N_EVENTS],
                               int64_t by_cause[MDL_FLEET_N_CAUSES]);
+/* For tests: household `id`'s tenancy on `day` (0 occupied, 1 empty, 2 a
+ * new occupier), or -1 when rollout.fleet is off or the household is not
+ * this process's. */
+int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day);
 /* The index of a fleet event name (events[]), or -1. */
 int mdl_rollout_fleet_event_index(const char *name);
 

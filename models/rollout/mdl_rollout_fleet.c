@@ -88,11 +88,56 @@ void mdl_fleet_shard_free(shard_state *sh)
         free(sh->mq[c].a);
 }
 
+/* ---- 06 the home's tenancy history ------------------------------------------------ */
+/* An alternating renewal process from the start, drawn once per home from
+ * its own stream (so the rollout's contacts and visits and the fleet's
+ * events all see the same history): occupied for Exp(1 / annual_rate),
+ * then empty for 1 + Exp(vacancy_mean_days) days, and so on.  Finds the
+ * move-out day `out` and move-in day `in` of the first vacancy that ends
+ * after `day` (out may be <= day: empty now).  ~1 move per home per
+ * decade at GB rates, so the walk is a step or two. */
+static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
+{
+    const mdl_fleet_tenancy *tn = &sh->r->p->fleet.tenancy;
+    *last_in = INT64_MIN / 2;
+    if (tn->annual_rate <= 0)
+        return 0;
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
+    double t = 0, mean_occ = YEAR_DAYS / tn->annual_rate;
+    for (int k = 0; k < 4096; k++) {
+        t += -log(mdl_draw_u01(&s)) * mean_occ;
+        int64_t o = (int64_t)floor(t);
+        int64_t i = o + 1 + (int64_t)floor(-log(mdl_draw_u01(&s)) * tn->vacancy_mean_days);
+        if (i > day) {
+            *out = o;
+            *in = i;
+            return 1;
+        }
+        *last_in = i;
+        t = (double)i;
+    }
+    return 0;
+}
+
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day)
+{
+    int64_t out, in, last_in;
+    int any = tenancy_at(sh, local, day, &out, &in, &last_in);
+    if (any && out <= day)
+        return MDL_OCC_VACANT;
+    if ((double)(day - last_in) < sh->r->p->fleet.tenancy.new_occupier_days)
+        return MDL_OCC_NEW;
+    return MDL_OCC_OCCUPIED;
+}
+
 /* ---- helpers ------------------------------------------------------------------- */
 static int64_t *fcnt_of(shard_state *sh, const mdl_household *h)
 {
     return sh->fcnt + rs_index(sh->r, mdl_hh_region(h), mdl_hh_supplier(h)) * F_N;
 }
+
+void mdl_fleet_count(shard_state *sh, const mdl_household *h, int event) { fcnt_of(sh, h)[event]++; }
 
 static void stream_of(const shard_state *sh, uint32_t local, int kind, int64_t day, sim_rng_stream *s)
 {
@@ -202,17 +247,6 @@ static int64_t fault_next(const hazard *hz, int64_t day)
     }
     return INT64_MAX;
 }
-static double const_rate(const hazard *hz, int64_t day)
-{
-    (void)day;
-    return hz->r->p->fleet.tenancy.annual_rate / YEAR_DAYS;
-}
-static int64_t never(const hazard *hz, int64_t day)
-{
-    (void)hz;
-    (void)day;
-    return INT64_MAX;
-}
 
 /* 02: the day the 2G/3G programme visits this home, or INT64_MAX. */
 static int64_t hubswap_day(const shard_state *sh, const mdl_household *h, const fleet_hh *f, uint32_t local)
@@ -242,18 +276,21 @@ static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
     sim_rng_stream s;
     stream_of(sh, local, K_NONE, today, &s);
     double u[4] = {mdl_draw_u01(&s), mdl_draw_u01(&s), mdl_draw_u01(&s), mdl_draw_u01(&s)};
+    int64_t out = INT64_MAX, in = INT64_MAX, last_in;
+    if (!tenancy_at(sh, local, today, &out, &in, &last_in))
+        out = in = INT64_MAX;
     if (f->flags & FF_VACANT) {
-        best = today + 1 + (int64_t)floor(-log(u[0]) * fp->tenancy.vacancy_mean_days);
+        best = in > today ? in : today + 1;
         kind = K_REOCCUPY;
     } else {
         hazard hz = {.r = r, .h = h, .f = f};
         int64_t t;
+        (void)fp;
+        if (out < best)   /* the next move out, from the home's history */
+            best = out <= today ? today + 1 : out, kind = K_MOVE;
         hz.rate_at = switch_rate, hz.next_change = switch_next;
         if ((t = hazard_invert(&hz, today, -log(u[0]), horizon)) < best)
             best = t, kind = K_SWITCH;
-        hz.rate_at = const_rate, hz.next_change = never;
-        if ((t = hazard_invert(&hz, today, -log(u[1]), horizon)) < best)
-            best = t, kind = K_MOVE;
         hz.rate_at = fault_rate, hz.next_change = fault_next;
         if ((t = hazard_invert(&hz, today, -log(u[2]), horizon)) < best)
             best = t, kind = K_FAULT;
@@ -596,6 +633,13 @@ int mdl_fleet_before_visit(shard_state *sh, mdl_household *h, uint32_t local, in
     fv->meters = h->meters;
     fv->attrs = h->attrs;
     fv->kind = V_PLAIN;
+    if (mdl_fleet_occupancy(sh, local, today) == MDL_OCC_VACANT) {   /* 06: nobody lives there now */
+        h->n_visit++;
+        *o = (mdl_visit_outcome){.cause = MDL_CAUSE_NO_ACCESS, .next = MDL_NEXT_REBOOK, .remote_day = MDL_DAY_NEVER,
+                                 .minutes = sh->r->p->visit.pre_work_minutes, .revisit = mdl_hh_elec(h) != MDL_DEV_LEGACY};
+        fcnt_of(sh, h)[F_VACANT_NO_ACCESS]++;
+        return 1;
+    }
     if (f->flags & FF_REPLACE) {
         fv->kind = V_REPLACE;   /* the walk sees old meters and fits SMETS2 */
         h->meters = 0;

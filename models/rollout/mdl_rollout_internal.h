@@ -138,6 +138,7 @@ enum fleet_counter {
     F_FAULT_HUB, F_FAULT_ELEC, F_FAULT_GAS, F_FAULT_HAN, F_REMOTE_FIXES, F_REPAIR_VISITS,
     F_HUB_SWAPS_BOOKED, F_HUB_SWAP_VISITS, F_MIGRATIONS,
     F_PRN_ABORTS, F_PRN_ONE_FUEL_VISITS, F_PRN_SECOND_VISITS, F_PRN_MISSED_GAS,
+    F_VACANT_CONTACTS, F_VACANT_NO_ACCESS,
     F_N
 };
 /* One household's fleet-life state: 4 bytes beside the household (which
@@ -423,6 +424,10 @@ void mdl_fleet_shard_free(shard_state *sh);
 void mdl_fleet_enter(shard_state *sh, mdl_household *h, uint32_t local, int64_t today);
 /* A due fleet event (pending entry of kind `kind`). */
 void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, sim_time t0);
+/* 06: the home on `day`: MDL_OCC_OCCUPIED, _VACANT or _NEW (a new occupier). */
+enum { MDL_OCC_OCCUPIED, MDL_OCC_VACANT, MDL_OCC_NEW };
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day);
+void mdl_fleet_count(shard_state *sh, const mdl_household *h, int event);
 /* The day's fleet work after the pending drain: migrations, tariff pushes. */
 void mdl_fleet_day(shard_state *sh, int64_t today, sim_time t0);
 /* Around a visit: set up a replacement / hub swap / one-fuel visit, and

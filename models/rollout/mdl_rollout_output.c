@@ -45,7 +45,8 @@ static const char *const fleet_event_names[F_N] = {
     "moves", "reoccupied", "payment_mode_switches", "tariff_pushes",
     "fault_hub", "fault_elec", "fault_gas", "fault_han", "remote_fixes", "repair_visits",
     "hub_swaps_booked", "hub_swap_visits", "migrations",
-    "prn_aborts", "prn_one_fuel_visits", "prn_second_visits", "prn_missed_gas"};
+    "prn_aborts", "prn_one_fuel_visits", "prn_second_visits", "prn_missed_gas",
+    "vacant_contacts", "vacant_no_access"};
 static const char *const trad_cause_names[TC_N - 1] = {
     "never_commissioned", "lost_on_switching", "device_fault", "han_fault", "awaiting_migration"};
 

@@ -293,6 +293,16 @@ void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time
         double u_answer = mdl_draw_u01(&st), u_accept = mdl_draw_u01(&st);
         contacts++;
         c[C_CONTACTS]++;
+        double accept = s->acceptance_prob;
+        if (sh->fl) {   /* rollout.fleet: an empty home answers nothing; a new occupier decides afresh */
+            int occ = mdl_fleet_occupancy(sh, local, today);
+            if (occ == MDL_OCC_VACANT) {
+                u_answer = 1.0;
+                mdl_fleet_count(sh, h, F_VACANT_CONTACTS);
+            } else if (occ == MDL_OCC_NEW) {
+                accept = fmin(1.0, accept * r->p->fleet.tenancy.new_occupier_accept_factor);
+            }
+        }
         if (u_answer >= s->contact_answer_prob) {
             if (++h->n_noanswer >= s->contact_attempts) {
                 h->n_noanswer = 0;
@@ -303,7 +313,7 @@ void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time
             continue;
         }
         h->n_noanswer = 0;
-        if (u_accept >= s->acceptance_prob) {
+        if (u_accept >= accept) {
             c[C_REFUSALS]++;
             h->n_refusal++;
             set_stage(sh, h, MDL_HH_DECLINED);
