@@ -151,7 +151,7 @@ static const sim_cfg_key timetable_keys[] = {
      .count_offset = offsetof(T, n_phases)},
     KD(T, smets2_start, "\"2017-07-01\"", "First SMETS2 installs; the SMETS2 share of installs rises linearly to 1 at the cut-over."),
     KD(T, smets1_cutover, "\"2018-12-05\"", "SMETS1 cut-over: from this day every install is SMETS2, commissioned through the DCC."),
-    KD(T, migration_start, "\"2019-06-01\"", "SMETS1 sites start migrating onto the DCC."),
+    KD(T, migration_start, "\"2019-06-01\"", "SMETS1 sites start migrating onto the DCC (without rollout.fleet; with it, rollout.fleet.migration)."),
     KF(T, migration_rate_per_month, 0, 1, "0.06", "1/month", "Rate at which eligible SMETS1 sites migrate (exponential waiting time)."),
     KF(T, migration_eligible_share, 0, 1, "0.95", "share", "Share of SMETS1 sites that can ever be migrated."),
     KD(T, dual_band_from, "\"2020-06-01\"", "Dual-band (2.4 GHz + 868 MHz) comms hubs available for installs and HAN revisits."),
