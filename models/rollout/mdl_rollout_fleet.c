@@ -269,13 +269,12 @@ static int64_t hubswap_day(const shard_state *sh, const mdl_household *h, const 
 static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t today)
 {
     const mdl_rollout *r = sh->r;
-    const mdl_fleet_params *fp = &r->p->fleet;
     fleet_hh *f = &sh->fl[local];
     int64_t best = INT64_MAX, horizon = r->n_tab;
     int kind = K_NONE;
     sim_rng_stream s;
     stream_of(sh, local, K_NONE, today, &s);
-    double u[4] = {mdl_draw_u01(&s), mdl_draw_u01(&s), mdl_draw_u01(&s), mdl_draw_u01(&s)};
+    double u_switch = mdl_draw_u01(&s), u_fault = mdl_draw_u01(&s);
     int64_t out = INT64_MAX, in = INT64_MAX, last_in;
     if (!tenancy_at(sh, local, today, &out, &in, &last_in))
         out = in = INT64_MAX;
@@ -285,14 +284,13 @@ static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
     } else {
         hazard hz = {.r = r, .h = h, .f = f};
         int64_t t;
-        (void)fp;
         if (out < best)   /* the next move out, from the home's history */
             best = out <= today ? today + 1 : out, kind = K_MOVE;
         hz.rate_at = switch_rate, hz.next_change = switch_next;
-        if ((t = hazard_invert(&hz, today, -log(u[0]), horizon)) < best)
+        if ((t = hazard_invert(&hz, today, -log(u_switch), horizon)) < best)
             best = t, kind = K_SWITCH;
         hz.rate_at = fault_rate, hz.next_change = fault_next;
-        if ((t = hazard_invert(&hz, today, -log(u[2]), horizon)) < best)
+        if ((t = hazard_invert(&hz, today, -log(u_fault), horizon)) < best)
             best = t, kind = K_FAULT;
         if ((t = hubswap_day(sh, h, f, local)) < best)
             best = t <= today ? today + 1 : t, kind = K_HUBSWAP;
