@@ -368,6 +368,7 @@ void mdl_rollout_free(mdl_rollout *r)
     free(r->factor);
     free(r->workday);
     free(r->tariff_day);
+    free(r->switch_cum);
     free(r->b_fevents);
     free(r->b_trad);
     free(r->b_day);

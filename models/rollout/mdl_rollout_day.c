@@ -301,12 +301,18 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
         uint32_t nx = sh->chunks[ck].next;
         sh->n_pend -= n;
         for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-            if (buf[i].proc >= MDL_PROC_WAIT_REMOTE)
+            if (buf[i].proc >= MDL_PROC_WAIT_REMOTE) {
                 __builtin_prefetch(&sh->hh[buf[i].hh]);
+                if (sh->fl)
+                    __builtin_prefetch(&sh->fl[buf[i].hh]);
+            }
         for (uint32_t i = 0; i < n; i++) {
             const pend_entry *e = &buf[i];
-            if (i + PREFETCH_AHEAD < n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE)
+            if (i + PREFETCH_AHEAD < n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE) {
                 __builtin_prefetch(&sh->hh[e[PREFETCH_AHEAD].hh]);
+                if (sh->fl)   /* (the fleet state: a second line per household) */
+                    __builtin_prefetch(&sh->fl[e[PREFETCH_AHEAD].hh]);
+            }
             switch (e->proc) {
             case MDL_PROC_WAIT_CONTACT:   /* the household is not touched until contacted */
                 if (fifo_push(&sh->sr[e->sr].ready_contact, e->hh))

@@ -40,6 +40,8 @@ enum fleet_kind { K_SWITCH, K_MOVE, K_FAULT, K_HUBSWAP, K_REOCCUPY, K_REMOTE_FIX
 /* Visit kinds (fleet_visit.kind). */
 enum { V_PLAIN, V_REPLACE, V_HUBSWAP, V_GAS, V_ONE_FUEL, V_REPAIR };
 
+static double switch_rate_on(const mdl_rollout *r, int64_t day);
+
 /* ---- set-up ------------------------------------------------------------------ */
 int mdl_fleet_alloc(mdl_rollout *r, sim_err *err)
 {
@@ -52,8 +54,12 @@ int mdl_fleet_alloc(mdl_rollout *r, sim_err *err)
     for (int c = 0; c < MDL_FLEET_FAMILIES; c++)
         r->cohort_day[c] = (int32_t)(fp->migration.cohort_start[c] - sd);
     r->tariff_day = calloc(r->n_sup * (size_t)r->n_tab, 1);
-    if (!r->tariff_day)
+    r->switch_cum = malloc(((size_t)r->n_tab + 1) * sizeof *r->switch_cum);
+    if (!r->tariff_day || !r->switch_cum)
         return SIM_FAIL(err, SIM_ERUNTIME, "fleet: out of memory");
+    r->switch_cum[0] = 0;
+    for (int64_t d = 0; d < r->n_tab; d++)
+        r->switch_cum[d + 1] = r->switch_cum[d] + switch_rate_on(r, d);
     /* 03: each supplier's own tariff-change days, a Poisson process from its own stream. */
     double rate = fp->tariff.changes_per_year / YEAR_DAYS;
     for (size_t s = 0; s < r->n_sup && rate > 0; s++) {
@@ -94,7 +100,8 @@ void mdl_fleet_shard_free(shard_state *sh)
  * events all see the same history): occupied for Exp(1 / annual_rate),
  * then empty for 1 + Exp(vacancy_mean_days) days, and so on.  Finds the
  * move-out day `out` and move-in day `in` of the first vacancy that ends
- * after `day` (out may be <= day: empty now).  ~1 move per home per
+ * after `day` (out may be <= day: empty now; `in` is INT64_MAX when out >
+ * day, as it is not drawn then).  ~1 move per home per
  * decade at GB rates, so the walk is a step or two. */
 static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
 {
@@ -108,6 +115,11 @@ static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_
     for (int k = 0; k < 4096; k++) {
         t += -log(mdl_draw_u01(&s)) * mean_occ;
         int64_t o = (int64_t)floor(t);
+        if (o > day) {   /* occupied on `day`; the vacancy's length is not needed yet (the next draw) */
+            *out = o;
+            *in = INT64_MAX;
+            return 1;
+        }
         int64_t i = o + 1 + (int64_t)floor(-log(mdl_draw_u01(&s)) * tn->vacancy_mean_days);
         if (i > day) {
             *out = o;
@@ -191,24 +203,35 @@ static int64_t hazard_invert(const hazard *hz, int64_t from, double target, int6
     return INT64_MAX;
 }
 
-/* 05: the dated switching series (days since the start). */
-static double switch_rate(const hazard *hz, int64_t day)
+/* 05: the dated switching series, per day (days since the start). */
+static double switch_rate_on(const mdl_rollout *r, int64_t day)
 {
-    const mdl_fleet_switching *s = &hz->r->p->fleet.switching;
-    int64_t abs_day = day + hz->r->sc.run.start_day;
+    const mdl_fleet_switching *s = &r->p->fleet.switching;
+    int64_t abs_day = day + r->sc.run.start_day;
     size_t k = 0;
     while (k + 1 < s->n_dates && s->dates[k + 1] <= abs_day)
         k++;
     return s->n_dates ? s->annual_rate[k] / YEAR_DAYS : 0.0;
 }
-static int64_t switch_next(const hazard *hz, int64_t day)
+
+/* The next switch: the first day d > from on which the cumulative hazard
+ * since the start of `from` reaches target (binary search in the table;
+ * the same as hazard_invert over the dated segments, in O(log days)). */
+static int64_t switch_invert(const mdl_rollout *r, int64_t from, double target)
 {
-    const mdl_fleet_switching *s = &hz->r->p->fleet.switching;
-    int64_t abs_day = day + hz->r->sc.run.start_day;
-    for (size_t k = 0; k < s->n_dates; k++)
-        if (s->dates[k] > abs_day)
-            return s->dates[k] - hz->r->sc.run.start_day;
-    return INT64_MAX;
+    const double *c = r->switch_cum;
+    double want = c[from] + target;
+    if (c[r->n_tab] < want)
+        return INT64_MAX;
+    int64_t lo = from, hi = r->n_tab - 1;   /* smallest d with c[d + 1] >= want */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (c[mid + 1] >= want)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo > from ? lo : from + 1;
 }
 
 /* 02: device faults by age band; the household's total over its devices. */
@@ -257,6 +280,9 @@ static int64_t hubswap_day(const shard_state *sh, const mdl_household *h, const 
         return INT64_MAX;
     int reg = mdl_hh_region(h);
     double share = mdl_hh_smets2(h) ? hr->smets2_share[reg] : hr->smets1_share[reg];
+    int64_t start = hr->start[reg] - r->sc.run.start_day;
+    if (share <= 0 || (double)f->install_q * QUARTER_DAYS >= (double)start)
+        return INT64_MAX;   /* a hub fitted once the programme runs is of the new kind */
     sim_rng_stream s;
     stream_of(sh, local, K_HUBSWAP, 0, &s);
     if (mdl_draw_u01(&s) >= share)
@@ -286,8 +312,7 @@ static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
         int64_t t;
         if (out < best)   /* the next move out, from the home's history */
             best = out <= today ? today + 1 : out, kind = K_MOVE;
-        hz.rate_at = switch_rate, hz.next_change = switch_next;
-        if ((t = hazard_invert(&hz, today, -log(u_switch), horizon)) < best)
+        if ((t = switch_invert(r, today, -log(u_switch))) < best)
             best = t, kind = K_SWITCH;
         hz.rate_at = fault_rate, hz.next_change = fault_next;
         if ((t = hazard_invert(&hz, today, -log(u_fault), horizon)) < best)

@@ -233,6 +233,7 @@ struct mdl_rollout {
     /* life after the install */
     int fleet;                   /* rollout.fleet.enabled */
     uint8_t *tariff_day;         /* [S][n_tab]: the supplier changes its own tariff that day */
+    double *switch_cum;          /* [n_tab + 1]: cumulative switching hazard to the start of each day */
     int32_t prn_day;             /* property references used from this day */
     int32_t cohort_day[4];
     sim_h5_series *s_fday, *s_fevents, *s_trad;
