@@ -5,19 +5,18 @@ test_fleet.py — the /fleet group of a run with life after the install on
 every day, and a two-run comparison of property references on and off shows
 fewer attributable visits and aborts, in the report's totals and figure.
 """
-import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import REPO, SMALL_CFG, _checked_binary, run_smsim
+from conftest import _checked_binary, run_smsim
 
 from analysis.load import fleet_totals, open_run
 
-pytestmark = pytest.mark.skipif(os.environ.get("SMSIM_SYNTHETIC") == "1",
-                                reason="needs real smsim output (/fleet)")
+REPO = Path(__file__).resolve().parents[2]
+SMALL_CFG = REPO / "scenarios" / "small.cfg"
 
 
 @pytest.fixture(scope="module")
