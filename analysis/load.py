@@ -33,7 +33,7 @@ __all__ = [
     "RunError", "Run", "SCHEMA", "OPTIONAL_GROUPS", "TIME_DIMS", "SMART_STATE", "SMART_METER_STATES",
     "open_run", "open_group", "list_groups", "time_dim", "sum_but_time", "sla_targets",
     "dcc_daily_totals", "meters_installed", "cumulative_installs", "smart_households", "smart_share",
-    "smart_commissionings", "date_reaching", "key_totals", "causes_total",
+    "smart_commissionings", "date_reaching", "key_totals", "causes_total", "fleet_totals",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -82,10 +82,16 @@ SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
         "latency_max": ("detail_day", "minute", "service"),
         "latency_histogram": ("detail_day", "service", "latency_bin"),
     },
+    "fleet": {
+        "day": ("day",), "region": ("region",), "supplier": ("supplier",), "event": ("event",),
+        "cause": ("cause",),
+        "events": ("day", "region", "supplier", "event"),
+        "traditional_by_cause": ("day", "region", "cause"),
+    },
 }
 # Groups a complete run may lack: /dcc/detail exists only when the scenario
-# has detail days (dcc.detail).
-OPTIONAL_GROUPS = ("dcc/detail",)
+# has detail days (dcc.detail), /fleet only when it has rollout.fleet on.
+OPTIONAL_GROUPS = ("dcc/detail", "fleet")
 # Root attributes this package reads.
 ROOT_ATTRS = ("title", "smsim_version", "status", "households", "seed", "start_date", "end_date")
 
@@ -425,4 +431,21 @@ def key_totals(run: Run) -> dict[str, Any]:
     out["DCC peak minute load"] = t["peak_minute_load"]
     out["DCC fleet (hubs) at end"] = int(dcc["fleet_hubs"].isel(day=-1).sum())
     out["SLA breaches (detail days)"] = int(np.nansum(dcc["sla_breaches"].values))
+    out.update(fleet_totals(run))
+    return out
+
+
+def fleet_totals(run: Run) -> dict:
+    """Life after the install (/fleet, only when the scenario has
+    rollout.fleet on): events over the run by kind, and households in
+    traditional mode at the end by cause.  Empty without /fleet."""
+    fl, out = run.groups.get("fleet"), {}
+    if fl is None:
+        return out
+    sums = fl["events"].sum(["day", "region", "supplier"])
+    for e, v in zip(sums["event"].values, sums.values):
+        out[f"fleet: {e}"] = int(v)
+    end = fl["traditional_by_cause"].isel(day=-1).sum("region")
+    for c, v in zip(end["cause"].values, end.values):
+        out[f"traditional mode at end: {c}"] = int(v)
     return out

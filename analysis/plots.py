@@ -29,7 +29,8 @@ from .load import (SMART_METER_STATES, Run, causes_total, cumulative_installs, d
 __all__ = ["MissingData", "FIGURES", "COMPARE_FIGURES", "s_curve_region", "s_curve_supplier",
            "outcomes_by_cause", "fleet_by_state", "installers", "dcc_load_by_day",
            "dcc_load_by_hour", "latency_vs_sla", "latency_distribution", "read_failures", "compare_s_curves",
-           "compare_totals"]
+           "compare_totals", "traditional_by_cause", "fleet_events", "dcc_traffic_by_process", "prn_benefit",
+           "compare_prn"]
 
 
 class MissingData(Exception):
@@ -441,6 +442,145 @@ def compare_totals(a: Run, b: Run) -> Figure:
     return fig
 
 
+# --------------------------------------------------------------------------
+# Life after the install (/fleet, when the scenario has rollout.fleet on)
+# --------------------------------------------------------------------------
+
+# /fleet/events grouped by the process document's business process.
+FLEET_PROCESSES = {
+    "02 faults": ("fault_hub", "fault_elec", "fault_gas", "fault_han"),
+    "02 remote fixes": ("remote_fixes",),
+    "02 repair visits": ("repair_visits",),
+    "02 hub replacement visits": ("hub_swap_visits",),
+    "03 tariff pushes": ("tariff_pushes",),
+    "05 switches": ("switches",),
+    "05 SMETS1 lost on switching": ("lost_on_switching",),
+    "05 replacement visits": ("replacement_visits",),
+    "06 moves": ("moves",),
+    "07 payment-mode switches": ("payment_mode_switches",),
+    "SMETS1 migrations": ("migrations",),
+}
+# DCC services by process (their labels start with the process number).
+DCC_PROCESS_PREFIX = (("04 reads", ("09.", "15", "1.6", "1.7")), ("01 install", ("1.5", "3.", "8.14")),
+                      ("02", ("02",)), ("03", ("03",)), ("05", ("05",)), ("06", ("06",)), ("07", ("07",)),
+                      ("09 in-home", ("09 ",)), ("alerts", ("device alert",)))
+PRN_EVENTS = ("prn_one_fuel_visits", "prn_second_visits", "prn_aborts", "prn_missed_gas")
+
+
+def _fleet(run: Run) -> xr.Dataset:
+    fl = run.groups.get("fleet")
+    if fl is None:
+        raise MissingData("no /fleet group (rollout.fleet is off in this run)")
+    return fl
+
+
+def _events(fl: xr.Dataset, names) -> xr.DataArray:
+    """The national daily count of the events `names` (summed)."""
+    return fl["events"].sel(event=list(names)).sum(["region", "supplier", "event"])
+
+
+def traditional_by_cause(run: Run) -> Figure:
+    """Households in traditional mode by cause (stacked, national)."""
+    da = sum_but_time(_fleet(run)["traditional_by_cause"], "cause")
+    fig, ax = _fig()
+    ax.stackplot(da["day"].values, *[da.sel(cause=c).values for c in da["cause"].values],
+                 labels=[str(c) for c in da["cause"].values])
+    ax.set_ylabel("households in traditional mode")
+    ax.set_title("Traditional mode by cause")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    _rotate(fig)
+    return fig
+
+
+def fleet_events(run: Run) -> Figure:
+    """Fleet-life events per month, by business process."""
+    fl = _fleet(run)
+    fig, ax = _fig(figsize=(10, 5))
+    ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))
+    for label, names in FLEET_PROCESSES.items():
+        m = _events(fl, names).resample(day="MS").sum()
+        if float(m.sum()) > 0:
+            ax.plot(m["day"].values, m.values, lw=1.2, label=label)
+    ax.set_yscale("symlog")
+    ax.set_ylabel("events per month")
+    ax.set_title("Fleet-life events by process")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    ax.grid(alpha=0.3)
+    _rotate(fig)
+    return fig
+
+
+def dcc_traffic_by_process(run: Run) -> Figure:
+    """DCC requests per month grouped by business process (service label prefixes)."""
+    da = sum_but_time(run.dcc["requests"], "service")
+    labels = [str(x) for x in da["service"].values]
+    fig, ax = _fig(figsize=(10, 5))
+    for name, prefixes in DCC_PROCESS_PREFIX:
+        sel = [lab for lab in labels if lab.startswith(prefixes)]
+        if not sel:
+            continue
+        m = da.sel(service=sel).sum("service").resample(day="MS").sum()
+        if float(m.sum()) > 0:
+            ax.plot(m["day"].values, m.values, lw=1.2, label=name)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=1)
+    ax.set_ylabel("requests per month")
+    ax.set_title("DCC traffic by business process")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    ax.grid(alpha=0.3)
+    _rotate(fig)
+    return fig
+
+
+def prn_benefit(run: Run) -> Figure:
+    """Visits and aborts attributable to untied supply points (agenda item 5), cumulative."""
+    fl = _fleet(run)
+    if float(_events(fl, PRN_EVENTS).sum()) == 0:
+        raise MissingData("no property-reference events (rollout.fleet.prn.unlinked_share is 0)")
+    fig, ax = _fig()
+    for n in PRN_EVENTS:
+        c = _events(fl, (n,)).cumsum("day")
+        ax.plot(c["day"].values, c.values, lw=1.5, label=n.replace("prn_", "").replace("_", " "))
+    ax.set_ylabel("cumulative count")
+    ax.set_title("Property reference numbers: attributable visits, aborts and missed gas meters")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    _rotate(fig)
+    return fig
+
+
+def compare_prn(a: Run, b: Run) -> Figure:
+    """Property-reference benefit: attributable visits and aborts of two runs, and the difference."""
+    fig, axes = _fig(1, 2, figsize=(13, 4.5))
+    tot = {}
+    for run, ls in ((a, "-"), (b, "--")):
+        fl = run.groups.get("fleet")
+        if fl is None:
+            continue
+        for i, n in enumerate(PRN_EVENTS):
+            da = _events(fl, (n,))
+            tot[(run.name, n)] = float(da.sum())
+            c = da.cumsum("day")
+            axes[0].plot(c["day"].values, c.values, ls=ls, color=f"C{i}", label=f"{run.name}: {n.replace('prn_', '')}")
+    if not any(tot.values()):
+        raise MissingData("neither run has property-reference events")
+    axes[0].set_title("Cumulative (solid: first run, dashed: second)")
+    axes[0].set_ylabel("count")
+    axes[0].legend(fontsize=7, loc="upper left")
+    y = np.arange(len(PRN_EVENTS))
+    diff = [tot.get((b.name, n), 0.0) - tot.get((a.name, n), 0.0) for n in PRN_EVENTS]
+    axes[1].barh(y, diff, color=["tab:blue" if d < 0 else "tab:orange" for d in diff])
+    axes[1].set_yticks(y, [f"{n.replace('prn_', '')} ({tot.get((a.name, n), 0):,.0f} -> {tot.get((b.name, n), 0):,.0f})"
+                           for n in PRN_EVENTS])
+    axes[1].axvline(0, color="black", lw=0.8)
+    axes[1].set_xlabel(f"{b.name} minus {a.name}")
+    axes[1].set_title("Difference over the run")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    return fig
+
+
 # The report's figures, in its order: file name (without .png), title,
 # function of one Run.  A new figure is one more entry.
 FIGURES: list[tuple[str, str, Callable[[Run], Figure]]] = [
@@ -454,10 +594,15 @@ FIGURES: list[tuple[str, str, Callable[[Run], Figure]]] = [
     ("latency_vs_sla", "Latency percentiles against SLA targets", latency_vs_sla),
     ("latency_distribution", "Latency distribution against SLA targets", latency_distribution),
     ("read_failures", "Failures to obtain readings", read_failures),
+    ("traditional_by_cause", "Traditional mode by cause", traditional_by_cause),
+    ("fleet_events", "Fleet-life events by process", fleet_events),
+    ("dcc_traffic_by_process", "DCC traffic by business process", dcc_traffic_by_process),
+    ("prn_benefit", "Property reference numbers: attributable visits and aborts", prn_benefit),
 ]
 
 # The same for two runs (report --compare).
 COMPARE_FIGURES: list[tuple[str, str, Callable[[Run, Run], Figure]]] = [
     ("compare_s_curves", "S-curves of both runs", compare_s_curves),
     ("compare_totals", "Key totals of both runs", compare_totals),
+    ("compare_prn", "Property-reference benefit of the two runs", compare_prn),
 ]

@@ -24,6 +24,8 @@ enum mdl_purpose {
     MDL_RNG_AFTER,            /* revisits, WAN-later, migration */
     MDL_RNG_WORKLIST,
     MDL_RNG_WORKFORCE,
+    MDL_RNG_FLEET,            /* life after the install: hazards (| kind << 8 | day << 12), events */
+    MDL_RNG_FLEET_SUPPLIER,   /* a supplier's own tariff-change days */
     MDL_RNG_DCC_FLEET = 32,   /* per-hub read time, generation ... */
     MDL_RNG_DCC_TRAFFIC,      /* per-day, per-region traffic draws */
     MDL_RNG_DCC_DETAIL,       /* request-level draws */

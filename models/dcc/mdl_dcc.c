@@ -168,6 +168,15 @@ void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t)
         o->oom = 1;
 }
 
+int mdl_dcc_msg_service(int msg)
+{
+    static const int svc[MDL_DCC_N_INSTALL_MSGS] = {
+        MDL_DCC_SVC_PRENOTIFY, MDL_DCC_SVC_COMMISSION, MDL_DCC_SVC_CONFIGURE, MDL_DCC_SVC_HUB_STATUS,
+        MDL_DCC_SVC_COS, MDL_DCC_SVC_TENANCY, MDL_DCC_SVC_PAYMENT_MODE, MDL_DCC_SVC_SUPPLIER_TARIFF,
+        MDL_DCC_SVC_IHD_PAIR, MDL_DCC_SVC_REPAIR};
+    return msg >= 0 && msg < MDL_DCC_N_INSTALL_MSGS ? svc[msg] : -1;
+}
+
 mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard)
 {
     return shard < d->n_shards ? &d->ob[shard] : NULL;
@@ -553,7 +562,8 @@ static void build_offer(mdl_dcc *d)
 {
     mdl_dcc_offer *o = d->offer;
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
-        o->exact[s] = mdl_dcc_services[s].source != MDL_DCC_SRC_RATE;
+        o->exact[s] = mdl_dcc_services[s].source != MDL_DCC_SRC_RATE &&
+                      mdl_dcc_services[s].source != MDL_DCC_SRC_RATE_PREPAY;
         o->req_bytes[s] = d->p->svc[s].size_bytes;
         o->resp_bytes[s] = d->p->svc[s].response_bytes;
     }
@@ -565,9 +575,10 @@ static void build_offer(mdl_dcc *d)
                 int kind = s == MDL_DCC_SVC_READ_DAILY ? 0 : s == MDL_DCC_SVC_READ_HH ? 1 : 2;
                 for (int m = 0; m < MDL_DCC_MINUTES; m++)
                     a[m] = d->sched[kind][r][m];
-            } else if (src == MDL_DCC_SRC_RATE && d->offer_hubs[r] != d->hubs[r]) {
+            } else if ((src == MDL_DCC_SRC_RATE || src == MDL_DCC_SRC_RATE_PREPAY) && d->offer_hubs[r] != d->hubs[r]) {
                 const double *w = d->minute_w[s == MDL_DCC_SVC_ALERT ? 2 : 1];
-                double day = d->p->svc[s].rate * (double)d->hubs[r];
+                double base = (double)(src == MDL_DCC_SRC_RATE_PREPAY ? d->prepay[r] : d->hubs[r]);
+                double day = d->p->svc[s].rate * base;
                 for (int m = 0; m < MDL_DCC_MINUTES; m++)
                     a[m] = day * w[m];
             }
@@ -584,8 +595,8 @@ static void build_offer(mdl_dcc *d)
         mdl_dcc_outbox *ob = &d->ob[i];
         for (size_t k = 0; k < ob->n_msgs; k++) {
             uint32_t rec = ob->msgs[k];
-            int m = (int)(rec & 2047u), r = (int)(rec >> 11 & 3u), msg = (int)(rec >> 13 & 3u);
-            double *a = mdl_dcc_offer_lane(o, MDL_DCC_SVC_PRENOTIFY + msg, r);
+            int m = (int)(rec & 2047u), r = (int)(rec >> 11 & 3u), msg = (int)(rec >> 13 & 15u);
+            double *a = mdl_dcc_offer_lane(o, mdl_dcc_msg_service(msg), r);
             if (a[m] == 0.0) {
                 if (u32_push(&d->inst_cells, &d->n_inst_cells, &d->cap_inst_cells, 4096,
                              (uint32_t)(a + m - o->a))) {

@@ -30,8 +30,18 @@ enum mdl_dcc_install_msg {
     MDL_DCC_MSG_COMMISSION,     /* process steps 3.6/3.8: join, commission, record in the inventory */
     MDL_DCC_MSG_CONFIGURE,      /* process step 3.4: tariff and read schedule (DCC schedule create) */
     MDL_DCC_MSG_HUB_STATUS,     /* 8.14.1 / 8.14.2 comms hub status after install */
+    /* life after the install (rollout.fleet; each maps to its own service, mdl_dcc_msg_service) */
+    MDL_DCC_MSG_COS,            /* 05 change of supplier: credential update and tariff */
+    MDL_DCC_MSG_TENANCY,        /* 06 change of tenancy: read and account change */
+    MDL_DCC_MSG_PAYMENT_MODE,   /* 07 credit <-> prepayment switch */
+    MDL_DCC_MSG_SUPPLIER_TARIFF,/* 03 a supplier's own tariff push */
+    MDL_DCC_MSG_IHD_PAIR,       /* 09 in-home display paired at install */
+    MDL_DCC_MSG_REPAIR,         /* 02 fault diagnosis, remote fix, re-commissioning after a repair */
     MDL_DCC_N_INSTALL_MSGS
 };
+
+/* The service an outbox message is counted under. */
+int mdl_dcc_msg_service(int msg);
 
 /* Fleet-join flags. */
 #define MDL_DCC_FLAG_GAS     1u   /* the hub serves a gas meter as well */

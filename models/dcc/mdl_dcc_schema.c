@@ -46,6 +46,20 @@ const mdl_dcc_service_info mdl_dcc_services[MDL_DCC_N_SERVICES] = {
                               0, 0},
     [MDL_DCC_SVC_HH_COLLECT] = {"hh_collection", "half-hourly data collection (settlement)", MDL_DCC_SCHEDULED,
                                 MDL_DCC_SRC_EVENT, 0, 0},
+    [MDL_DCC_SVC_COS] = {"change_of_supplier", "05 change of supplier (CoS credential update)", MDL_DCC_ON_DEMAND,
+                         MDL_DCC_SRC_INSTALL, 0, 0},
+    [MDL_DCC_SVC_TENANCY] = {"change_of_tenancy", "06 change of tenancy (read, account)", MDL_DCC_ON_DEMAND,
+                             MDL_DCC_SRC_INSTALL, 0, 0},
+    [MDL_DCC_SVC_PAYMENT_MODE] = {"payment_mode", "07 payment mode change", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_INSTALL, 0, 0},
+    [MDL_DCC_SVC_TOPUP] = {"topup", "07 prepayment top-up", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_RATE_PREPAY, 0, 0},
+    [MDL_DCC_SVC_EMERGENCY_CREDIT] = {"emergency_credit", "07 emergency credit", MDL_DCC_ON_DEMAND,
+                                      MDL_DCC_SRC_RATE_PREPAY, 0, 0},
+    [MDL_DCC_SVC_SUPPLIER_TARIFF] = {"supplier_tariff", "03 supplier tariff push", MDL_DCC_FUTURE_DATED,
+                                     MDL_DCC_SRC_INSTALL, 0, 0},
+    [MDL_DCC_SVC_IHD_PAIR] = {"ihd_pair", "09 IHD pairing at install", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_INSTALL, 0, 0},
+    [MDL_DCC_SVC_IHD_REPAIR] = {"ihd_repair", "09 IHD re-pairing", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_RATE, 0, 0},
+    [MDL_DCC_SVC_CAD_JOIN] = {"cad_join", "09 consumer access device join", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_RATE, 0, 0},
+    [MDL_DCC_SVC_REPAIR] = {"repair", "02 fault diagnosis / repair", MDL_DCC_ON_DEMAND, MDL_DCC_SRC_INSTALL, 0, 0},
 };
 
 const char *const mdl_dcc_rule_names[MDL_DCC_N_RULES] = {"consolidated", "throttled", "quarantined"};
@@ -135,6 +149,31 @@ SVC_SCHEMA(svc_hh_collect, "dcc.services.hh_collection",
            "Daily collection of a meter's half-hourly data for settlement, at the meter's read time; from "
            "dcc.events (settlement).", SVC_COMMON("1.5", "150", "1600", "79200"));
 
+/* Life after the install (rollout.fleet).  Sizes and targets (assumed):
+ * of the order of the install messages; top-ups ~2 a week per prepayment
+ * home (assumed), emergency credit ~1 a month (assumed). */
+SVC_SCHEMA(svc_cos, "dcc.services.change_of_supplier",
+           "05 change of supplier: the gaining supplier's credential update and tariff, from the fleet.",
+           SVC_COMMON("2.0", "2500", "200", "25"));
+SVC_SCHEMA(svc_tenancy, "dcc.services.change_of_tenancy", "06 change of tenancy: read and account change.",
+           SVC_COMMON("1.5", "800", "200", "25"));
+SVC_SCHEMA(svc_payment_mode, "dcc.services.payment_mode", "07 credit <-> prepayment mode switch.",
+           SVC_COMMON("1.5", "600", "200", "25"));
+SVC_SCHEMA(svc_topup, "dcc.services.topup", "07 remote top-up, per prepayment hub, on-demand hour profile.",
+           SVC_RATE("0.2857", "top-ups per prepayment hub per day"), SVC_COMMON("1.0", "250", "200", "25"));
+SVC_SCHEMA(svc_emergency_credit, "dcc.services.emergency_credit", "07 emergency credit, per prepayment hub.",
+           SVC_RATE("0.033", "activations per prepayment hub per day"), SVC_COMMON("1.0", "200", "200", "25"));
+SVC_SCHEMA(svc_supplier_tariff, "dcc.services.supplier_tariff", "03 a supplier's own tariff push, in its batch window.",
+           SVC_COMMON("2.0", "1500", "200", "86400"));
+SVC_SCHEMA(svc_ihd_pair, "dcc.services.ihd_pair", "09 in-home display paired at install.",
+           SVC_COMMON("1.0", "300", "200", "25"));
+SVC_SCHEMA(svc_ihd_repair, "dcc.services.ihd_repair", "09 in-home display re-pairing.",
+           SVC_RATE("0.0002", "re-pairings per hub per day"), SVC_COMMON("1.0", "300", "200", "25"));
+SVC_SCHEMA(svc_cad_join, "dcc.services.cad_join", "09 consumer access device joins the HAN.",
+           SVC_RATE("0.00005", "CAD joins per hub per day"), SVC_COMMON("1.0", "400", "200", "25"));
+SVC_SCHEMA(svc_repair, "dcc.services.repair", "02 fault diagnosis, remote fix, re-commissioning after a repair.",
+           SVC_COMMON("2.0", "1000", "200", "25"));
+
 static const sim_cfg_key services_keys[] = {
 #define G(idx, key_, var, doc_) \
     {.name = key_, .kind = SIM_CFG_GROUP, .offset = (idx) * sizeof(mdl_dcc_service_params), \
@@ -159,6 +198,16 @@ static const sim_cfg_key services_keys[] = {
     G(MDL_DCC_SVC_TARIFF, "tariff_update", svc_tariff, "tariff updates"),
     G(MDL_DCC_SVC_FIRMWARE, "firmware", svc_firmware, "firmware images"),
     G(MDL_DCC_SVC_HH_COLLECT, "hh_collection", svc_hh_collect, "half-hourly settlement collection"),
+    G(MDL_DCC_SVC_COS, "change_of_supplier", svc_cos, "05 change of supplier"),
+    G(MDL_DCC_SVC_TENANCY, "change_of_tenancy", svc_tenancy, "06 change of tenancy"),
+    G(MDL_DCC_SVC_PAYMENT_MODE, "payment_mode", svc_payment_mode, "07 payment mode change"),
+    G(MDL_DCC_SVC_TOPUP, "topup", svc_topup, "07 top-up"),
+    G(MDL_DCC_SVC_EMERGENCY_CREDIT, "emergency_credit", svc_emergency_credit, "07 emergency credit"),
+    G(MDL_DCC_SVC_SUPPLIER_TARIFF, "supplier_tariff", svc_supplier_tariff, "03 supplier tariff push"),
+    G(MDL_DCC_SVC_IHD_PAIR, "ihd_pair", svc_ihd_pair, "09 IHD pairing"),
+    G(MDL_DCC_SVC_IHD_REPAIR, "ihd_repair", svc_ihd_repair, "09 IHD re-pairing"),
+    G(MDL_DCC_SVC_CAD_JOIN, "cad_join", svc_cad_join, "09 CAD join"),
+    G(MDL_DCC_SVC_REPAIR, "repair", svc_repair, "02 repair"),
 #undef G
 };
 static const sim_cfg_schema services_schema = {

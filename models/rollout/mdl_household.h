@@ -60,6 +60,7 @@ enum mdl_proc {
     MDL_PROC_WAIT_BOOK,     /* waiting for a rebook or revisit booking */
     MDL_PROC_WAIT_REMOTE,   /* installed without WAN: waiting for remote commissioning */
     MDL_PROC_WAIT_MIGRATE,  /* SMETS1 waiting for migration onto the DCC */
+    MDL_PROC_FLEET,         /* installed: waiting (pending list) for its next fleet-life event (rollout.fleet) */
     MDL_PROC_DONE,          /* nothing more will happen */
 };
 
@@ -94,6 +95,9 @@ static inline int mdl_hh_dual(const mdl_household *h) { return (h->attrs >> 4) &
 static inline int mdl_hh_prepay(const mdl_household *h) { return (h->attrs >> 5) & 1u; }
 static inline int mdl_hh_han(const mdl_household *h) { return (h->attrs >> 6) & 3u; }
 static inline int mdl_hh_supplier(const mdl_household *h) { return (h->attrs >> 8) & 15u; }
+static inline void mdl_hh_set_supplier(mdl_household *h, int s) { h->attrs = (uint16_t)((h->attrs & ~0xF00u) | (unsigned)s << 8); }
+static inline void mdl_hh_set_prepay(mdl_household *h, int v) { h->attrs = (uint16_t)((h->attrs & ~32u) | (unsigned)(v != 0) << 5); }
+static inline void mdl_hh_set_dual(mdl_household *h, int v) { h->attrs = (uint16_t)((h->attrs & ~16u) | (unsigned)(v != 0) << 4); }
 static inline uint16_t mdl_hh_pack_attrs(int region, int dwelling, int dual, int prepay, int han, int supplier)
 {
     return (uint16_t)((unsigned)region | (unsigned)dwelling << 2 | (unsigned)dual << 4 | (unsigned)prepay << 5 |
@@ -120,7 +124,9 @@ static inline int mdl_hh_device_state(const mdl_household *h, int legacy_state)
     if (hub == MDL_DEV_NOT_JOINED && e == MDL_DEV_COMMISSIONED)
         return MDL_HH_SMETS1;
     if (hub == MDL_DEV_COMMISSIONED) {
-        if (e == MDL_DEV_COMMISSIONED && (!mdl_hh_dual(h) || mdl_hh_gas(h) == MDL_DEV_COMMISSIONED))
+        if (e != MDL_DEV_COMMISSIONED)
+            return MDL_HH_TRADITIONAL;   /* (a fault or lost HAN link: the rollout never leaves this) */
+        if (!mdl_hh_dual(h) || mdl_hh_gas(h) == MDL_DEV_COMMISSIONED)
             return MDL_HH_SMART;
         return MDL_HH_PARTIAL;
     }

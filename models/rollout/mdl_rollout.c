@@ -63,6 +63,7 @@ static void shard_free(shard_state *sh, size_t n_sr)
         }
         free(sh->sr);
     }
+    mdl_fleet_shard_free(sh);
     free(sh->chunks);
     free(sh->cnt);
     free(sh->outc);
@@ -131,6 +132,8 @@ static int shard_alloc(mdl_rollout *r, shard_state *sh, size_t index)
         return -1;
     /* households, their work-list entries, the (supplier, region) states */
     sh->bytes = sh->n_hh * (sizeof *sh->hh + sizeof(uint32_t)) + n_sr * sizeof *sh->sr;
+    if (mdl_fleet_shard_init(sh))
+        return -1;
     return 0;
 }
 
@@ -267,7 +270,7 @@ static int alloc_tables(mdl_rollout *r)
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
     r->shards = calloc(r->n_shards, sizeof *r->shards);
     r->hh_all = alloc_households(r->own_households, &r->hh_bytes);
-    r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS);
+    r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS) + (r->fleet ? n_rs * F_N + 3 * TC_N : 0);
     r->sum_all = malloc(r->n_sum * sizeof *r->sum_all);
     if (!r->factor || !r->workday || !r->shards || !r->hh_all || !r->sum_all)
         return -1;
@@ -275,6 +278,8 @@ static int alloc_tables(mdl_rollout *r)
     r->sum_outc = r->sum_cnt + n_rs * N_COUNTERS;
     r->sum_stage = r->sum_outc + n_rs * MDL_N_CAUSES;
     r->sum_lead = r->sum_stage + n_rs * MDL_N_HH_STATES;
+    r->sum_fcnt = r->sum_lead + n_rs * LEAD_BINS;
+    r->sum_trad = r->sum_fcnt + n_rs * F_N;
     for (size_t s = 0; s < r->n_sup; s++)
         for (int64_t d = 0; d < r->n_tab; d++) {
             int64_t date = r->sc.run.start_day + d;
@@ -332,6 +337,10 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     r->dcc = dcc;
     r->h5 = h5;
     set_constants(r, sc, eng);
+    if (mdl_fleet_alloc(r, err) != 0) {
+        mdl_rollout_free(r);
+        return NULL;
+    }
     if (alloc_tables(r) != 0) {
         mdl_rollout_free(r);
         SIM_FAIL(err, SIM_ERUNTIME, "rollout: out of memory");
@@ -357,6 +366,15 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
 void mdl_rollout_set_dist(mdl_rollout *r, sim_mpi *dist) { r->dist = dist; }
 void mdl_rollout_test_move_pool(mdl_rollout *r, int on) { r->test_move_pool = on; }
 
+int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day)
+{
+    size_t k = (size_t)(id % r->n_shards);
+    uint64_t local = id / r->n_shards;
+    if (!r->fleet || k < r->own_first || k >= r->own_first + r->own_count || local >= r->shards[k].n_hh)
+        return -1;
+    return mdl_fleet_occupancy(&r->shards[k], (uint32_t)local, day);
+}
+
 void mdl_rollout_free(mdl_rollout *r)
 {
     if (!r)
@@ -369,6 +387,8 @@ void mdl_rollout_free(mdl_rollout *r)
         munmap(r->hh_all, r->hh_bytes);
     free(r->factor);
     free(r->workday);
+    free(r->tariff_day);
+    free(r->switch_cum);
     free(r->sum_all);
     free(r);
 }
@@ -407,6 +427,27 @@ int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
         }
         if (!rc)
             rc = mdl_rollout_pend_check(sh, err);
+        if (!rc && sh->fl) {   /* traditional-mode stock by cause: recounted, and summing to the state count */
+            int64_t tc[3][TC_N] = {{0}}, tt[3] = {0};
+            for (size_t k = 0; k < sh->n_hh; k++)
+                if (sh->hh[k].stage == MDL_HH_TRADITIONAL)
+                    tc[mdl_hh_region(&sh->hh[k])][fl_eff_cause(&sh->fl[k])]++;
+            for (size_t s = 0; s < r->n_sup; s++)
+                for (int reg = 0; reg < 3; reg++)
+                    tt[reg] += sh->stage[rs_index(r, reg, (int)s) * MDL_N_HH_STATES + MDL_HH_TRADITIONAL];
+            for (int reg = 0; reg < 3 && !rc; reg++) {
+                int64_t sum = 0;
+                for (int c = 0; c < TC_N && !rc; c++) {
+                    sum += sh->trad[reg * TC_N + c];
+                    if (tc[reg][c] != sh->trad[reg * TC_N + c])
+                        rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: traditional cause %d in region %d: %lld counted, %lld kept",
+                                      i, c, reg, (long long)tc[reg][c], (long long)sh->trad[reg * TC_N + c]);
+                }
+                if (!rc && sum != tt[reg])
+                    rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: traditional by cause sums to %lld, %lld in the state",
+                                  i, (long long)sum, (long long)tt[reg]);
+            }
+        }
         for (size_t k = 0; k < n_rs * MDL_N_HH_STATES && !rc; k++)
             if (seen[k] != sh->stage[k])
                 rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: state counts drifted (%lld counted, %lld kept)", i,

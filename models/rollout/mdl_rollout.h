@@ -75,6 +75,23 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
  * electricity meter is.  0, or SIM_ERUNTIME naming the first violation. */
 int mdl_rollout_check(const mdl_rollout *r, sim_err *err);   /* owned shards only */
 
+/* Life after the install (rollout.fleet): events so far by kind (the
+ * `event` coordinate of /fleet/events, MDL_FLEET_N_EVENTS of them) and the
+ * households in traditional mode now by cause (`cause` of
+ * /fleet/traditional_by_cause: never_commissioned, lost_on_switching,
+ * device_fault, han_fault, awaiting_migration).  Zeros when off.
+ * Complete on rank 0 after a day's reduction. */
+#define MDL_FLEET_N_EVENTS 24
+#define MDL_FLEET_N_CAUSES 5
+void mdl_rollout_fleet_totals(const mdl_rollout *r, uint64_t events[MDL_FLEET_N_EVENTS],
+                              int64_t by_cause[MDL_FLEET_N_CAUSES]);
+/* For tests: household `id`'s tenancy on `day` (0 occupied, 1 empty, 2 a
+ * new occupier), or -1 when rollout.fleet is off or the household is not
+ * this process's. */
+int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day);
+/* The index of a fleet event name (events[]), or -1. */
+int mdl_rollout_fleet_event_index(const char *name);
+
 /* For tests: when on, every allocation of a pending-list chunk moves the
  * pool to a new block (the old one is overwritten and freed), so that any
  * pointer into the pool held across a call that may file a household is

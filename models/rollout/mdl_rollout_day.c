@@ -15,7 +15,7 @@
 
 static void join_fleet(shard_state *sh, const mdl_household *h, uint32_t local)
 {
-    if (!sh->outbox)
+    if (!sh->outbox || !fleet_first_join(sh, local))
         return;
     unsigned flags = (mdl_hh_dual(h) && mdl_hh_gas(h) == MDL_DEV_COMMISSIONED ? MDL_DCC_FLAG_GAS : 0u) |
                      (mdl_hh_prepay(h) ? MDL_DCC_FLAG_PREPAY : 0u);
@@ -73,6 +73,10 @@ static void apply_next(shard_state *sh, mdl_household *h, uint32_t local, const 
             wait_until(sh, h, local, MDL_PROC_WAIT_REMOTE, o->remote_day > today ? o->remote_day : today + 1);
         break;
     case MDL_NEXT_MIGRATE: {
+        if (sh->fl) {   /* rollout.fleet: enrolment cohorts and a monthly capacity instead */
+            h->proc = MDL_PROC_DONE;
+            break;
+        }
         const mdl_rollout_timetable *tt = &r->p->timetable;
         sim_rng_stream st;
         sim_rng_stream_init(&st, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_AFTER | 1u << 8);
@@ -88,6 +92,8 @@ static void apply_next(shard_state *sh, mdl_household *h, uint32_t local, const 
     }
     }
     set_stage(sh, h, mdl_hh_device_state(h, legacy_state));
+    if (sh->fl && h->proc == MDL_PROC_DONE)
+        mdl_fleet_enter(sh, h, local, today);
 }
 
 static void dcc_after(shard_state *sh, const mdl_household *h, uint32_t local, const mdl_visit_outcome *o, sim_time t)
@@ -98,6 +104,8 @@ static void dcc_after(shard_state *sh, const mdl_household *h, uint32_t local, c
         send(sh, h, MDL_DCC_MSG_HUB_STATUS, t);   /* 8.14.1 installed / 8.14.2 installed, no WAN */
     if (o->hub_on_dcc) {
         send(sh, h, MDL_DCC_MSG_COMMISSION, t);
+        if (sh->fl && o->elec_installed)
+            send(sh, h, MDL_DCC_MSG_IHD_PAIR, t);   /* 09: the in-home display paired at install */
         join_fleet(sh, h, local);
     }
     if (o->configured)
@@ -157,7 +165,11 @@ static void on_visit(sim_shard *shard, void *state, const sim_event *ev)
     mdl_visit_env env;
     mdl_visit_outcome o;
     env_of(sh, local, today, &env);
-    mdl_visit_run(&env, h, &o);
+    fleet_visit fv;
+    if (!sh->fl || !mdl_fleet_before_visit(sh, h, local, today, &fv, &o))
+        mdl_visit_run(&env, h, &o);
+    if (sh->fl)
+        mdl_fleet_after_visit(sh, h, local, &fv, &o);
 
     int64_t *c = cnt_of(sh, h);
     c[C_VISITS]++;
@@ -254,6 +266,8 @@ static void clear_counters(shard_state *sh)
     size_t n_sr = sh->r->n_sup * 3;
     memset(sh->cnt, 0, n_sr * N_COUNTERS * sizeof *sh->cnt);
     memset(sh->outc, 0, n_sr * MDL_N_CAUSES * sizeof *sh->outc);
+    if (sh->fcnt)
+        memset(sh->fcnt, 0, n_sr * F_N * sizeof *sh->fcnt);
     if (sh->lead_used) {
         for (size_t k = 0; k < n_sr; k++)
             memset(sh->lead + k * LEAD_BINS, 0, sh->lead_used * sizeof *sh->lead);
@@ -262,8 +276,8 @@ static void clear_counters(shard_state *sh)
 }
 
 /* One due entry: a re-contact or rebook moves to its (supplier, region)'s
- * ready list without touching the household; remote commissioning and
- * migration act on it today. */
+ * ready list without touching the household; remote commissioning,
+ * migration and fleet events act on it today. */
 static void act_on_due(shard_state *sh, const pend_entry *e, int64_t today, sim_time day0)
 {
     switch (e->proc) {
@@ -280,6 +294,9 @@ static void act_on_due(shard_state *sh, const pend_entry *e, int64_t today, sim_
         break;
     case MDL_PROC_WAIT_MIGRATE:
         migrate(sh, &sh->hh[e->hh], e->hh, day0);
+        break;
+    case MDL_PROC_FLEET:   /* (the entry's sr byte is the event kind) */
+        mdl_fleet_event(sh, e->hh, e->sr, today, day0);
         break;
     default:
         break;
@@ -308,12 +325,18 @@ static void drain_due(shard_state *sh, int64_t today, sim_time day0)
         uint32_t nx = sh->chunks[ck].next;
         sh->n_pend -= n;
         for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-            if (buf[i].proc >= MDL_PROC_WAIT_REMOTE)
+            if (buf[i].proc >= MDL_PROC_WAIT_REMOTE) {
                 __builtin_prefetch(&sh->hh[buf[i].hh]);
+                if (sh->fl)
+                    __builtin_prefetch(&sh->fl[buf[i].hh]);
+            }
         for (uint32_t i = 0; i < n; i++) {
             const pend_entry *e = &buf[i];
-            if (i + PREFETCH_AHEAD < n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE)
+            if (i + PREFETCH_AHEAD < n && e[PREFETCH_AHEAD].proc >= MDL_PROC_WAIT_REMOTE) {
                 __builtin_prefetch(&sh->hh[e[PREFETCH_AHEAD].hh]);
+                if (sh->fl)   /* (the fleet state: a second line per household) */
+                    __builtin_prefetch(&sh->fl[e[PREFETCH_AHEAD].hh]);
+            }
             act_on_due(sh, e, today, day0);
         }
         chunk_free(sh, ck);   /* (by index, after the appends above) */
@@ -365,6 +388,8 @@ static int window_begin(sim_shard *shard, void *state, sim_time t0, sim_time t1,
     sim_time day0 = sim_time_from_days(today);
     clear_counters(sh);
     drain_due(sh, today, day0);
+    if (sh->fl)
+        mdl_fleet_day(sh, today, day0);   /* life after the install: migrations, tariff pushes */
     run_plans(sh, shard, today, day0);
     if (sh->oom)
         return SIM_FAIL(err, SIM_ERUNTIME, "rollout: shard %zu: out of memory", sh->index);

@@ -123,6 +123,46 @@ typedef struct sr_state {
     int64_t month_id;
 } sr_state;
 
+/* ---- life after the install (mdl_rollout_fleet.c) ------------------------- */
+/* Traditional-mode causes (the `cause` coordinate of /fleet/traditional_by_cause,
+ * index - 1); NONE: not in traditional mode, or counted as never commissioned. */
+enum trad_cause {
+    TC_NONE, TC_NEVER_COMMISSIONED, TC_LOST_ON_SWITCHING, TC_DEVICE_FAULT, TC_HAN_FAULT, TC_AWAITING_MIGRATION,
+    TC_N
+};
+/* Fleet-life events counted per (region, supplier) and day: the `event`
+ * coordinate of /fleet/events (names in mdl_rollout_fleet.c). */
+enum fleet_counter {
+    F_SWITCHES, F_LOST_ON_SWITCHING, F_REGAINED_ON_SWITCHING, F_REPLACEMENTS_BOOKED, F_REPLACEMENT_VISITS,
+    F_MOVES, F_REOCCUPIED, F_PAYMENT_SWITCHES, F_TARIFF_PUSHES,
+    F_FAULT_HUB, F_FAULT_ELEC, F_FAULT_GAS, F_FAULT_HAN, F_REMOTE_FIXES, F_REPAIR_VISITS,
+    F_HUB_SWAPS_BOOKED, F_HUB_SWAP_VISITS, F_MIGRATIONS,
+    F_PRN_ABORTS, F_PRN_ONE_FUEL_VISITS, F_PRN_SECOND_VISITS, F_PRN_MISSED_GAS,
+    F_VACANT_CONTACTS, F_VACANT_NO_ACCESS,
+    F_N
+};
+/* One household's fleet-life state: 4 bytes beside the household (which
+ * stays 16), only when rollout.fleet is on. */
+typedef struct fleet_hh {
+    uint8_t install_q;   /* quarter (91.3 days) since the start its devices were installed: their age */
+    uint8_t cause;       /* cause:3 (enum trad_cause) family:2 (SMETS1 device family) device:2 (last fault) */
+    uint8_t flags;       /* FF_* */
+    uint8_t saved;       /* mdl_household.meters before a fault (a remote fix restores them) */
+} fleet_hh;
+#define FF_LIVE       1u   /* has entered fleet life (install quarter set) */
+#define FF_JOINED     2u   /* its hub has joined the DCC's read fleet (a repaired hub does not join again) */
+#define FF_ENROLLED   4u   /* SMETS1: enrolment decided (queued for migration, or never) */
+#define FF_VACANT     8u   /* between occupiers */
+#define FF_REPLACE   16u   /* the next visit replaces its SMETS1 meters with SMETS2 */
+#define FF_HUBSWAP   32u   /* the next visit replaces the comms hub (2G/3G programme) */
+#define FF_HUBSWAPPED 64u  /* the programme has been to this home */
+#define FF_GAS_VISIT 128u  /* the next visit installs the gas meter a one-fuel visit left */
+
+static inline int fl_cause(const fleet_hh *f) { return f->cause & 7u; }
+static inline int fl_family(const fleet_hh *f) { return (f->cause >> 3) & 3u; }
+static inline int fl_device(const fleet_hh *f) { return (f->cause >> 5) & 3u; }
+static inline int fl_eff_cause(const fleet_hh *f) { return fl_cause(f) ? fl_cause(f) : TC_NEVER_COMMISSIONED; }
+
 typedef struct shard_state {
     const mdl_rollout *r;
     size_t index;
@@ -145,6 +185,12 @@ typedef struct shard_state {
     int64_t last_day;        /* the day whose daily work has run */
     int oom;
     size_t bytes;            /* heap memory held (for bytes per household) */
+    /* life after the install (NULL / unused when rollout.fleet is off) */
+    fleet_hh *fl;            /* [n_hh] */
+    int64_t *fcnt;           /* [3][S][F_N], daily */
+    int64_t *trad;           /* [3][TC_N], current: households in traditional mode by cause */
+    fifo mq[4];              /* SMETS1 enrolment queues, one per device family (cohort) */
+    double mig_credit;       /* fractional migrations carried */
 } shard_state;
 
 /* Output variables per (day, region, supplier). */
@@ -179,6 +225,15 @@ struct mdl_rollout {
     int64_t *sum_cnt, *sum_outc, *sum_stage, *sum_lead;   /* ... slices of it */
     size_t n_sum;
     mdl_rollout_totals tot;
+    /* life after the install */
+    int fleet;                   /* rollout.fleet.enabled */
+    uint8_t *tariff_day;         /* [S][n_tab]: the supplier changes its own tariff that day */
+    double *switch_cum;          /* [n_tab + 1]: cumulative switching hazard to the start of each day */
+    int32_t prn_day;             /* property references used from this day */
+    int32_t cohort_day[4];
+    sim_h5_series *s_fday, *s_fevents, *s_trad;
+    int64_t *sum_fcnt, *sum_trad;
+    uint64_t fleet_tot[F_N];
 };
 
 /* ---- small containers: the ready FIFOs (mdl_rollout_pending.c) ---------- */
@@ -281,6 +336,21 @@ static inline size_t sr_index(const mdl_household *h)
 }
 static inline sr_state *sr_of(shard_state *sh, const mdl_household *h) { return &sh->sr[sr_index(h)]; }
 
+/* Traditional-mode stock by cause follows the household state: entering
+ * traditional mode counts the household under its cause (none set: never
+ * commissioned), leaving it uncounts it and clears the cause. */
+static inline void trad_follow(shard_state *sh, const mdl_household *h, int old, int stage)
+{
+    fleet_hh *f = &sh->fl[h - sh->hh];
+    int64_t *t = sh->trad + (size_t)mdl_hh_region(h) * TC_N;
+    if (old == MDL_HH_TRADITIONAL) {
+        t[fl_eff_cause(f)]--;
+        f->cause = (uint8_t)(f->cause & ~7u);
+    }
+    if (stage == MDL_HH_TRADITIONAL)
+        t[fl_eff_cause(f)]++;
+}
+
 static inline void set_stage(shard_state *sh, mdl_household *h, int stage)
 {
     if (h->stage == stage)
@@ -288,6 +358,8 @@ static inline void set_stage(shard_state *sh, mdl_household *h, int stage)
     int64_t *st = sh->stage + rs_index(sh->r, mdl_hh_region(h), mdl_hh_supplier(h)) * MDL_N_HH_STATES;
     st[h->stage]--;
     st[stage]++;
+    if (sh->fl)
+        trad_follow(sh, h, h->stage, stage);
     h->stage = (uint8_t)stage;
 }
 
@@ -353,6 +425,40 @@ static inline void prefetch_candidate(const shard_state *sh, const sr_state *sr,
 int mdl_rollout_diary_open(shard_state *sh, sr_state *sr, int64_t day);
 /* A supplier's plan for one (supplier, region) on a working day. */
 void mdl_rollout_run_plan(shard_state *sh, sr_state *sr, int64_t today, sim_time t0);
+
+/* ---- life after the install (mdl_rollout_fleet.c) ------------------------ */
+/* Set up (r->fleet): tariff days, dates; per shard: the fleet array and counters. */
+int mdl_fleet_alloc(mdl_rollout *r, sim_err *err);
+int mdl_fleet_shard_init(shard_state *sh);
+void mdl_fleet_shard_free(shard_state *sh);
+/* The rollout is done with an installed household (or its SMETS1 awaits
+ * migration): it enters fleet life and waits for its next event. */
+void mdl_fleet_enter(shard_state *sh, mdl_household *h, uint32_t local, int64_t today);
+/* A due fleet event (pending entry of kind `kind`). */
+void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, sim_time t0);
+/* 06: the home on `day`: MDL_OCC_OCCUPIED, _VACANT or _NEW (a new occupier). */
+enum { MDL_OCC_OCCUPIED, MDL_OCC_VACANT, MDL_OCC_NEW };
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day);
+void mdl_fleet_count(shard_state *sh, const mdl_household *h, int event);
+/* The day's fleet work after the pending drain: migrations, tariff pushes. */
+void mdl_fleet_day(shard_state *sh, int64_t today, sim_time t0);
+/* Around a visit: set up a replacement / hub swap / one-fuel visit, and
+ * undo what did not happen.  `saved`: state for after. */
+typedef struct fleet_visit { uint16_t attrs; uint8_t meters, kind; } fleet_visit;
+int mdl_fleet_before_visit(shard_state *sh, mdl_household *h, uint32_t local, int64_t today, fleet_visit *fv,
+                           mdl_visit_outcome *o);
+void mdl_fleet_after_visit(shard_state *sh, mdl_household *h, uint32_t local, const fleet_visit *fv,
+                           mdl_visit_outcome *o);
+/* The hub joins the DCC's read fleet only once in its life. */
+static inline int fleet_first_join(shard_state *sh, uint32_t local)
+{
+    if (!sh->fl)
+        return 1;
+    if (sh->fl[local].flags & FF_JOINED)
+        return 0;
+    sh->fl[local].flags |= FF_JOINED;
+    return 1;
+}
 
 /* ---- output (mdl_rollout_output.c) ----------------------------------------- */
 int mdl_rollout_output_create(mdl_rollout *r, sim_err *err);

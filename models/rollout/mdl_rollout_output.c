@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mdl_common.h"
@@ -39,6 +40,72 @@ static const struct {
     {"lead_time_p50", "days", "median lead time of appointments booked that day (NaN: none)", 1, -1},
     {"lead_time_p90", "days", "90th percentile lead time of appointments booked that day (NaN: none)", 1, -1},
 };
+
+/* /fleet coordinates (life after the install, rollout.fleet). */
+static const char *const fleet_event_names[F_N] = {
+    "switches", "lost_on_switching", "regained_on_switching", "replacements_booked", "replacement_visits",
+    "moves", "reoccupied", "payment_mode_switches", "tariff_pushes",
+    "fault_hub", "fault_elec", "fault_gas", "fault_han", "remote_fixes", "repair_visits",
+    "hub_swaps_booked", "hub_swap_visits", "migrations",
+    "prn_aborts", "prn_one_fuel_visits", "prn_second_visits", "prn_missed_gas",
+    "vacant_contacts", "vacant_no_access"};
+static const char *const trad_cause_names[TC_N - 1] = {
+    "never_commissioned", "lost_on_switching", "device_fault", "han_fault", "awaiting_migration"};
+
+_Static_assert(F_N == MDL_FLEET_N_EVENTS && TC_N - 1 == MDL_FLEET_N_CAUSES, "mdl_rollout.h and the fleet disagree");
+
+void mdl_rollout_fleet_totals(const mdl_rollout *r, uint64_t events[MDL_FLEET_N_EVENTS],
+                              int64_t by_cause[MDL_FLEET_N_CAUSES])
+{
+    memset(events, 0, MDL_FLEET_N_EVENTS * sizeof *events);
+    memset(by_cause, 0, MDL_FLEET_N_CAUSES * sizeof *by_cause);
+    if (!r->fleet)
+        return;
+    memcpy(events, r->fleet_tot, sizeof r->fleet_tot);
+    if (r->tot.days == 0)
+        return;
+    for (int reg = 0; reg < 3; reg++)
+        for (int c = 1; c < TC_N; c++)
+            by_cause[c - 1] += r->sum_trad[(size_t)reg * TC_N + (size_t)c];
+}
+
+int mdl_rollout_fleet_event_index(const char *name)
+{
+    for (int e = 0; e < F_N; e++)
+        if (strcmp(fleet_event_names[e], name) == 0)
+            return e;
+    return -1;
+}
+
+static int fleet_output_create(mdl_rollout *r, const char *const *sup_names, sim_err *err)
+{
+    sim_h5_file *f = r->h5;
+    const char *g = "/fleet";
+    if (sim_h5_group(f, g, err) ||
+        sim_h5_attr_str(f, g, "description",
+                        "Life after the install: fleet events by process (02, 03, 05-07, agenda item 5) and "
+                        "households in traditional mode by cause", err) ||
+        sim_h5_dim_labels(f, g, "region", 3, mdl_region_names, "DCC region", err) ||
+        sim_h5_dim_labels(f, g, "supplier", r->n_sup, sup_names, "energy supplier", err) ||
+        sim_h5_dim_labels(f, g, "event", F_N, fleet_event_names, "fleet-life event", err) ||
+        sim_h5_dim_labels(f, g, "cause", TC_N - 1, trad_cause_names, "traditional-mode cause", err))
+        return err->code ? err->code : SIM_ERUNTIME;
+    char units[64], date[16];
+    sim_format_date(r->sc.run.start_day, date);
+    snprintf(units, sizeof units, "days since %s", date);
+    if (!(r->s_fday = sim_h5_dim_unlimited(f, g, "day", SIM_H5_I32, units, "simulated day", err)))
+        return err->code ? err->code : SIM_ERUNTIME;
+    static const char *const d_rse[] = {"day", "region", "supplier", "event"};
+    static const char *const d_rc[] = {"day", "region", "cause"};
+    r->s_fevents = sim_h5_series_create(f, g, "events", SIM_H5_I32, 4, d_rse, OUT_ROWS, "1",
+                                        "fleet-life events of the day, by process (supplier: the household's after the event)", err);
+    r->s_trad = sim_h5_series_create(f, g, "traditional_by_cause", SIM_H5_I64, 3, d_rc, OUT_ROWS, "1",
+                                     "households in traditional mode at the end of the day, by cause (sums to "
+                                     "/rollout/households_by_state[..., traditional])", err);
+    if (!r->s_fevents || !r->s_trad)
+        return err->code ? err->code : SIM_ERUNTIME;
+    return 0;
+}
 
 /* ---- output ---------------------------------------------------------------- */
 int mdl_rollout_output_create(mdl_rollout *r, sim_err *err)
@@ -77,7 +144,7 @@ int mdl_rollout_output_create(mdl_rollout *r, sim_err *err)
                                        "households in each state at the end of the day (sums to the population)", err);
     if (!r->s_outcomes || !r->s_states)
         return err->code ? err->code : SIM_ERUNTIME;
-    return 0;
+    return r->fleet ? fleet_output_create(r, sup_names, err) : 0;
 }
 
 /* ---- the day's reduction ------------------------------------------------------ */
@@ -114,6 +181,12 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
         for (size_t k = 0; k < n_rs; k++)   /* lead bins past lead_used are 0 */
             for (uint32_t b = 0; b < sh->lead_used; b++)
                 r->sum_lead[k * LEAD_BINS + b] += sh->lead[k * LEAD_BINS + b];
+        if (r->fleet) {
+            for (size_t k = 0; k < n_rs * F_N; k++)
+                r->sum_fcnt[k] += sh->fcnt[k];
+            for (size_t k = 0; k < 3 * TC_N; k++)
+                r->sum_trad[k] += sh->trad[k];
+        }
     }
     /* Distributed: every quantity above is an integer count or histogram,
      * so the sum over ranks on rank 0 equals the one-process sum exactly;
@@ -142,6 +215,10 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
         for (int q = 0; q < MDL_N_CAUSES; q++)
             r->tot.failed_visits += (uint64_t)r->sum_outc[k * MDL_N_CAUSES + (size_t)q];
     }
+    if (r->fleet)
+        for (size_t k = 0; k < n_rs; k++)
+            for (int e = 0; e < F_N; e++)
+                r->fleet_tot[e] += (uint64_t)r->sum_fcnt[k * F_N + (size_t)e];
     r->tot.days = (uint64_t)(day + 1);
     if (!r->h5)
         return 0;
@@ -149,7 +226,25 @@ int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
     return write_row(r, day, err);
 }
 
-/* The day's row of every /rollout series (buffered by sim_h5). */
+/* The day's row of every /fleet series (buffered by sim_h5). */
+static int write_fleet_row(mdl_rollout *r, int64_t day, sim_err *err)
+{
+    size_t n_rs = r->n_sup * 3;
+    int32_t *day_row = sim_h5_series_row(r->s_fday, err);
+    int32_t *events = sim_h5_series_row(r->s_fevents, err);
+    int64_t *trad = sim_h5_series_row(r->s_trad, err);
+    if (!day_row || !events || !trad)
+        return err->code ? err->code : SIM_ERUNTIME;
+    *day_row = (int32_t)day;
+    for (size_t k = 0; k < n_rs * F_N; k++)
+        events[k] = (int32_t)r->sum_fcnt[k];
+    for (int reg = 0; reg < 3; reg++)
+        for (int c = 1; c < TC_N; c++)
+            trad[(size_t)reg * (TC_N - 1) + (size_t)(c - 1)] = r->sum_trad[(size_t)reg * TC_N + (size_t)c];
+    return 0;
+}
+
+/* The day's row of every /rollout series (and /fleet's; buffered by sim_h5). */
 static int write_row(mdl_rollout *r, int64_t day, sim_err *err)
 {
     size_t n_rs = r->n_sup * 3;
@@ -188,6 +283,8 @@ static int write_row(mdl_rollout *r, int64_t day, sim_err *err)
                 n += r->sum_stage[rs_index(r, reg, (int)sup) * MDL_N_HH_STATES + (size_t)s];
             states[(size_t)reg * MDL_N_HH_STATES + (size_t)s] = n;
         }
+    if (r->fleet)
+        return write_fleet_row(r, day, err);
     return 0;
 }
 
@@ -199,6 +296,9 @@ int mdl_rollout_finish(mdl_rollout *r, sim_err *err)
              sim_h5_series_flush(r->s_states, err);
     for (int v = 0; v < N_OUTVARS && !rc; v++)
         rc = sim_h5_series_flush(r->s_var[v], err);
+    if (!rc && r->fleet)
+        rc = sim_h5_series_flush(r->s_fday, err) || sim_h5_series_flush(r->s_fevents, err) ||
+             sim_h5_series_flush(r->s_trad, err);
     return rc ? (err->code ? err->code : SIM_ERUNTIME) : 0;
 }
 
@@ -215,6 +315,8 @@ void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out)
         bytes += sh->bytes;
         for (size_t k = 0; k < r->n_sup * 3; k++)
             bytes += (sh->sr[k].ready_contact.cap + sh->sr[k].ready_book.cap) * sizeof(uint32_t);
+        for (int c = 0; c < 4; c++)   /* SMETS1 enrolment queues (rollout.fleet) */
+            bytes += sh->mq[c].cap * sizeof(uint32_t);
     }
     /* Distributed: other ranks' households are counted in the last day's
      * reduced sums (states change only inside windows, so after a day's

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mdl_fleet_params.h"
 #include "sim_config.h"
 
 #define MDL_MAX_SUPPLIERS 16   /* a supplier index fits 4 bits of the household */
@@ -103,6 +104,7 @@ typedef struct mdl_rollout_supplier {
     int order;                                   /* enum mdl_worklist_order */
     int uncovered_policy;                        /* enum mdl_uncovered_policy */
     int64_t postpone_max_days;
+    int64_t smets1_family;                       /* SMETS1 device family of its installs (rollout.fleet) */
 } mdl_rollout_supplier;
 
 typedef struct mdl_rollout_visit {
@@ -138,6 +140,7 @@ typedef struct mdl_rollout_params {
     mdl_rollout_visit visit;
     mdl_rollout_supplier suppliers[MDL_MAX_SUPPLIERS];
     size_t n_suppliers;
+    mdl_fleet_params fleet;                      /* life after the install (mdl_fleet_params.h) */
 } mdl_rollout_params;
 
 extern const sim_cfg_schema mdl_rollout_schema;

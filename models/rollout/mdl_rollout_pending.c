@@ -153,7 +153,7 @@ int mdl_rollout_pend_check(const shard_state *sh, sim_err *err)
     /* Households waiting = entries + those in a ready list + those due beyond the run. */
     uint64_t waiting = 0, ready = 0;
     for (size_t k = 0; k < sh->n_hh && !rc; k++)
-        waiting += sh->hh[k].proc >= MDL_PROC_WAIT_CONTACT && sh->hh[k].proc <= MDL_PROC_WAIT_MIGRATE;
+        waiting += sh->hh[k].proc >= MDL_PROC_WAIT_CONTACT && sh->hh[k].proc <= MDL_PROC_FLEET;
     for (size_t i = 0; i < sh->r->n_sup * 3 && !rc; i++) {
         const sr_state *sr = &sh->sr[i];
         for (size_t k = 0; k < sr->ready_contact.n; k++)

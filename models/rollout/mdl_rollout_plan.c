@@ -259,6 +259,24 @@ static int64_t contact_budget(const mdl_rollout *r, sr_state *sr, int64_t today)
     return budget;
 }
 
+/* rollout.fleet: an empty home answers nothing (its draws are taken all
+ * the same); a new occupier decides afresh.  The acceptance probability
+ * for this contact. */
+static double occupant_accept(shard_state *sh, const mdl_household *h, uint32_t local, int64_t today, double accept,
+                              double *u_answer)
+{
+    if (!sh->fl)
+        return accept;
+    int occ = mdl_fleet_occupancy(sh, local, today);
+    if (occ == MDL_OCC_VACANT) {
+        *u_answer = 1.0;
+        mdl_fleet_count(sh, h, F_VACANT_CONTACTS);
+    } else if (occ == MDL_OCC_NEW) {
+        accept = fmin(1.0, accept * sh->r->p->fleet.tenancy.new_occupier_accept_factor);
+    }
+    return accept;
+}
+
 enum contact_result { CONTACT_SKIPPED, CONTACT_MADE, CONTACT_DIARIES_FULL };
 
 /* Process steps 1.1-1.6 for one household: the site's comms data (1.3;
@@ -289,6 +307,7 @@ static enum contact_result contact(shard_state *sh, sr_state *sr, mdl_household 
     h->n_contact++;
     double u_answer = sim_draw_u01(&st), u_accept = sim_draw_u01(&st);
     c[C_CONTACTS]++;
+    double accept = occupant_accept(sh, h, local, today, s->acceptance_prob, &u_answer);
     if (u_answer >= s->contact_answer_prob) {
         if (++h->n_noanswer >= s->contact_attempts) {
             h->n_noanswer = 0;
@@ -299,7 +318,7 @@ static enum contact_result contact(shard_state *sh, sr_state *sr, mdl_household 
         return CONTACT_MADE;
     }
     h->n_noanswer = 0;
-    if (u_accept >= s->acceptance_prob) {
+    if (u_accept >= accept) {
         c[C_REFUSALS]++;
         h->n_refusal++;
         set_stage(sh, h, MDL_HH_DECLINED);

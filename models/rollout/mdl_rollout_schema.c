@@ -151,7 +151,7 @@ static const sim_cfg_key timetable_keys[] = {
      .count_offset = offsetof(T, n_phases)},
     KD(T, smets2_start, "\"2017-07-01\"", "First SMETS2 installs; the SMETS2 share of installs rises linearly to 1 at the cut-over."),
     KD(T, smets1_cutover, "\"2018-12-05\"", "SMETS1 cut-over: from this day every install is SMETS2, commissioned through the DCC."),
-    KD(T, migration_start, "\"2019-06-01\"", "SMETS1 sites start migrating onto the DCC."),
+    KD(T, migration_start, "\"2019-06-01\"", "SMETS1 sites start migrating onto the DCC (without rollout.fleet; with it, rollout.fleet.migration)."),
     KF(T, migration_rate_per_month, 0, 1, "0.06", "1/month", "Rate at which eligible SMETS1 sites migrate (exponential waiting time)."),
     KF(T, migration_eligible_share, 0, 1, "0.95", "share", "Share of SMETS1 sites that can ever be migrated."),
     KD(T, dual_band_from, "\"2020-06-01\"", "Dual-band (2.4 GHz + 868 MHz) comms hubs available for installs and HAN revisits."),
@@ -287,6 +287,8 @@ static const sim_cfg_key supplier_keys[] = {
     KE(T, uncovered_policy, policy_names, "\"install_and_leave\"",
        "Site without WAN coverage (1.3): install and leave in traditional mode, or postpone until coverage."),
     KI(T, postpone_max_days, 0, 3650, "365", "days", "Longest postponement of an uncovered site before install-and-leave."),
+    KI(T, smets1_family, 0, MDL_FLEET_FAMILIES - 1, "0", "index",
+       "SMETS1 device family the supplier installs and operates (rollout.fleet: a gaining supplier of another family may not operate the meter; migration cohorts)."),
 };
 #undef T
 /* Every job, with its travel, must fit the AM slot and the PM slot: the
@@ -354,6 +356,8 @@ static const sim_cfg_key rollout_keys[] = {
             "  { name = \"others\"; share = 0.20; } )",
      .doc = "Energy suppliers (1 to 16).", .sub = &supplier_schema, .elem_size = sizeof(mdl_rollout_supplier),
      .max_count = MDL_MAX_SUPPLIERS, .count_offset = offsetof(T, n_suppliers)},
+    {.name = "fleet", .kind = SIM_CFG_GROUP, .offset = offsetof(T, fleet), .def = "{ }",
+     .doc = "Life after the install (off by default).", .sub = &mdl_fleet_schema},
 };
 #undef T
 static int rollout_check(void *obj, const sim_cfg_where *w, sim_err *err)

@@ -79,7 +79,7 @@ done
 # description | sed expression | text on the line to be named
 file_cases=(
   "households out of range|s/households = 20000;/households = 0;/|households = 0"
-  "a job longer than a slot|s/{ name = \"alpha\";   share = 0.22; }/{ name = \"alpha\"; share = 0.22; job_minutes_single = 400; }/|job_minutes_single = 400"
+  "a job longer than a slot|s/{ name = \"alpha\";   share = 0.22; smets1_family = 0; }/{ name = \"alpha\"; share = 0.22; smets1_family = 0; job_minutes_single = 400; }/|job_minutes_single = 400"
   "detail bins not dividing a day|s/bin_minutes = 15;/bin_minutes = 7;/|bin_minutes = 7"
 )
 for c in "${file_cases[@]}"; do

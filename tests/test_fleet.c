@@ -1,0 +1,301 @@
+/*
+ * test_fleet.c — life after the install (rollout.fleet) on whole runs:
+ * conservation (households by state sum to the population and the
+ * traditional-mode stock by cause sums to the traditional state, every
+ * day; the model's invariant check), determinism across thread counts,
+ * the switching hazard against its Poisson bound, the tenancy history's
+ * empty share against its binomial bound, SMETS1 lost on switching
+ * only when the gaining supplier cannot operate it, migrated meters
+ * surviving a switch, repair visits taking installer days from new
+ * installs, and property references reducing two-visit dual-fuel jobs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_household.h"
+#include "mdl_rollout.h"
+#include "mdl_scenario.h"
+
+static const char *const base_text =
+    "run = { start = \"2012-01-01\"; end = \"2024-12-31\"; seed = 31; households = 5003; shards = 8; };\n"
+    "rollout = { fleet = { enabled = true; }; suppliers = ("
+    " { name = \"a\"; share = 0.3; smets1_family = 0; }, { name = \"b\"; share = 0.25; smets1_family = 1; },"
+    " { name = \"c\"; share = 0.25; smets1_family = 2; }, { name = \"d\"; share = 0.2; smets1_family = 3; } ); };\n";
+
+static mdl_scenario *load(const char *const *ov, size_t n_ov)
+{
+    static mdl_scenario sc;
+    sim_err err;
+    sim_err_clear(&err);
+    memset(&sc, 0, sizeof sc);
+    int rc = mdl_scenario_load_string(&sc, "test.cfg", base_text, ov, n_ov, NULL, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    return &sc;
+}
+
+typedef struct fleet_run {
+    int64_t days;
+    uint64_t (*ev)[MDL_FLEET_N_EVENTS];   /* [days] cumulative events */
+    mdl_rollout_totals *tot;              /* [days] */
+    double exposure_days;                 /* household-days with smart meters */
+} fleet_run;
+
+static void run(const mdl_scenario *sc, int threads, fleet_run *out)
+{
+    sim_err err;
+    sim_err_clear(&err);
+    sim_engine *e = sim_engine_alloc(mdl_rollout_model(), (size_t)sc->run.shards, 1024, &err);
+    assert_non_null(e);
+    sim_engine_set_always_parallel(e, threads > 1);
+    mdl_rollout *r = mdl_rollout_alloc(sc, e, NULL, NULL, threads, &err);
+    if (!r)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(r);
+    out->days = mdl_scenario_days(sc);
+    out->ev = calloc((size_t)out->days, sizeof *out->ev);
+    out->tot = calloc((size_t)out->days, sizeof *out->tot);
+    out->exposure_days = 0;
+    assert_non_null(out->ev);
+    for (int64_t d = 0; d < out->days; d++) {
+        assert_int_equal(sim_engine_run_window(e, sim_time_from_days(d), sim_time_from_days(d + 1), threads, &err), 0);
+        assert_int_equal(mdl_rollout_day_end(r, d, &err), 0);
+        mdl_rollout_totals *t = &out->tot[d];
+        mdl_rollout_get_totals(r, t);
+        int64_t cause[MDL_FLEET_N_CAUSES];
+        mdl_rollout_fleet_totals(r, out->ev[d], cause);
+        uint64_t sum = 0;
+        int64_t by_cause = 0;
+        for (int s = 0; s < MDL_ROLLOUT_N_STATES; s++)
+            sum += t->by_state[s];
+        for (int c = 0; c < MDL_FLEET_N_CAUSES; c++) {
+            assert_true(cause[c] >= 0);
+            by_cause += cause[c];
+        }
+        assert_int_equal(sum, (uint64_t)sc->run.households);                  /* conservation */
+        assert_int_equal(by_cause, (int64_t)t->by_state[MDL_HH_TRADITIONAL]);  /* stock by cause */
+        out->exposure_days += (double)(t->by_state[MDL_HH_SMETS1] + t->by_state[MDL_HH_TRADITIONAL] +
+                                       t->by_state[MDL_HH_PARTIAL] + t->by_state[MDL_HH_SMART]);
+        if (d % 211 == 0) {
+            int rc = mdl_rollout_check(r, &err);
+            if (rc)
+                fprintf(stderr, "day %lld: %s\n", (long long)d, err.msg);
+            assert_int_equal(rc, 0);
+        }
+    }
+    assert_int_equal(mdl_rollout_check(r, &err), 0);
+    mdl_rollout_free(r);
+    sim_engine_free(e);
+}
+
+static void run_free(fleet_run *f)
+{
+    free(f->ev);
+    free(f->tot);
+}
+
+static uint64_t ev_end(const fleet_run *f, const char *name)
+{
+    int k = mdl_rollout_fleet_event_index(name);
+    assert_true(k >= 0);
+    return f->ev[f->days - 1][k];
+}
+
+static int64_t day_of(const mdl_scenario *sc, int y, int m, int d)
+{
+    return sim_days_from_civil(y, m, d) - sc->run.start_day;
+}
+
+/* Every process on: conservation every day (in run), and the same result
+ * on 1 and 2 threads. */
+static void test_conservation_determinism(void **state)
+{
+    (void)state;
+    const char *ov[] = {"rollout.fleet.prn.unlinked_share=0.1", "rollout.fleet.hub_replacement.smets1_share=[0.5,0.5,0.5]",
+                        "rollout.fleet.hub_replacement.smets2_share=[0.2,0.2,0.2]"};
+    mdl_scenario *sc = load(ov, 3);
+    fleet_run a, b;
+    run(sc, 1, &a);
+    run(sc, 2, &b);
+    for (int64_t d = 0; d < a.days; d++) {
+        assert_memory_equal(a.ev[d], b.ev[d], sizeof a.ev[d]);
+        assert_memory_equal(a.tot[d].by_state, b.tot[d].by_state, sizeof a.tot[d].by_state);
+    }
+    /* every process happened */
+    const char *must[] = {"switches", "lost_on_switching", "moves", "reoccupied", "fault_hub", "fault_han",
+                          "remote_fixes", "repair_visits", "migrations", "tariff_pushes", "hub_swap_visits",
+                          "prn_one_fuel_visits"};
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
+        if (ev_end(&a, must[i]) == 0)
+            fprintf(stderr, "no %s\n", must[i]);
+        assert_true(ev_end(&a, must[i]) > 0);
+    }
+    run_free(&a);
+    run_free(&b);
+}
+
+/* The switching hazard (constant rate, no other hazard): switches ~
+ * Poisson(rate x exposure); exposure counts every household-day with smart
+ * meters (slightly more than the hazard's, which pauses during visits). */
+static void test_switching_poisson(void **state)
+{
+    (void)state;
+    const char *ov[] = {"rollout.fleet.switching.annual_rate=[0.25]", "rollout.fleet.tenancy.annual_rate=0",
+                        "rollout.fleet.faults.hub_rate=[0,0,0]", "rollout.fleet.faults.elec_rate=[0,0,0]",
+                        "rollout.fleet.faults.gas_rate=[0,0,0]", "rollout.fleet.faults.han_rate=[0,0,0]",
+                        "rollout.fleet.switching.replace_prob=0"};
+    mdl_scenario *sc = load(ov, 7);
+    fleet_run a;
+    run(sc, 1, &a);
+    double mean = 0.25 / 365.25 * a.exposure_days, n = (double)ev_end(&a, "switches");
+    /* 4 sigma, and up to 3 % fewer for the days hazards pause (visits pending) */
+    assert_true(n <= mean + 4 * sqrt(mean));
+    assert_true(n >= 0.97 * mean - 4 * sqrt(mean));
+    run_free(&a);
+}
+
+/* 06: every home's tenancy history is an alternating renewal process
+ * (occupied floor(Exp(m)) days, empty 1 + floor(Exp(v)) days), independent
+ * across homes: the share empty on a late day is binomial around
+ * E[empty] / (E[empty] + E[occupied]), E[floor(Exp(x))] = 1 / (e^(1/x) - 1). */
+static void test_tenancy_vacancy_share(void **state)
+{
+    (void)state;
+    const char *ov[] = {"run.households=40009", "rollout.fleet.tenancy.annual_rate=0.5",
+                        "rollout.fleet.tenancy.vacancy_mean_days=60"};
+    mdl_scenario *sc = load(ov, 3);
+    sim_err err;
+    sim_err_clear(&err);
+    sim_engine *e = sim_engine_alloc(mdl_rollout_model(), (size_t)sc->run.shards, 1024, &err);
+    mdl_rollout *r = mdl_rollout_alloc(sc, e, NULL, NULL, 1, &err);
+    assert_non_null(r);
+    double m = 365.25 / 0.5, v = 60;
+    double fo = 1.0 / expm1(1.0 / m), fv = 1.0 + 1.0 / expm1(1.0 / v);
+    double p = fv / (fv + fo), n = (double)sc->run.households;
+    for (int64_t day = 3000; day <= 4500; day += 1500) {   /* two days far apart, far from the start */
+        double empty = 0;
+        for (uint64_t id = 0; id < (uint64_t)sc->run.households; id++) {
+            int occ = mdl_rollout_test_occupancy(r, id, day);
+            assert_true(occ >= 0);
+            empty += occ == 1;
+        }
+        double sd = sqrt(n * p * (1 - p));
+        fprintf(stderr, "day %lld: %.0f empty, expected %.1f +- %.1f\n", (long long)day, empty, n * p, sd);
+        assert_true(fabs(empty - n * p) < 4 * sd);
+    }
+    mdl_rollout_free(r);
+    sim_engine_free(e);
+}
+
+/* SMETS1 goes traditional on switching only when the gaining supplier cannot operate it. */
+static void test_smets1_switching_rule(void **state)
+{
+    (void)state;
+    const char *all_ops[] = {"rollout.fleet.switching.operate_other_prob=1"};
+    fleet_run a;
+    run(load(all_ops, 1), 1, &a);
+    assert_true(ev_end(&a, "switches") > 500);
+    assert_int_equal(ev_end(&a, "lost_on_switching"), 0);
+    run_free(&a);
+    const char *none_ops[] = {"rollout.fleet.switching.operate_other_prob=0"};
+    fleet_run b;
+    run(load(none_ops, 1), 1, &b);
+    assert_true(ev_end(&b, "lost_on_switching") > 100);
+    run_free(&b);
+    /* one family for every supplier: every gaining supplier can operate it */
+    const char *one_family[] = {"rollout.fleet.switching.operate_other_prob=0", "rollout.suppliers.[1].smets1_family=0",
+                                "rollout.suppliers.[2].smets1_family=0", "rollout.suppliers.[3].smets1_family=0"};
+    fleet_run c;
+    run(load(one_family, 4), 1, &c);
+    assert_int_equal(ev_end(&c, "lost_on_switching"), 0);
+    run_free(&c);
+}
+
+/* A migrated meter survives a switch: with every SMETS1 migrated by mid
+ * 2020 (ample capacity, nobody never migrates, SMETS1 installs ending
+ * 2018), no SMETS1 is lost on switching afterwards, while switching goes on. */
+static void test_migrated_survives_switch(void **state)
+{
+    (void)state;
+    const char *ov[] = {"rollout.fleet.switching.operate_other_prob=0", "rollout.fleet.switching.annual_rate=[0.3]",
+                        "rollout.fleet.migration.cohort_start=[\"2019-01-01\",\"2019-01-01\",\"2019-01-01\",\"2019-01-01\"]",
+                        "rollout.fleet.migration.monthly_capacity_per_10k=10000", "rollout.fleet.migration.never_share=0",
+                        "rollout.fleet.switching.replace_prob=0"};
+    mdl_scenario *sc = load(ov, 6);
+    fleet_run a;
+    run(sc, 1, &a);
+    int64_t d0 = day_of(sc, 2020, 7, 1);
+    int lost = mdl_rollout_fleet_event_index("lost_on_switching"), sw = mdl_rollout_fleet_event_index("switches");
+    uint64_t after = a.ev[a.days - 1][lost] - a.ev[d0][lost];
+    assert_true(a.ev[d0][lost] > 100);                            /* lost before migration */
+    /* after: only the few SMETS1 installed late (booked before the cut-over,
+     * rebooked) that switch before their migration day */
+    assert_true(after * 10 < a.ev[d0][lost]);
+    assert_true(a.ev[a.days - 1][sw] > a.ev[d0][sw] + 500);       /* while switching continues */
+    assert_true(ev_end(&a, "migrations") > 0);
+    run_free(&a);
+}
+
+/* Repairs take installer days: a fault-heavy run installs fewer meters by
+ * the end of 2018 on the same seed and workforce. */
+static void test_repairs_compete_for_installers(void **state)
+{
+    (void)state;
+    const char *calm[] = {"rollout.fleet.faults.remote_fix_prob=[0,0,0,0]"};
+    const char *heavy[] = {"rollout.fleet.faults.remote_fix_prob=[0,0,0,0]", "rollout.fleet.faults.hub_rate=[1.5,1.5,1.5]",
+                           "rollout.fleet.faults.elec_rate=[1.5,1.5,1.5]"};
+    mdl_scenario *sc = load(calm, 1);
+    int64_t d = day_of(sc, 2018, 12, 31);
+    fleet_run a, b;
+    run(sc, 1, &a);
+    run(load(heavy, 3), 1, &b);
+    assert_true(b.ev[d][mdl_rollout_fleet_event_index("repair_visits")] >
+                5 * a.ev[d][mdl_rollout_fleet_event_index("repair_visits")]);
+    assert_true(b.tot[d].meters_installed < a.tot[d].meters_installed);
+    run_free(&a);
+    run_free(&b);
+}
+
+/* Property references from 2015: fewer one-fuel visits, second visits and aborts. */
+static void test_property_references(void **state)
+{
+    (void)state;
+    const char *off[] = {"rollout.fleet.prn.unlinked_share=0.3"};
+    const char *on[] = {"rollout.fleet.prn.unlinked_share=0.3", "rollout.fleet.prn.from=\"2015-01-01\"",
+                        "rollout.fleet.prn.unlinked_share_after=0.03"};
+    fleet_run a, b;
+    run(load(off, 1), 1, &a);
+    run(load(on, 3), 1, &b);
+    const char *k[] = {"prn_one_fuel_visits", "prn_second_visits", "prn_aborts"};
+    for (int i = 0; i < 3; i++) {
+        fprintf(stderr, "%s: %llu without references, %llu with\n", k[i], (unsigned long long)ev_end(&a, k[i]),
+                (unsigned long long)ev_end(&b, k[i]));
+        assert_true(ev_end(&b, k[i]) * 2 < ev_end(&a, k[i]));
+    }
+    assert_true(ev_end(&a, "prn_second_visits") > 50);
+    run_free(&a);
+    run_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conservation_determinism),
+        cmocka_unit_test(test_switching_poisson),
+        cmocka_unit_test(test_tenancy_vacancy_share),
+        cmocka_unit_test(test_smets1_switching_rule),
+        cmocka_unit_test(test_migrated_survives_switch),
+        cmocka_unit_test(test_repairs_compete_for_installers),
+        cmocka_unit_test(test_property_references),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
