@@ -41,7 +41,9 @@ got=$(awk '$1 == "DSP" { print $2 }' "$tmp/out")
 /usr/bin/python3 - "$tmp/size.h5" <<'PY' && ok "curve in HDF5: shares rise with servers, pass exactly from 9" || bad "curve"
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
-sv, ok, sh = f["size/servers"][:, 0], f["size/meets"][:], f["size/share_within_target"][:, -1]
+labels = [x.decode() if isinstance(x, bytes) else str(x) for x in f["size/service"][:]]
+col = labels.index("alert")   # by name: services are added over time
+sv, ok, sh = f["size/servers"][:, 0], f["size/meets"][:], f["size/share_within_target"][:, col]
 o = np.argsort(sv)
 assert (np.diff(sh[o]) >= 0).all(), (sv[o], sh[o])
 assert ((sv >= 9) == (ok == 1)).all(), (sv, ok)
