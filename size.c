@@ -654,7 +654,7 @@ int size_main(int argc, char **argv, sim_mpi *dist, sim_err *err)
     int64_t best[NST];
     rc = search(&x, &sc, best, err);
     /* (search reloads nothing: sc still holds the scenario as given) */
-    if (rc == SIM_OK && (rc = write_curve(&x, best, err)) == SIM_OK)
+    if (rc == SIM_OK && (rc = write_curve(&x, best, err)) == SIM_OK && !x.quiet)   /* --quiet: errors only */
         print_table(&x, &sc, best);
     /* The working folder goes, unless a failed run's log is named in the message. */
     char log[4200];
