@@ -416,7 +416,7 @@ static int on_switch(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
     int64_t *c = fcnt_of(sh, h);
     c[F_SWITCHES]++;
     if (on_dcc(h) || mdl_hh_smets2(h)) {
-        send(sh, h, MDL_DCC_MSG_COS, t0 + 9 * SIM_US_PER_HOUR);   /* SMETS2 / migrated: stays smart */
+        send(sh, h, MDL_DCC_MSG_COS, office_time(sh, h, local, MDL_DCC_MSG_COS, t0));   /* SMETS2 / migrated: stays smart */
         return 0;
     }
     /* SMETS1 off the DCC: smart only if the gaining supplier runs its family's head-end. */
@@ -449,7 +449,7 @@ static void on_move(shard_state *sh, mdl_household *h, uint32_t local, int64_t t
     sh->fl[local].flags |= FF_VACANT;
     fcnt_of(sh, h)[F_MOVES]++;
     if (on_dcc(h))
-        send(sh, h, MDL_DCC_MSG_TENANCY, t0 + 11 * SIM_US_PER_HOUR);
+        send(sh, h, MDL_DCC_MSG_TENANCY, office_time(sh, h, local, MDL_DCC_MSG_TENANCY, t0));
 }
 
 /* 06/07: a new occupier (opening read, account) may change the payment mode. */
@@ -465,10 +465,10 @@ static void on_reoccupy(shard_state *sh, mdl_household *h, uint32_t local, int64
         mdl_hh_set_prepay(h, !pre);
         fcnt_of(sh, h)[F_PAYMENT_SWITCHES]++;
         if (on_dcc(h))
-            send(sh, h, MDL_DCC_MSG_PAYMENT_MODE, t0 + 12 * SIM_US_PER_HOUR);
+            send(sh, h, MDL_DCC_MSG_PAYMENT_MODE, office_time(sh, h, local, MDL_DCC_MSG_PAYMENT_MODE, t0));
     }
     if (on_dcc(h))
-        send(sh, h, MDL_DCC_MSG_TENANCY, t0 + 11 * SIM_US_PER_HOUR);
+        send(sh, h, MDL_DCC_MSG_TENANCY, office_time(sh, h, local, MDL_DCC_MSG_TENANCY, t0));
 }
 
 /* 02 a device fault.  Returns 1 when the household now waits for a visit. */
@@ -510,7 +510,7 @@ static int on_fault(shard_state *sh, mdl_household *h, uint32_t local, int64_t t
     restage(sh, h);
     fcnt_of(sh, h)[F_FAULT_HUB + dev]++;
     if (on_dcc(h) || (f->flags & FF_JOINED))
-        send(sh, h, MDL_DCC_MSG_REPAIR, t0 + 10 * SIM_US_PER_HOUR);
+        send(sh, h, MDL_DCC_MSG_REPAIR, office_time(sh, h, local, MDL_DCC_MSG_REPAIR, t0));
     if (u_fix < fp->remote_fix_prob[dev]) {   /* (a hub: reset remotely rather than replaced) */
         file_event(sh, h, local, K_REMOTE_FIX, today + 1 + (int64_t)floor(-log(u_days) * fp->remote_fix_days));
         return 1;
@@ -531,7 +531,7 @@ static void on_remote_fix(shard_state *sh, mdl_household *h, uint32_t local, sim
         f->cause = (uint8_t)(f->cause & ~7u);
     fcnt_of(sh, h)[F_REMOTE_FIXES]++;
     if (on_dcc(h))
-        send(sh, h, MDL_DCC_MSG_REPAIR, t0 + 14 * SIM_US_PER_HOUR);
+        send(sh, h, MDL_DCC_MSG_REPAIR, office_time(sh, h, local, MDL_DCC_MSG_REPAIR, t0));
 }
 
 void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, sim_time t0)
@@ -566,7 +566,7 @@ static void migrate_one(shard_state *sh, mdl_household *h, uint32_t local, sim_t
     restage(sh, h);
     cnt_of(sh, h)[C_MIGRATIONS]++;
     fcnt_of(sh, h)[F_MIGRATIONS]++;
-    send(sh, h, MDL_DCC_MSG_COMMISSION, t0 + 2 * SIM_US_PER_HOUR);
+    send(sh, h, MDL_DCC_MSG_COMMISSION, office_time(sh, h, local, MDL_DCC_MSG_COMMISSION, t0));
     if (sh->outbox && fleet_first_join(sh, local)) {
         unsigned flags = (mdl_hh_dual(h) && mdl_hh_gas(h) == MDL_DEV_COMMISSIONED ? MDL_DCC_FLAG_GAS : 0u) |
                          (mdl_hh_prepay(h) ? MDL_DCC_FLAG_PREPAY : 0u);

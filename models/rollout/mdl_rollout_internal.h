@@ -377,7 +377,8 @@ static inline void send(shard_state *sh, const mdl_household *h, int msg, sim_ti
 
 /* A time in the supplier's working day (day_start_hour .. day_end_hour) of
  * the day starting at t0, for office-side DCC messages (pre-notification,
- * remote commissioning, migration): spread by a hash of the household and
+ * remote commissioning, migration, and the fleet's switching, tenancy,
+ * repair and migration messages): spread by a hash of the household and
  * the message, so the day's messages arrive over the hours people work and
  * not in one quarter hour.  No stream is used: the rollout's draws are
  * unchanged. */
