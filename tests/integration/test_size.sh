@@ -42,8 +42,8 @@ got=$(awk '$1 == "DSP" { print $2 }' "$tmp/out")
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 labels = [x.decode() if isinstance(x, bytes) else str(x) for x in f["size/service"][:]]
-col = labels.index("alert")   # by name: services are added over time
-sv, ok, sh = f["size/servers"][:, 0], f["size/meets"][:], f["size/share_within_target"][:, col]
+alert_col = labels.index("alert")   # by name: services are added over time
+sv, ok, sh = f["size/servers"][:, 0], f["size/meets"][:], f["size/share_within_target"][:, alert_col]
 o = np.argsort(sv)
 assert (np.diff(sh[o]) >= 0).all(), (sv[o], sh[o])
 assert ((sv >= 9) == (ok == 1)).all(), (sv, ok)
