@@ -54,7 +54,7 @@ static const sim_cfg_key switching_keys[] = {
     KF(T, operate_other_prob, 0, 1, "0.15", "probability",
        "A gaining supplier can operate a SMETS1 meter of a device family other than its own (else the meter goes to traditional mode, lost on switching)."),
     KF(T, replace_prob, 0, 1, "0.1", "probability",
-       "The gaining supplier books a visit to replace a SMETS1 meter it cannot operate with a SMETS2 one."),
+       "The gaining supplier books a visit to replace a SMETS1 meter it cannot operate with a SMETS2 one (only from timetable.smets2_start, when SMETS2 exists)."),
     KF(T, replace_delay_days, 0, 3650, "120", "days", "Mean delay (exponential) before that replacement visit is due."),
 };
 #undef T

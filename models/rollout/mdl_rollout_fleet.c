@@ -434,7 +434,10 @@ static int on_switch(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
         restage(sh, h);
         c[F_REGAINED_ON_SWITCHING]++;
     }
-    if (!operable && u_rep < sw->replace_prob && mdl_hh_hub(h) == MDL_DEV_TRADITIONAL) {
+    /* A replacement fits SMETS2 meters, so it is booked only once SMETS2
+     * exists (timetable.smets2_start); before that the meter stays in
+     * traditional mode until migration. */
+    if (!operable && today >= r->smets2_day && u_rep < sw->replace_prob && mdl_hh_hub(h) == MDL_DEV_TRADITIONAL) {
         f->flags |= FF_REPLACE;
         c[F_REPLACEMENTS_BOOKED]++;
         wait_until(sh, h, local, MDL_PROC_WAIT_BOOK, today + 1 + (int64_t)floor(-log(u_del) * sw->replace_delay_days));
