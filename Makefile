@@ -272,7 +272,7 @@ check-asan:
 	  INTEGRATION_SKIP="tests/integration/test_sizes.sh tests/integration/test_mpi.sh"
 	@$(SAN_ENV) $(MAKE) --no-print-directory DEBUG=1 test-fuzz FUZZ_N=4000 FUZZ_LIMIT=120
 
-check-tsan:
+check-tsan: deps-check
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(TSAN_BUILD) CI= \
 	  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer -DSIM_DEBUG=1" LDOPT=-fsanitize=thread \
 	  $(addprefix $(TSAN_BUILD)/tests/,$(TSAN_TESTS))

@@ -21,15 +21,15 @@ if make --no-print-directory install BUILD="$BUILD_DIR" PREFIX=/opt/smsim DESTDI
 else
   bad "make install failed: $(tail -5 "$tmp/log")"
 fi
-bin="$dest/opt/smsim/bin/smsim"; man="$dest/opt/smsim/share/man/man1/smsim.1"
+bin="$dest/opt/smsim/bin/smsim"; manpage="$dest/opt/smsim/share/man/man1/smsim.1"
 [ -x "$bin" ] && ok "binary at DESTDIR/PREFIX/bin/smsim" || bad "no binary: $(find "$dest" | head)"
 "$bin" --version 2>/dev/null | grep -q "^smsim [0-9]" && ok "installed binary runs" || bad "installed binary does not run"
-[ -f "$man" ] && ok "man page at DESTDIR/PREFIX/share/man/man1/smsim.1" || bad "no man page"
-grep -q '^\.TH SMSIM "1"' "$man" 2>/dev/null && ok "man page header" || bad "man page header"
+[ -f "$manpage" ] && ok "man page at DESTDIR/PREFIX/share/man/man1/smsim.1" || bad "no man page"
+grep -q '^\.TH SMSIM "1"' "$manpage" 2>/dev/null && ok "man page header" || bad "man page header"
 for opt in output seed threads set quiet check-invariants; do
-  grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$man" 2>/dev/null && ok "man page documents --$opt" || bad "man page lacks --$opt"
+  grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$manpage" 2>/dev/null && ok "man page documents --$opt" || bad "man page lacks --$opt"
 done
-grep -qi "Output files and signals" "$man" && ok "man page has the output-files section" || bad "section missing"
+grep -qi "Output files and signals" "$manpage" && ok "man page has the output-files section" || bad "section missing"
 [ "$(find "$dest" -type f | wc -l)" = 2 ] && ok "nothing else installed" || bad "installed: $(find "$dest" -type f)"
 
 # The default PREFIX is /usr/local.

@@ -19,7 +19,7 @@ bad()  { fails=$((fails+1)); echo "  FAIL: $*"; }
 
 want=$(awk -v lam=6.4 -v mu=1.0 -v T=3.0 -v target=0.93 'BEGIN {
   a = lam / mu
-  for (c = 1; c <= 100; c++) {
+  for (c = 1; c <= 100; c += 1) {
     if (c <= a) continue
     s = 0; term = 1
     for (k = 0; k < c; k++) { s += term; term *= a / (k + 1) }
