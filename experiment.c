@@ -516,6 +516,26 @@ static int make_dirs(exp_ctx *x, sim_err *err)
     return SIM_OK;
 }
 
+/* Start EXE with ARGV, stdout and stderr to LOG, stdin from /dev/null,
+ * the environment of child_env(). */
+static int spawn_logged(const char *exe, const char *const *argv, const char *log, pid_t *pid, sim_err *err)
+{
+    char **envp = child_env();
+    if (!envp)
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    int e = posix_spawn(pid, exe, &fa, NULL, (char *const *)argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    free(envp);
+    if (e)
+        return SIM_FAIL(err, SIM_ERUNTIME, "cannot start %s: %s", exe, strerror(e));
+    return SIM_OK;
+}
+
 static int spawn_run(exp_ctx *x, exp_run *r, sim_err *err)
 {
     const char *argv[EXP_MAX_ARGS * 2 + 32];
@@ -547,25 +567,11 @@ static int spawn_run(exp_ctx *x, exp_run *r, sim_err *err)
     argv[n++] = r->path;
     argv[n] = NULL;
 
-    char **envp = child_env();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, r->log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    if (!envp)
-        rc = SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
-    else {
-        int e = posix_spawn(&r->pid, x->exe, &fa, NULL, (char *const *)argv, envp);
-        if (e)
-            rc = SIM_FAIL(err, SIM_ERUNTIME, "cannot start %s: %s", x->exe, strerror(e));
-        else {
-            r->state = 1;
-            r->rank = x->rank;
-        }
+    rc = spawn_logged(x->exe, argv, r->log, &r->pid, err);
+    if (rc == SIM_OK) {
+        r->state = 1;
+        r->rank = x->rank;
     }
-    posix_spawn_file_actions_destroy(&fa);
-    free(envp);
     free_store(store, x->d->n_keys + 1);
     free(store);
     free(ov);
@@ -579,20 +585,10 @@ int experiment_spawn_wait(const char *const *argv, const char *log, int *status,
     if (n <= 0)
         return SIM_FAIL(err, SIM_ERUNTIME, "cannot find this program (/proc/self/exe)");
     exe[n] = '\0';
-    char **envp = child_env();
-    if (!envp)
-        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     pid_t pid;
-    int e = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    free(envp);
-    if (e)
-        return SIM_FAIL(err, SIM_ERUNTIME, "cannot start %s: %s", exe, strerror(e));
+    int rc = spawn_logged(exe, argv, log, &pid, err);
+    if (rc)
+        return rc;
     while (waitpid(pid, status, 0) < 0) {
         if (errno != EINTR)
             return SIM_FAIL(err, SIM_ERUNTIME, "waitpid: %s", strerror(errno));
