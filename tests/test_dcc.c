@@ -21,22 +21,10 @@
 #include "mdl_dcc_fluid.h"
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
+#include "test_support.h"
 #include "sim_rng.h"
 
-static mdl_scenario *load(const char *dcc_text)
-{
-    char text[4096];
-    snprintf(text, sizeof text,
-             "run = { start = \"2024-01-15\"; end = \"2024-01-17\"; households = 1000; seed = 7; };\n"
-             "dcc = { %s };\n", dcc_text);
-    mdl_scenario *sc = calloc(1, sizeof *sc);
-    sim_err err = {0};
-    int rc = mdl_scenario_load_string(sc, "test", text, NULL, 0, NULL, &err);
-    if (rc)
-        fprintf(stderr, "scenario: %s\n", err.msg);
-    assert_int_equal(rc, SIM_OK);
-    return sc;
-}
+static mdl_scenario *load(const char *dcc_text) { return test_load_dcc(dcc_text); }
 
 static mdl_dcc *make(const mdl_scenario *sc, size_t shards)
 {

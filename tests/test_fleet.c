@@ -23,6 +23,7 @@
 #include "mdl_household.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
+#include "test_support.h"
 
 static const char *const base_text =
     "run = { start = \"2012-01-01\"; end = \"2024-12-31\"; seed = 31; households = 5003; shards = 8; };\n"
@@ -33,14 +34,7 @@ static const char *const base_text =
 static mdl_scenario *load(const char *const *ov, size_t n_ov)
 {
     static mdl_scenario sc;
-    sim_err err;
-    sim_err_clear(&err);
-    memset(&sc, 0, sizeof sc);
-    int rc = mdl_scenario_load_string(&sc, "test.cfg", base_text, ov, n_ov, NULL, &err);
-    if (rc)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(rc, 0);
-    return &sc;
+    return test_load_text(&sc, base_text, ov, n_ov);
 }
 
 typedef struct fleet_run {
