@@ -73,6 +73,20 @@ print(len(same_before), "daily series equal up to the checkpoint;", differ_after
 EOF
 then ok "fork: $(cat "$tmp/py")"; else bad "fork: $(tail -3 "$tmp/py")"; fi
 
+# An experiment from a checkpoint: every run continues from it; the variant
+# that sets the key to its value in the checkpoint's scenario is the
+# uninterrupted run; replicates beyond the first are refused.
+"$SMSIM" run --from "$tmp/a.ckpt.h5" --sweep rollout.visit.max_revisits=0,3 -o "$tmp/sw.h5" -q 2>"$tmp/err" \
+  || bad "sweep --from: $(cat "$tmp/err")"
+same "sweep from a checkpoint: variant max_revisits=3 (the scenario's) == uninterrupted" \
+  "$tmp/full.h5" "$tmp/sw-runs/run-v001-r000.h5"
+h5diff --exclude-attribute / -q "$tmp/full.h5" "$tmp/sw-runs/run-v000-r000.h5" >/dev/null 2>&1 \
+  && bad "sweep from a checkpoint: variant max_revisits=0 equals the base run" \
+  || ok "sweep from a checkpoint: variant max_revisits=0 differs"
+"$SMSIM" run --from "$tmp/a.ckpt.h5" --replications 2 -o "$tmp/no.h5" -q 2>"$tmp/err"
+[ $? = 2 ] && grep -q "replicates other than the first" "$tmp/err" && ok "--replications 2 with --from: exit 2" \
+  || bad "--replications 2 --from: $(cat "$tmp/err")"
+
 # Refused keys: exit 2, the key named, no output
 for kv in run.seed=7 run.households=20001 'rollout.suppliers.[1].name="other"' \
           rollout.population.dual_fuel_share=0.5 'run.end="2026-12-31"'; do
