@@ -442,6 +442,7 @@ typedef struct run_ctx {
     int64_t from_day;         /* its last day */
     int changed;              /* --from with a scenario that differs from the checkpoint's */
     char *from_scenario, *from_output;   /* --from: what the checkpoint names */
+    double t_from;            /* when reading the checkpoint began */
 } run_ctx;
 
 /* A stop request (sim_stop.h) not yet acted on becomes the step's failure.
@@ -576,6 +577,7 @@ static int ckpt_open_from(run_ctx *c, sim_err *err)
 {
     static mdl_scenario old;
     static options oc;
+    c->t_from = wall_seconds();
     oc = *c->o;
     c->o = &oc;
     if (!(c->from = sim_ckpt_open(oc.from, &c->from_day, err)))
@@ -638,6 +640,12 @@ static int ckpt_restore_rest(run_ctx *c, sim_err *err)
     }
     sim_ckpt_close(c->from);
     c->from = NULL;
+    if (!rc && c->rank == 0 && !c->o->quiet) {
+        char date[16];
+        sim_format_date(c->sc->run.start_day + c->from_day, date);
+        fprintf(stderr, "smsim: continuing from %s (the end of %s), read in %.2f s\n", c->o->from, date,
+                wall_seconds() - c->t_from);
+    }
     return rc;
 }
 
@@ -675,6 +683,7 @@ static int ckpt_write(run_ctx *c, int64_t day, sim_err *err)
 {
     sim_ckpt_file *f = NULL;
     int rc = SIM_OK;
+    double t0 = wall_seconds();
     if (c->rank == 0 && !(f = sim_ckpt_create(c->ckpt_path, SMSIM_VERSION, day, err)))
         rc = err->code ? err->code : SIM_ERUNTIME;
     if (!rc && f)
@@ -688,6 +697,13 @@ static int ckpt_write(run_ctx *c, int64_t day, sim_err *err)
     sim_ckpt_abort(f);
     if ((rc = AGREE(rc)))
         return rc;
+    struct stat st;
+    if (c->rank == 0 && !c->o->quiet && stat(c->ckpt_path, &st) == 0) {
+        char date[16];
+        sim_format_date(c->sc->run.start_day + day, date);
+        fprintf(stderr, "\nsmsim: checkpoint at the end of %s: %s, %.1f MB, written in %.2f s\n", date,
+                c->ckpt_path, (double)st.st_size / 1e6, wall_seconds() - t0);
+    }
     test_pause("checkpoint");
     return SIM_OK;
 }
