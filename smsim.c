@@ -749,8 +749,16 @@ static int create_output(run_ctx *c, sim_err *err)
         return SIM_FAIL(err, SIM_ERUNTIME, "the text of %s was not kept", c->o->scenario);
     if (!(c->h5 = sim_h5_create(c->out, err)))
         return err->code ? err->code : SIM_ERUNTIME;
-    return write_run_attrs(c->h5, c->sc, c->o, c->o->cmdline, c->scenario_text, c->effective,
-                           c->threads, c->ranks, err);
+    int rc = write_run_attrs(c->h5, c->sc, c->o, c->o->cmdline, c->scenario_text, c->effective, c->threads,
+                             c->ranks, err);
+    if (!rc && c->o->from) {   /* where the days up to the checkpoint came from */
+        char date[16];
+        sim_format_date(c->sc->run.start_day + c->from_day, date);
+        if (sim_h5_attr_str(c->h5, "/", "continued_from", c->o->from, err) ||
+            sim_h5_attr_str(c->h5, "/", "continued_after", date, err))
+            rc = err->code ? err->code : SIM_ERUNTIME;
+    }
+    return rc;
 }
 
 /* The engine, the DCC and the rollout, whose allocation generates the

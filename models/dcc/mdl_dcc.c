@@ -1099,9 +1099,15 @@ int mdl_dcc_ckpt_load(mdl_dcc *d, sim_ckpt_buf *b, int changed, sim_err *err)
     d->fail_sum = sim_ckpt_get_f64(b);
     sim_ckpt_get(b, &d->tot, sizeof d->tot);
     uint64_t had_events = sim_ckpt_get_u64(b);
-    if (had_events && d->events && mdl_dcc_events_load(d->events, b))
-        return SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory (DCC events)");
-    if (b->bad || (had_events && !d->events) || b->pos != b->n)
+    if (had_events) {   /* (into a scratch set when this scenario has no events any more) */
+        mdl_dcc_events *ev = d->events ? d->events : mdl_dcc_events_alloc(d->p, err);
+        int oom = !ev || mdl_dcc_events_load(ev, b);
+        if (ev != d->events)
+            mdl_dcc_events_free(ev);
+        if (oom)
+            return SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory (DCC events)");
+    }
+    if (b->bad || b->pos != b->n)
         return SIM_FAIL(err, SIM_EINPUT, "checkpoint: /dcc/state truncated or damaged");
     if (changed) {   /* another scenario from here on: rebuild every lane from the fleet and the new rates */
         d->sched_dirty = 1;
