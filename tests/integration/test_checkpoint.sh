@@ -9,9 +9,11 @@
 # as it was and changes rows after it; a key that shapes the state built
 # before D is refused (exit 2, named, no output); a run killed with
 # SIGKILL after a --checkpoint-every checkpoint resumes (--resume) to the
-# identical file; bad checkpoint files are exit 2 with one line; under
-# mpirun -np 2 (when `make MPI=1` builds) checkpoint and resume at 2 ranks
-# and across rank counts give the same datasets.
+# identical file; bad checkpoint files are exit 2 with one line; an
+# experiment (--sweep) runs every variant from the checkpoint; under
+# mpirun -np 2 (when `make MPI=1` builds) the checkpoint is the one a single
+# process writes, and resuming at 2 ranks and across rank counts gives the
+# same datasets.
 set -u
 SMSIM=${SMSIM:-build/smsim}
 tmp=$(mktemp -d)
@@ -138,6 +140,8 @@ if command -v mpicc >/dev/null && command -v mpirun >/dev/null &&
   mpi() { local n=$1; shift; mpirun --allow-run-as-root --oversubscribe -np "$n" "$@"; }
   mpi 2 build-mpi/smsim run "${SMALL[@]}" -o "$tmp/m.h5" --checkpoint-at $D >/dev/null 2>"$tmp/merr" \
     || bad "mpirun -np 2 --checkpoint-at: $(head -3 "$tmp/merr")"
+  same "the checkpoint written by 2 ranks == the one written by one process (every dataset)" \
+    "$tmp/a.ckpt.h5" "$tmp/m.ckpt.h5"
   mpi 2 build-mpi/smsim run --from "$tmp/m.ckpt.h5" -o "$tmp/m2.h5" -q 2>"$tmp/merr" || bad "mpirun -np 2 --from failed"
   same "mpirun -np 2: checkpoint + --from == uninterrupted" "$tmp/full.h5" "$tmp/m2.h5"
   "$SMSIM" run --from "$tmp/m.ckpt.h5" -o "$tmp/m1.h5" -q || bad "one process --from a 2-rank checkpoint failed"
