@@ -55,7 +55,8 @@ void sim_ckpt_get(sim_ckpt_buf *b, void *dst, size_t n)
 {
     if (b->bad || n > b->n - b->pos) {
         b->bad = 1;
-        memset(dst, 0, n);
+        if (n)
+            memset(dst, 0, n);
         return;
     }
     if (n)

@@ -49,6 +49,12 @@ for t in 1 2; do
   same "default.cfg (fleet on): checkpoint + resume ($t thread(s)) == uninterrupted" "$tmp/dfull.h5" "$tmp/dr$t.h5"
 done
 
+# A dated DCC event in progress at the checkpoint (a firmware campaign over
+# 2024-05-01 .. 18, request-level days on both sides): its progress carries.
+"$SMSIM" run scenarios/dcc-firmware.cfg -q -o "$tmp/fw.h5" --checkpoint-at 2024-05-05 \
+  && "$SMSIM" run --from "$tmp/fw.ckpt.h5" -q -o "$tmp/fw2.h5" || bad "dcc-firmware.cfg checkpoint/resume failed"
+same "dcc-firmware.cfg: resumed mid-campaign == uninterrupted" "$tmp/fw.h5" "$tmp/fw2.h5"
+
 # A fork: a key that acts on later days.  Rows of days <= D as before, later rows differ.
 "$SMSIM" run --from "$tmp/a.ckpt.h5" --set rollout.visit.max_revisits=0 --set dcc.dsp.servers=3 \
   -o "$tmp/fork.h5" -q || bad "fork with --set failed"
