@@ -42,6 +42,7 @@
 #include <libconfig.h>
 
 #include "mdl_scenario.h"
+#include "sim_ckpt.h"
 #include "sim_design.h"
 #include "size.h"
 
@@ -68,6 +69,9 @@ typedef struct exp_opts {
     int quiet, asked;                     /* asked: an experiment option was given */
     int foreign;                          /* an option that is not ours */
     char seed_set[64];
+    const char *from;                     /* --from / --resume CKPT: every run continues from it */
+    char from_arg[4200];                  /* "--from=CKPT", handed to every run */
+    char from_cfg[4096];                  /* the checkpoint's scenario, in a temporary file */
 } exp_opts;
 
 typedef struct exp_run {
@@ -114,7 +118,8 @@ static int takes_value(const char *name)
 {
     static const char *const v[] = {"-o", "--output", "--seed", "--threads", "--set", "--replications",
                                     "--sweep", "--zip", "--design", "--jobs", "--target-share",
-                                    "--service", "--stage", NULL};
+                                    "--service", "--stage", "--from", "--resume", "--checkpoint-at",
+                                    "--checkpoint-every", "--checkpoint-file", NULL};
     for (size_t i = 0; v[i]; i++)
         if (!strcmp(name, v[i]))
             return 1;
@@ -216,6 +221,10 @@ static int parse_opts(int argc, char **argv, int cmd, exp_opts *o, sim_err *err)
             o->sets[o->n_sets++] = v;
         } else if (!strcmp(n, "--quiet") || !strcmp(n, "-q")) {
             o->quiet = 1;
+        } else if (!strcmp(n, "--from") || !strcmp(n, "--resume")) {
+            o->from = v;
+            snprintf(o->from_arg, sizeof o->from_arg, "--from=%s", v);
+            o->pass[o->n_pass++] = o->from_arg;
         } else if (!strcmp(n, "--check-invariants")) {
             o->pass[o->n_pass++] = "--check-invariants";
         } else {
@@ -553,7 +562,8 @@ static int spawn_run(exp_ctx *x, exp_run *r, sim_err *err)
     snprintf(threads, sizeof threads, "%ld", x->threads_per_run);
     argv[n++] = "smsim";
     argv[n++] = "run";
-    argv[n++] = x->o->scenario;
+    if (!x->o->from)   /* (a run from a checkpoint takes its scenario from it) */
+        argv[n++] = x->o->scenario;
     for (size_t i = 0; i < x->o->n_pass; i++)
         argv[n++] = x->o->pass[i];
     for (size_t i = 0; i < n_ov; i++) {
@@ -1133,6 +1143,44 @@ void experiment_usage(FILE *out)
           out);
 }
 
+/* An experiment from a checkpoint: every run continues from it (--from),
+ * so the design reads the checkpoint's scenario, put in a temporary file.
+ * Replicates other than 0 would need checkpoints of their own (their own
+ * seeds): refused.  A fork with changed inputs and the checkpoint's
+ * streams is the point (common random numbers across variants). */
+static int from_scenario(exp_opts *o, sim_err *err)
+{
+    if (o->replications > 1)
+        return SIM_FAIL(err, SIM_EINPUT, "--replications %ld with --from: replicates other than the first would "
+                        "need checkpoints of their own (their own seeds); allowed: --replications 1", o->replications);
+    int64_t day;
+    sim_ckpt_file *f = sim_ckpt_open(o->from, &day, err);
+    if (!f)
+        return err->code ? err->code : SIM_EINPUT;
+    char *eff = sim_ckpt_read_attr_str(f, "scenario_effective", err);
+    sim_ckpt_close(f);
+    if (!eff)
+        return err->code ? err->code : SIM_EINPUT;
+    const char *dir = getenv("TMPDIR");
+    snprintf(o->from_cfg, sizeof o->from_cfg, "%s/smsim-from-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    int fd = mkstemp(o->from_cfg), bad = fd < 0;
+    if (!bad) {
+        size_t n = strlen(eff);
+        bad = write(fd, eff, n) != (ssize_t)n;
+        bad |= close(fd) != 0;
+    }
+    free(eff);
+    if (bad) {
+        if (fd >= 0)
+            unlink(o->from_cfg);
+        o->from_cfg[0] = 0;
+        return SIM_FAIL(err, SIM_ERUNTIME, "cannot write the checkpoint's scenario to a temporary file: %s",
+                        strerror(errno));
+    }
+    o->scenario = o->from_cfg;
+    return SIM_OK;
+}
+
 int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_err *err)
 {
     static mdl_scenario sc;
@@ -1150,7 +1198,7 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     if (strcmp(argv[cmd], "run") && strcmp(argv[cmd], "check"))
         return SIM_OK;
     int rc = parse_opts(argc, argv, cmd, &o, err);
-    if (rc == SIM_OK && (o.foreign || !o.scenario))
+    if (rc == SIM_OK && (o.foreign || !o.scenario || o.from) && !(o.from && o.asked && !o.scenario))
         return SIM_OK;   /* the single-run parser has its say */
     if (rc == SIM_OK && !o.asked) {
         /* No option of ours: an experiment only if the scenario has one
@@ -1169,10 +1217,15 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     *handled = 1;
     if (rc)
         return rc;
+    if (o.from && (rc = from_scenario(&o, err)))
+        return rc;
     if (!o.scenario)
         return SIM_FAIL(err, SIM_EINPUT, "run needs a scenario file (see smsim --help)");
-    if ((rc = mdl_scenario_load(&sc, o.scenario, o.sets, o.n_sets, NULL, err)))
+    if ((rc = mdl_scenario_load(&sc, o.scenario, o.sets, o.n_sets, NULL, err))) {
+        if (o.from_cfg[0])
+            unlink(o.from_cfg);
         return rc;
+    }
     memset(&x, 0, sizeof x);
     sim_design_init(&d);
     x.o = &o;
@@ -1186,8 +1239,9 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
     if (o.output)
         snprintf(x.out, sizeof x.out, "%s", o.output);
     else {
-        const char *base = strrchr(o.scenario, '/');
-        base = base ? base + 1 : o.scenario;
+        const char *src = o.from ? o.from : o.scenario;
+        const char *base = strrchr(src, '/');
+        base = base ? base + 1 : src;
         snprintf(x.out, sizeof x.out, "results/%.*s.h5", (int)strcspn(base, "."), base);
     }
     static sim_design_params blk;   /* the block as read (sc is reloaded per variant) */
@@ -1196,5 +1250,7 @@ int experiment_dispatch(int argc, char **argv, sim_mpi *dist, int *handled, sim_
         rc = strcmp(argv[cmd], "check") ? run_experiment(&x, argc, argv, &sc, err) : check_experiment(&x, &sc, err);
     free(x.runs);
     sim_design_free(&d);
+    if (o.from_cfg[0])
+        unlink(o.from_cfg);
     return rc;
 }

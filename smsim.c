@@ -19,7 +19,7 @@
  * one message and no file.
  *
  * Test hook: SMSIM_TEST_PAUSE_AT=PHASE (start, generate, day, last-day,
- * commit) makes the run print "smsim: test hook: paused at PHASE" on stderr
+ * checkpoint (after the first one is written), commit) makes the run print "smsim: test hook: paused at PHASE" on stderr
  * and wait there (up to 30 s, or until a signal) so that a test can send a
  * signal at that moment (tests/integration/test_signals.sh).
  */
@@ -41,6 +41,7 @@
 #include "mdl_scenario.h"
 #include "sim_mpi.h"
 #include "sim_engine.h"
+#include "sim_ckpt.h"
 #include "sim_err.h"
 #include "sim_h5.h"
 #include "sim_outfile.h"
@@ -93,6 +94,18 @@ static void usage(FILE *out)
           "                        rollout.suppliers.[0].share=0.3 (validated like the\n"
           "                        file); repeatable\n"
           "  -q, --quiet           print nothing but errors\n"
+          "      --checkpoint-at=DATE  write the model state at the end of DATE\n"
+          "                        (YYYY-MM-DD) to the checkpoint file\n"
+          "      --checkpoint-every=DAYS  write it every DAYS simulated days (the file\n"
+          "                        is replaced atomically), so a killed run can resume\n"
+          "      --checkpoint-file=CKPT  where (default OUT with .h5 replaced by\n"
+          "                        .ckpt.h5)\n"
+          "      --from=CKPT       continue from a checkpoint (no FILE: its scenario is\n"
+          "                        stored in it); --set changes keys that act on later\n"
+          "                        days (others are refused, exit 2); the output\n"
+          "                        holds every day from the start (default: the\n"
+          "                        output the checkpointed run was writing)\n"
+          "      --resume=CKPT     the same as --from (a killed run: no --set)\n"
           "      --check-invariants  check every household, state count and pending\n"
           "                        list every 64 simulated days (O(households) each\n"
           "                        time); a violation fails the run\n"
@@ -132,6 +145,10 @@ typedef struct options {
     int quiet;
     int check_invariants;
     int help, version;
+    const char *ckpt_at;       /* --checkpoint-at DATE (NULL: none) */
+    long ckpt_every;           /* --checkpoint-every DAYS (0: none) */
+    const char *ckpt_file;     /* --checkpoint-file CKPT */
+    const char *from;          /* --from / --resume CKPT */
     const char *cmdline;   /* the command line as typed, for the file */
 } options;
 
@@ -146,7 +163,8 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-enum { OPT_SEED = 256, OPT_THREADS, OPT_SET, OPT_INVARIANTS, OPT_VERSION };
+enum { OPT_SEED = 256, OPT_THREADS, OPT_SET, OPT_INVARIANTS, OPT_VERSION, OPT_CKPT_AT, OPT_CKPT_EVERY, OPT_CKPT_FILE,
+       OPT_FROM };
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -155,6 +173,11 @@ static const struct option long_options[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"quiet", no_argument, NULL, 'q'},
     {"check-invariants", no_argument, NULL, OPT_INVARIANTS},
+    {"checkpoint-at", required_argument, NULL, OPT_CKPT_AT},
+    {"checkpoint-every", required_argument, NULL, OPT_CKPT_EVERY},
+    {"checkpoint-file", required_argument, NULL, OPT_CKPT_FILE},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"resume", required_argument, NULL, OPT_FROM},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -196,6 +219,30 @@ static int take_option(int c, const char *val, options *o, FILE *diag)
             return SIM_EINPUT;
         }
         o->overrides[o->n_overrides++] = val;
+        return SIM_OK;
+    case OPT_CKPT_AT: {
+        int64_t dd;
+        if (sim_parse_date(val, &dd)) {
+            fprintf(diag, "smsim: --checkpoint-at %s: not a date; allowed: YYYY-MM-DD\n", val);
+            return SIM_EINPUT;
+        }
+        o->ckpt_at = val;
+        return SIM_OK;
+    }
+    case OPT_CKPT_EVERY:
+        if (parse_int(val, 1, 1000000, &v)) {
+            fprintf(diag, "smsim: --checkpoint-every %s: allowed 1 to 1000000 days\n", val);
+            return SIM_EINPUT;
+        }
+        o->ckpt_every = v;
+        return SIM_OK;
+    case OPT_CKPT_FILE:
+    case OPT_FROM:
+        if (!val[0]) {
+            fprintf(diag, "smsim: %s: empty file name\n", c == OPT_FROM ? "--from" : "--checkpoint-file");
+            return SIM_EINPUT;
+        }
+        *(c == OPT_FROM ? &o->from : &o->ckpt_file) = val;
         return SIM_OK;
     case 'q': o->quiet = 1; return SIM_OK;
     case OPT_INVARIANTS: o->check_invariants = 1; return SIM_OK;
@@ -387,6 +434,15 @@ typedef struct run_ctx {
     mdl_rollout *ro;
     double t_start, wall;
     uint64_t events;
+    /* checkpoints */
+    int64_t first_day;        /* the first day this process simulates (after a checkpoint's) */
+    int64_t ckpt_at;          /* --checkpoint-at as a run day (-1: none) */
+    char ckpt_path[4096];
+    sim_ckpt_file *from;      /* --from: the checkpoint, open for reading */
+    int64_t from_day;         /* its last day */
+    int changed;              /* --from with a scenario that differs from the checkpoint's */
+    char *from_scenario, *from_output;   /* --from: what the checkpoint names */
+    double t_from;            /* when reading the checkpoint began */
 } run_ctx;
 
 /* A stop request (sim_stop.h) not yet acted on becomes the step's failure.
@@ -436,6 +492,222 @@ static size_t scenario_inputs(const char *scenario, char inputs[][4096])
     return n;
 }
 
+/* ---- checkpoints (sim_ckpt.h, mdl_rollout_ckpt.c, models/README.md) ------ */
+/* Where checkpoints go: --checkpoint-file, or OUT with .h5 replaced by
+ * .ckpt.h5; never the output itself. */
+static int ckpt_setup_path(run_ctx *c, sim_err *err)
+{
+    const options *o = c->o;
+    if (!o->ckpt_at && !o->ckpt_every)
+        return SIM_OK;
+    if (o->ckpt_file) {
+        snprintf(c->ckpt_path, sizeof c->ckpt_path, "%s", o->ckpt_file);
+    } else {
+        size_t n = strlen(c->out);
+        int h5 = n > 3 && !strcmp(c->out + n - 3, ".h5");
+        snprintf(c->ckpt_path, sizeof c->ckpt_path, "%.*s.ckpt.h5", (int)(h5 ? n - 3 : n), c->out);
+    }
+    if (!strcmp(c->ckpt_path, c->out))
+        return SIM_FAIL(err, SIM_EINPUT, "--checkpoint-file %s: the output itself; allowed: another file",
+                        c->ckpt_path);
+    const char *inputs[1] = {o->scenario};
+    return sim_outfile_check(c->ckpt_path, inputs, o->scenario ? 1 : 0, err);
+}
+
+/* --checkpoint-at as a run day, inside the days this process runs. */
+static int ckpt_check_at(run_ctx *c, sim_err *err)
+{
+    int64_t date, n_days = mdl_scenario_days(c->sc);
+    if (!c->o->ckpt_at)
+        return SIM_OK;
+    sim_parse_date(c->o->ckpt_at, &date);   /* (checked when parsed) */
+    c->ckpt_at = date - c->sc->run.start_day;
+    if (c->ckpt_at < c->first_day || c->ckpt_at >= n_days - 1) {
+        char a[16], b[16];
+        sim_format_date(c->sc->run.start_day + c->first_day, a);
+        sim_format_date(c->sc->run.end_day - 1, b);
+        return SIM_FAIL(err, SIM_EINPUT, "--checkpoint-at %s: outside the days this run simulates; allowed: %s to %s",
+                        c->o->ckpt_at, a, b);
+    }
+    return SIM_OK;
+}
+
+static int ckpt_due(const run_ctx *c, int64_t day, int64_t n_days)
+{
+    if (day + 1 >= n_days)
+        return 0;
+    return day == c->ckpt_at || (c->o->ckpt_every > 0 && (day + 1) % c->o->ckpt_every == 0);
+}
+
+/* Keys that shape state built before the checkpoint (the population, the
+ * work lists, the shards, the run's days): one differs -> SIM_EINPUT. */
+static int ckpt_refused(const mdl_scenario *a, const mdl_scenario *b, int64_t day, sim_err *err)
+{
+    const char *key = NULL;
+    char buf[96];
+    const mdl_rollout_params *pa = &a->rollout, *pb = &b->rollout;
+    if (a->run.households != b->run.households) key = "run.households";
+    else if (a->run.shards != b->run.shards) key = "run.shards";
+    else if (a->run.seed != b->run.seed) key = "run.seed";
+    else if (a->run.start_day != b->run.start_day) key = "run.start";
+    else if (a->run.end_day != b->run.end_day) key = "run.end";
+    else if (memcmp(&pa->population, &pb->population, sizeof pa->population)) key = "rollout.population";
+    else if (memcmp(&pa->wan, &pb->wan, sizeof pa->wan)) key = "rollout.wan";
+    else if (pa->fleet.enabled != pb->fleet.enabled) key = "rollout.fleet.enabled";
+    else if (pa->n_suppliers != pb->n_suppliers) key = "rollout.suppliers";
+    for (size_t i = 0; !key && i < pa->n_suppliers; i++) {
+        const mdl_rollout_supplier *x = &pa->suppliers[i], *y = &pb->suppliers[i];
+        const char *f = strcmp(x->name, y->name) ? "name" : x->share != y->share ? "share"
+                        : x->order != y->order ? "order" : NULL;
+        if (f) {
+            snprintf(buf, sizeof buf, "rollout.suppliers.[%zu].%s", i, f);
+            key = buf;
+        }
+    }
+    if (!key)
+        return SIM_OK;
+    char date[16];
+    sim_format_date(a->run.start_day + day, date);
+    return SIM_FAIL(err, SIM_EINPUT, "%s cannot change after the checkpoint (%s); allowed: keys that act on later days",
+                    key, date);
+}
+
+/* --from: the checkpoint's scenario with this run's --set on top. */
+static int ckpt_open_from(run_ctx *c, sim_err *err)
+{
+    static mdl_scenario old;
+    static options oc;
+    c->t_from = wall_seconds();
+    oc = *c->o;
+    c->o = &oc;
+    if (!(c->from = sim_ckpt_open(oc.from, &c->from_day, err)))
+        return err->code ? err->code : SIM_EINPUT;
+    char *eff = sim_ckpt_read_attr_str(c->from, "scenario_effective", err);
+    char *path = eff ? sim_ckpt_read_attr_str(c->from, "scenario_path", err) : NULL;
+    char *out = path ? sim_ckpt_read_attr_str(c->from, "output", err) : NULL;
+    c->scenario_text = out ? sim_ckpt_read_attr_str(c->from, "scenario_text", err) : NULL;
+    int rc = c->scenario_text ? SIM_OK : SIM_EINPUT;
+    memset(&old, 0, sizeof old);
+    memset(c->sc, 0, sizeof *c->sc);
+    if (!rc)
+        rc = mdl_scenario_load_string(&old, oc.from, eff, NULL, 0, NULL, err);
+    if (!rc)
+        rc = mdl_scenario_load_string(c->sc, oc.from, eff, oc.overrides, oc.n_overrides, &c->effective, err);
+    if (!rc)
+        rc = ckpt_refused(&old, c->sc, c->from_day, err);
+    if (!rc && c->from_day >= mdl_scenario_days(c->sc) - 1)
+        rc = SIM_FAIL(err, SIM_EINPUT, "%s: the checkpoint is at the run's last day; nothing to continue", oc.from);
+    if (!rc) {
+        c->changed = strcmp(c->effective, eff) != 0;
+        c->first_day = c->from_day + 1;
+        oc.scenario = c->from_scenario = path;
+        path = NULL;
+        if (!oc.output)
+            oc.output = c->from_output = out, out = NULL;
+    }
+    free(eff);
+    free(path);
+    free(out);
+    return rc;
+}
+
+/* --from, after the models are restored: the DCC's state and the output's
+ * rows so far; then the checkpoint is closed (a resumed run may replace it). */
+static int ckpt_restore_rest(run_ctx *c, sim_err *err)
+{
+    unsigned char *p;
+    size_t n;
+    int rc = sim_ckpt_read(c->from, "/dcc/state", &p, &n, err);
+    if (!rc) {
+        sim_ckpt_buf b = sim_ckpt_reader(p, n);
+        rc = mdl_dcc_ckpt_load(c->dcc, &b, c->changed, err);
+        free(p);
+    }
+    for (size_t i = 0; !rc && i < sim_h5_n_series(c->h5); i++) {
+        sim_h5_series *s = sim_h5_series_at(c->h5, i);
+        char path[1024];
+        snprintf(path, sizeof path, "/output%s", sim_h5_series_path(s));
+        if (!sim_ckpt_has(c->from, path))
+            continue;   /* a series this scenario adds: no rows before */
+        if ((rc = sim_ckpt_read(c->from, path, &p, &n, err)))
+            break;
+        size_t rb = sim_h5_series_row_bytes(s);
+        if (n % rb)
+            rc = SIM_FAIL(err, SIM_EINPUT, "%s: %s holds %zu bytes, not whole rows of %zu", c->o->from, path, n, rb);
+        else
+            rc = sim_h5_series_append(s, n / rb, p, err);
+        free(p);
+    }
+    sim_ckpt_close(c->from);
+    c->from = NULL;
+    if (!rc && c->rank == 0 && !c->o->quiet) {
+        char date[16];
+        sim_format_date(c->sc->run.start_day + c->from_day, date);
+        fprintf(stderr, "smsim: continuing from %s (the end of %s), read in %.2f s\n", c->o->from, date,
+                wall_seconds() - c->t_from);
+    }
+    return rc;
+}
+
+/* Rank 0: the attributes, the output so far and the DCC's state. */
+static int ckpt_write_head(run_ctx *c, sim_ckpt_file *f, int64_t day, sim_err *err)
+{
+    char date[16];
+    sim_format_date(c->sc->run.start_day + day, date);
+    int rc = sim_ckpt_attr_str(f, "date", date, err) ||
+             sim_ckpt_attr_str(f, "scenario_effective", c->effective ? c->effective : "", err) ||
+             sim_ckpt_attr_str(f, "scenario_text", c->scenario_text, err) ||
+             sim_ckpt_attr_str(f, "scenario_path", c->o->scenario, err) ||
+             sim_ckpt_attr_str(f, "output", c->out, err) ||
+             sim_ckpt_attr_i64(f, "households", c->sc->run.households, err) ||
+             sim_ckpt_attr_i64(f, "shards", c->sc->run.shards, err);
+    for (size_t i = 0; !rc && i < sim_h5_n_series(c->h5); i++) {
+        sim_h5_series *s = sim_h5_series_at(c->h5, i);
+        unsigned char *p;
+        size_t rows;
+        char path[1024];
+        snprintf(path, sizeof path, "/output%s", sim_h5_series_path(s));
+        if (!(rc = sim_h5_series_read(s, &p, &rows, err)))
+            rc = sim_ckpt_write(f, path, p, rows * sim_h5_series_row_bytes(s), err);
+        free(p);
+    }
+    sim_ckpt_buf b = {0};
+    if (!rc && !(rc = mdl_dcc_ckpt_save(c->dcc, &b, err)))
+        rc = sim_ckpt_write(f, "/dcc/state", b.p, b.n, err);
+    sim_ckpt_buf_free(&b);
+    return rc ? (err->code ? err->code : SIM_ERUNTIME) : SIM_OK;
+}
+
+/* The checkpoint at the end of `day` (every rank: the shards' records go to rank 0). */
+static int ckpt_write(run_ctx *c, int64_t day, sim_err *err)
+{
+    sim_ckpt_file *f = NULL;
+    int rc = SIM_OK;
+    double t0 = wall_seconds();
+    if (c->rank == 0 && !(f = sim_ckpt_create(c->ckpt_path, SMSIM_VERSION, day, err)))
+        rc = err->code ? err->code : SIM_ERUNTIME;
+    if (!rc && f)
+        rc = ckpt_write_head(c, f, day, err);
+    if (!(rc = AGREE(rc)))
+        rc = AGREE(mdl_rollout_ckpt_save(c->ro, f, err));
+    if (!rc && f) {
+        rc = sim_ckpt_commit(f, err);
+        f = NULL;
+    }
+    sim_ckpt_abort(f);
+    if ((rc = AGREE(rc)))
+        return rc;
+    struct stat st;
+    if (c->rank == 0 && !c->o->quiet && stat(c->ckpt_path, &st) == 0) {
+        char date[16];
+        sim_format_date(c->sc->run.start_day + day, date);
+        fprintf(stderr, "\nsmsim: checkpoint at the end of %s: %s, %.1f MB, written in %.2f s\n", date,
+                c->ckpt_path, (double)st.st_size / 1e6, wall_seconds() - t0);
+    }
+    test_pause("checkpoint");
+    return SIM_OK;
+}
+
 /* Rank 0: every check of the output that can be made before the run (so
  * that a long run cannot fail at its end for a reason known at its start),
  * and the temporaries of dead runs to the same name removed. */
@@ -450,13 +722,17 @@ static int check_output(run_ctx *c, sim_err *err)
             return SIM_FAIL(err, SIM_EINPUT, "results: cannot create output directory: %s",
                             strerror(errno));
     }
-    static char input_paths[MAX_INPUTS][4096];
-    const char *inputs[MAX_INPUTS];
+    static char input_paths[MAX_INPUTS + 1][4096];
+    const char *inputs[MAX_INPUTS + 1];
     size_t n_inputs = scenario_inputs(o->scenario, input_paths);
+    if (o->from)   /* the checkpoint is an input, too */
+        snprintf(input_paths[n_inputs++], 4096, "%s", o->from);
     for (size_t i = 0; i < n_inputs; i++)
         inputs[i] = input_paths[i];
     int rc = sim_outfile_check(c->out, inputs, n_inputs, err);
     if (rc)
+        return rc;
+    if ((rc = ckpt_setup_path(c, err)))
         return rc;
     char removed[2048];
     size_t n = sim_outfile_remove_stale(c->out, removed, sizeof removed);
@@ -473,8 +749,16 @@ static int create_output(run_ctx *c, sim_err *err)
         return SIM_FAIL(err, SIM_ERUNTIME, "the text of %s was not kept", c->o->scenario);
     if (!(c->h5 = sim_h5_create(c->out, err)))
         return err->code ? err->code : SIM_ERUNTIME;
-    return write_run_attrs(c->h5, c->sc, c->o, c->o->cmdline, c->scenario_text, c->effective,
-                           c->threads, c->ranks, err);
+    int rc = write_run_attrs(c->h5, c->sc, c->o, c->o->cmdline, c->scenario_text, c->effective, c->threads,
+                             c->ranks, err);
+    if (!rc && c->o->from) {   /* where the days up to the checkpoint came from */
+        char date[16];
+        sim_format_date(c->sc->run.start_day + c->from_day, date);
+        if (sim_h5_attr_str(c->h5, "/", "continued_from", c->o->from, err) ||
+            sim_h5_attr_str(c->h5, "/", "continued_after", date, err))
+            rc = err->code ? err->code : SIM_ERUNTIME;
+    }
+    return rc;
 }
 
 /* The engine, the DCC and the rollout, whose allocation generates the
@@ -497,10 +781,16 @@ static int alloc_models(run_ctx *c, sim_err *err)
     if ((rc = AGREE(rc)))
         return rc;
     test_pause("generate");
-    if (!(c->ro = mdl_rollout_alloc(sc, c->eng, c->dcc, c->h5, c->threads, err)))
+    if (c->from)
+        c->ro = mdl_rollout_restore(sc, c->eng, c->dcc, c->h5, c->threads, c->from, err);
+    else
+        c->ro = mdl_rollout_alloc(sc, c->eng, c->dcc, c->h5, c->threads, err);
+    if (!c->ro)
         rc = err->code ? err->code : SIM_ERUNTIME;
     else
         mdl_rollout_set_dist(c->ro, c->dist);
+    if (!rc && c->from)
+        rc = ckpt_restore_rest(c, err);
     return AGREE(rc);
 }
 
@@ -510,8 +800,11 @@ static int run_setup(run_ctx *c, sim_err *err)
 {
     const options *o = c->o;
     /* The text as read (a pipe cannot be read twice): stored in the output. */
-    int rc = mdl_scenario_load_text(c->sc, o->scenario, o->overrides, o->n_overrides, &c->effective,
-                                    &c->scenario_text, err);
+    int rc = o->from ? ckpt_open_from(c, err)
+                     : mdl_scenario_load_text(c->sc, o->scenario, o->overrides, o->n_overrides, &c->effective,
+                                              &c->scenario_text, err);
+    if (!rc)
+        rc = ckpt_check_at(c, err);
     if ((rc = AGREE(rc)))
         return rc;
     if (c->rank == 0)
@@ -590,10 +883,12 @@ static int run_days(run_ctx *c, sim_err *err)
     /* From here a first signal is acted on at the next day boundary, or
      * at the latest before the output's rename (sim_h5_commit). */
     sim_stop_set_immediate(0);
-    for (int64_t day = 0; day < n_days; day++) {
+    for (int64_t day = c->first_day; day < n_days; day++) {
         if (day == 1)
             test_pause("day");
         if ((rc = run_day(c, day, n_days, err)))
+            return rc;
+        if (ckpt_due(c, day, n_days) && (rc = ckpt_write(c, day, err)))
             return rc;
         /* (distributed: every 8th day, so that the reduce costs nothing next to the days) */
         if (show && (c->ranks == 1 || day % 8 == 7 || day + 1 == n_days)) {
@@ -686,7 +981,14 @@ static int cmd_run(const options *o, sim_mpi *dist, sim_err *err)
     c->sc = &sc;
     c->rank = sim_mpi_rank(dist);
     c->ranks = sim_mpi_size(dist);
-    if (!o->scenario) {
+    c->ckpt_at = -1;
+    if (o->from && o->scenario) {
+        if (c->rank == 0)
+            fprintf(stderr, "smsim: run --from %s takes its scenario from the checkpoint; give no FILE %s "
+                    "(change keys with --set)\n", o->from, o->scenario);
+        return SIM_EINPUT;
+    }
+    if (!o->scenario && !o->from) {
         if (c->rank == 0)
             usage(stderr);
         return SIM_EINPUT;
@@ -700,11 +1002,14 @@ static int cmd_run(const options *o, sim_mpi *dist, sim_err *err)
     if (!rc && c->rank == 0 && !o->quiet)
         print_summary(c);
     sim_h5_abort(c->h5);
+    sim_ckpt_close(c->from);
     mdl_rollout_free(c->ro);
     mdl_dcc_free(c->dcc);
     sim_engine_free(c->eng);
     free(c->effective);
     free(c->scenario_text);
+    free(c->from_scenario);
+    free(c->from_output);
     return rc;
 }
 

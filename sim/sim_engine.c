@@ -9,6 +9,8 @@
  */
 #include "sim_engine.h"
 
+#include "sim_ckpt.h"
+
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -240,4 +242,48 @@ size_t sim_engine_pending(const sim_engine *e)
     for (size_t i = e->own_first; i < e->own_first + e->own_count; i++)
         n += sim_queue_size(e->shards[i].queue);
     return n;
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+int sim_engine_shard_save(sim_engine *e, size_t i, sim_ckpt_buf *b, sim_err *err)
+{
+    sim_shard *s = &e->shards[i];
+    size_t n = sim_queue_size(s->queue);
+    sim_event *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory for shard %zu's events", i);
+    /* Popped in (time, entity, kind, sequence) order and pushed back: the
+     * record lists the events in that order whatever the queue's layout. */
+    for (size_t k = 0; k < n; k++)
+        sim_queue_pop(s->queue, &v[k]);
+    int rc = SIM_OK;
+    for (size_t k = 0; k < n && !rc; k++)
+        rc = sim_queue_push(s->queue, &v[k], err);
+    sim_ckpt_put_i64(b, s->now);
+    sim_ckpt_put_u64(b, s->seq);
+    sim_ckpt_put_u64(b, s->events);
+    sim_ckpt_put_u64(b, n);
+    sim_ckpt_put(b, v, n * sizeof *v);
+    free(v);
+    return rc;
+}
+
+int sim_engine_shard_load(sim_engine *e, size_t i, sim_ckpt_buf *b, sim_err *err)
+{
+    sim_shard *s = &e->shards[i];
+    s->now = sim_ckpt_get_i64(b);
+    s->seq = (uint32_t)sim_ckpt_get_u64(b);
+    s->events = sim_ckpt_get_u64(b);
+    size_t n = (size_t)sim_ckpt_get_count(b, (b->n - b->pos) / sizeof(sim_event));
+    sim_queue_clear(s->queue);
+    for (size_t k = 0; k < n && !b->bad; k++) {
+        sim_event ev;
+        sim_ckpt_get(b, &ev, sizeof ev);
+        if (ev.kind >= s->model->n_kinds)
+            return SIM_FAIL(err, SIM_EINPUT, "checkpoint: shard %zu: event kind %u unknown to model %s", i,
+                            (unsigned)ev.kind, s->model->name);
+        if (sim_queue_push(s->queue, &ev, err))
+            return SIM_ERUNTIME;
+    }
+    return b->bad ? SIM_FAIL(err, SIM_EINPUT, "checkpoint: shard %zu: engine record truncated", i) : SIM_OK;
 }

@@ -73,6 +73,13 @@ void sim_engine_set_always_parallel(sim_engine *e, int on);
 uint64_t sim_engine_events(const sim_engine *e);   /* handled so far, all owned shards */
 size_t sim_engine_pending(const sim_engine *e);    /* events waiting, all owned shards */
 
+/* Checkpoints: shard i's clock, sequence counter, events handled and its
+ * pending events in (time, tie-break) order, appended to a record / read
+ * back from one (the queue is cleared first).  Between windows only. */
+struct sim_ckpt_buf;
+int sim_engine_shard_save(sim_engine *e, size_t i, struct sim_ckpt_buf *b, sim_err *err);
+int sim_engine_shard_load(sim_engine *e, size_t i, struct sim_ckpt_buf *b, sim_err *err);
+
 /* ---- for handlers and hooks: the shard they run in ---------------------- */
 size_t sim_shard_index(const sim_shard *s);
 sim_time sim_shard_now(const sim_shard *s);

@@ -109,6 +109,7 @@ struct sim_h5_file {
     ino_t tmp_ino;
     sim_h5_series **series;         /* owned; pointers stay valid as it grows */
     size_t n_series, cap_series;
+    int stop_slot;                  /* sim_stop_own_tmp_slot: 0 the output, 1 a file beside it */
 };
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -538,7 +539,7 @@ static void remove_tmp(sim_h5_file *f)
     if (f->tmp_created && is_our_tmp(f, f->tmp_path))
         unlink(f->tmp_path);
     f->tmp_created = 0;
-    sim_stop_own_tmp(NULL);
+    sim_stop_own_tmp_slot(f->stop_slot, NULL);
 }
 
 /* Where writes go when the file is discarded: memory where the process
@@ -610,7 +611,7 @@ static int reserve_tmp(sim_h5_file *f, sim_err *err)
     int rc = sim_outfile_create_tmp(f->final_path, f->tmp_path, n, &f->tmp_fd, err);
     if (rc == SIM_OK) {
         f->tmp_created = 1;
-        sim_stop_own_tmp(f->tmp_path);
+        sim_stop_own_tmp_slot(f->stop_slot, f->tmp_path);
     }
     sim_stop_leave_critical();
     if (rc != SIM_OK)
@@ -664,7 +665,7 @@ static hid_t create_exact(sim_h5_file *f, hid_t fcpl, hid_t fapl)
         if (fid < 0)
             return fid;
         f->tmp_created = 1;
-        sim_stop_own_tmp(f->tmp_path);
+        sim_stop_own_tmp_slot(f->stop_slot, f->tmp_path);
         if (H5Fget_vfd_handle(fid, H5P_DEFAULT, &handle) >= 0 && handle &&
             fstat(*(int *)handle, &st) == 0) {
             f->tmp_dev = st.st_dev;
@@ -680,7 +681,21 @@ static hid_t create_exact(sim_h5_file *f, hid_t fcpl, hid_t fapl)
     return fid;
 }
 
+static sim_h5_file *create_in_slot(const char *final_path, int slot, sim_err *err);
+
 sim_h5_file *sim_h5_create(const char *final_path, sim_err *err)
+{
+    return create_in_slot(final_path, 0, err);
+}
+
+sim_h5_file *sim_h5_create_aside(const char *final_path, sim_err *err)
+{
+    return create_in_slot(final_path, 1, err);
+}
+
+int64_t sim_h5_file_id(const sim_h5_file *f) { return f ? (int64_t)f->fid : -1; }
+
+static sim_h5_file *create_in_slot(const char *final_path, int slot, sim_err *err)
 {
     sim_h5_file *f;
     hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
@@ -697,6 +712,7 @@ sim_h5_file *sim_h5_create(const char *final_path, sim_err *err)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (!(f = file_new(final_path, err)))
         return NULL;
+    f->stop_slot = slot;
     if (reserve_tmp(f, err) || make_plists(f, &fcpl, &fapl, err))
         goto fail;
     f->fid = create_exact(f, fcpl, fapl);
@@ -819,7 +835,7 @@ static int publish(sim_h5_file *f, sim_err *err)
     }
     if (renamed)
         f->tmp_created = 0;   /* the temporary name is gone */
-    sim_stop_own_tmp(f->tmp_created ? f->tmp_path : NULL);
+    sim_stop_own_tmp_slot(f->stop_slot, f->tmp_created ? f->tmp_path : NULL);
     sim_stop_leave_critical();
     return rc;
 }
@@ -1440,4 +1456,40 @@ done:
     for (i = 0; i < rank; i++)
         H5Dclose(dim_ids[i]);
     return rc;
+}
+
+/* ---- the series so far (checkpoints) ---------------------------------------- */
+size_t sim_h5_n_series(const sim_h5_file *f) { return f ? f->n_series : 0; }
+sim_h5_series *sim_h5_series_at(sim_h5_file *f, size_t i) { return f && i < f->n_series ? f->series[i] : NULL; }
+const char *sim_h5_series_path(const sim_h5_series *s) { return s->path; }
+size_t sim_h5_series_row_bytes(const sim_h5_series *s) { return s->row_elems * s->elem_size; }
+
+int sim_h5_series_read(sim_h5_series *s, unsigned char **data, size_t *n_rows, sim_err *err)
+{
+    size_t rb = sim_h5_series_row_bytes(s), written = (size_t)s->dims[0];
+    *n_rows = written + s->n_rows;
+    *data = malloc(*n_rows * rb + 1);
+    if (!*data)
+        return use_fail(s->file, err, "%s: out of memory reading %zu rows", s->path, *n_rows);
+    if (written) {
+        hsize_t start[SIM_H5_MAX_RANK] = {0}, count[SIM_H5_MAX_RANK];
+        for (int k = 0; k < s->rank; k++)
+            count[k] = s->dims[k];
+        hid_t fs = H5Dget_space(s->dset);
+        hid_t ms = H5Screate_simple(s->rank, count, NULL);
+        int bad = fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                  H5Dread(s->dset, s->mem_type, ms, fs, H5P_DEFAULT, *data) < 0;
+        if (ms >= 0)
+            H5Sclose(ms);
+        if (fs >= 0)
+            H5Sclose(fs);
+        if (bad) {
+            free(*data);
+            *data = NULL;
+            return h5_fail(s->file, err, s->path, "H5Dread");
+        }
+    }
+    if (s->n_rows)
+        memcpy(*data + written * rb, s->rows, s->n_rows * rb);
+    return SIM_OK;
 }

@@ -52,6 +52,12 @@ int sim_h5_commit(sim_h5_file *f, sim_err *err);
 /* Close and remove the temporary file; frees f.  NULL is a no-op. */
 void sim_h5_abort(sim_h5_file *f);
 const char *sim_h5_tmp_path(const sim_h5_file *f);
+/* sim_h5_create for a second file written while the output is open (a
+ * checkpoint): its temporary name has its own sim_stop slot. */
+sim_h5_file *sim_h5_create_aside(const char *final_path, sim_err *err);
+/* The HDF5 file identifier (an hid_t), for writers of raw datasets
+ * (sim_ckpt.c); -1 for NULL. */
+int64_t sim_h5_file_id(const sim_h5_file *f);
 
 /* Groups: "/rollout", "/dcc/detail" (parents are created as needed). */
 int sim_h5_group(sim_h5_file *f, const char *path, sim_err *err);
@@ -100,6 +106,15 @@ int sim_h5_flush_rows(sim_h5_file *f, sim_err *err);
 /* Attribute on the series (e.g. "description"). */
 int sim_h5_series_attr_str(sim_h5_series *s, const char *name, const char *value, sim_err *err);
 /* Series handles are owned by the file and closed by commit/abort. */
+
+/* Checkpoints: the file's series in creation order, their absolute
+ * paths, bytes per row, and every row so far (written and buffered; a
+ * malloc'd copy, the caller frees). */
+size_t sim_h5_n_series(const sim_h5_file *f);
+sim_h5_series *sim_h5_series_at(sim_h5_file *f, size_t i);
+const char *sim_h5_series_path(const sim_h5_series *s);
+size_t sim_h5_series_row_bytes(const sim_h5_series *s);
+int sim_h5_series_read(sim_h5_series *s, unsigned char **data, size_t *n_rows, sim_err *err);
 
 /* A whole fixed-size variable written at once (e.g. a histogram's bin
  * edges, a final per-household table): dims all fixed. */

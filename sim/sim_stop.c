@@ -19,8 +19,11 @@ static _Atomic int stop_sig;      /* the first signal that asked to stop */
 static _Atomic int immediate;     /* phase: a signal ends the process */
 static _Atomic int critical;      /* a signal is held, not acted on */
 static _Atomic int held_sig;      /* the signal held meanwhile */
-static _Atomic int tmp_owned;     /* tmp_path names our temporary file */
-static char tmp_path[4096];
+/* Our temporary files: slot 0 the run's output, slot 1 a checkpoint being
+ * written beside it (sim_stop_own_tmp_slot). */
+#define TMP_SLOTS 2
+static _Atomic int tmp_owned[TMP_SLOTS];   /* tmp_path[k] names our temporary file */
+static char tmp_path[TMP_SLOTS][4096];
 static char prog_name[64] = "smsim";
 
 const char *sim_stop_signame(int sig)
@@ -44,8 +47,9 @@ static void say(const char *s)
 /* Ends the process: removes our temporary file first. */
 static void stop_now(int sig)
 {
-    if (atomic_load(&tmp_owned))
-        unlink(tmp_path);
+    for (int k = 0; k < TMP_SLOTS; k++)
+        if (atomic_load(&tmp_owned[k]))
+            unlink(tmp_path[k]);
     say(prog_name);
     say(": interrupted (");
     say(sim_stop_signame(sig));
@@ -103,14 +107,18 @@ void sim_stop_set_immediate(int on)
     atomic_store(&immediate, on ? 1 : 0);
 }
 
-void sim_stop_own_tmp(const char *path)
+void sim_stop_own_tmp_slot(int slot, const char *path)
 {
-    atomic_store(&tmp_owned, 0);
-    if (path && strlen(path) < sizeof tmp_path) {
-        memcpy(tmp_path, path, strlen(path) + 1);
-        atomic_store(&tmp_owned, 1);
+    if (slot < 0 || slot >= TMP_SLOTS)
+        return;
+    atomic_store(&tmp_owned[slot], 0);
+    if (path && strlen(path) < sizeof tmp_path[slot]) {
+        memcpy(tmp_path[slot], path, strlen(path) + 1);
+        atomic_store(&tmp_owned[slot], 1);
     }
 }
+
+void sim_stop_own_tmp(const char *path) { sim_stop_own_tmp_slot(0, path); }
 
 void sim_stop_enter_critical(void)
 {

@@ -42,6 +42,10 @@ void sim_stop_set_immediate(int on);
 /* The temporary file the handler removes when it ends the process (NULL:
  * none).  The path is copied; at most 4095 bytes. */
 void sim_stop_own_tmp(const char *path);
+/* The same for one of two slots: 0 (sim_stop_own_tmp: the run's output)
+ * or 1 (a checkpoint written while the output is open); the handler
+ * removes both. */
+void sim_stop_own_tmp_slot(int slot, const char *path);
 
 /* Hold signals (they are recorded, not acted on) until the matching
  * leave; leaving acts on one that came meanwhile.  Not nested. */

@@ -38,6 +38,7 @@
 #include "mdl_dcc_network.h"
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
+#include "sim_ckpt.h"
 #include "sim_mpi.h"
 #include "sim_rng.h"
 #include "sim_vec.h"
@@ -1042,4 +1043,76 @@ const mdl_dcc_dayres *mdl_dcc_last_day(const mdl_dcc *d)
 void mdl_dcc_copy_offer(const mdl_dcc *d, mdl_dcc_offer *out)
 {
     memcpy(out, d->offer, sizeof *out);
+}
+
+/* ---- checkpoints (the record: mdl_dcc.h) ------------------------------------------------ */
+#define DCC_MAGIC UINT64_C(0x3143434453)   /* "SDCC1" */
+
+int mdl_dcc_ckpt_save(const mdl_dcc *d, sim_ckpt_buf *b, sim_err *err)
+{
+    sim_ckpt_put_u64(b, DCC_MAGIC);
+    sim_ckpt_put_i64(b, d->next_day);
+    sim_ckpt_put_i64(b, d->window_day);
+    sim_ckpt_put(b, d->sched, sizeof d->sched);
+    sim_ckpt_put(b, d->hubs, sizeof d->hubs);
+    sim_ckpt_put(b, d->meters, sizeof d->meters);
+    sim_ckpt_put(b, d->gen, sizeof d->gen);
+    sim_ckpt_put(b, d->prepay, sizeof d->prepay);
+    sim_ckpt_put(b, d->offer, sizeof *d->offer);
+    sim_ckpt_put_i64(b, d->sched_dirty);
+    sim_ckpt_put(b, d->offer_hubs, sizeof d->offer_hubs);
+    sim_ckpt_put_u64(b, d->n_inst_cells);
+    sim_ckpt_put(b, d->inst_cells, d->n_inst_cells * sizeof *d->inst_cells);
+    sim_ckpt_put_f64(b, d->req_sum);
+    sim_ckpt_put_f64(b, d->fail_sum);
+    sim_ckpt_put(b, &d->tot, sizeof d->tot);
+    sim_ckpt_put_u64(b, d->events != NULL);
+    if (d->events)
+        mdl_dcc_events_save(d->events, b);
+    return b->bad ? SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory (DCC)") : SIM_OK;
+}
+
+int mdl_dcc_ckpt_load(mdl_dcc *d, sim_ckpt_buf *b, int changed, sim_err *err)
+{
+    if (sim_ckpt_get_u64(b) != DCC_MAGIC)
+        return SIM_FAIL(err, SIM_EINPUT, "checkpoint: /dcc/state is not a DCC record");
+    d->next_day = sim_ckpt_get_i64(b);
+    d->window_day = sim_ckpt_get_i64(b);
+    if (d->remote)   /* a rank that only fills outboxes: its days are all it keeps */
+        return b->bad ? SIM_FAIL(err, SIM_EINPUT, "checkpoint: /dcc/state truncated") : SIM_OK;
+    sim_ckpt_get(b, d->sched, sizeof d->sched);
+    sim_ckpt_get(b, d->hubs, sizeof d->hubs);
+    sim_ckpt_get(b, d->meters, sizeof d->meters);
+    sim_ckpt_get(b, d->gen, sizeof d->gen);
+    sim_ckpt_get(b, d->prepay, sizeof d->prepay);
+    sim_ckpt_get(b, d->offer, sizeof *d->offer);
+    d->sched_dirty = (int)sim_ckpt_get_i64(b);
+    sim_ckpt_get(b, d->offer_hubs, sizeof d->offer_hubs);
+    size_t n = (size_t)sim_ckpt_get_count(b, MDL_DCC_LANES * MDL_DCC_MINUTES);
+    for (size_t k = 0; k < n && !b->bad; k++) {
+        uint32_t c;
+        sim_ckpt_get(b, &c, sizeof c);
+        if (u32_push(&d->inst_cells, &d->n_inst_cells, &d->cap_inst_cells, 4096, c))
+            return SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory (DCC)");
+    }
+    d->req_sum = sim_ckpt_get_f64(b);
+    d->fail_sum = sim_ckpt_get_f64(b);
+    sim_ckpt_get(b, &d->tot, sizeof d->tot);
+    uint64_t had_events = sim_ckpt_get_u64(b);
+    if (had_events) {   /* (into a scratch set when this scenario has no events any more) */
+        mdl_dcc_events *ev = d->events ? d->events : mdl_dcc_events_alloc(d->p, err);
+        int oom = !ev || mdl_dcc_events_load(ev, b);
+        if (ev != d->events)
+            mdl_dcc_events_free(ev);
+        if (oom)
+            return SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory (DCC events)");
+    }
+    if (b->bad || b->pos != b->n)
+        return SIM_FAIL(err, SIM_EINPUT, "checkpoint: /dcc/state truncated or damaged");
+    if (changed) {   /* another scenario from here on: rebuild every lane from the fleet and the new rates */
+        d->sched_dirty = 1;
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            d->offer_hubs[r] = UINT64_MAX;
+    }
+    return SIM_OK;
 }

@@ -75,6 +75,18 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err);
 /* Flush buffered output. */
 int mdl_dcc_finish(mdl_dcc *d, sim_err *err);
 
+/* Checkpoints, between days, on the process that runs the DCC (rank 0):
+ * the fleet (read-time histogram, counts), the offered traffic kept from
+ * day to day and the install cells to clear, the running totals and the
+ * dated events' progress.  Nothing else carries across midnight: both
+ * resolutions start each day empty (in-flight work is drained within the
+ * day's own horizon) and draw from streams keyed by the day.  changed:
+ * the scenario differs from the checkpoint's, so every offer lane is
+ * rebuilt from the fleet and the new parameters on the next day. */
+struct sim_ckpt_buf;
+int mdl_dcc_ckpt_save(const mdl_dcc *d, struct sim_ckpt_buf *b, sim_err *err);
+int mdl_dcc_ckpt_load(mdl_dcc *d, struct sim_ckpt_buf *b, int changed, sim_err *err);
+
 typedef struct mdl_dcc_totals {
     uint64_t fleet_hubs;          /* hubs in the scheduled-read fleet at the end */
     uint64_t requests;            /* all requests, all days */

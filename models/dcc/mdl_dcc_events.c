@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_ckpt.h"
+
 #define R_ MDL_N_REGIONS
 #define MIN_PER_DAY MDL_DCC_MINUTES
 
@@ -388,4 +390,58 @@ int mdl_dcc_events_day(mdl_dcc_events *x, int64_t date, const mdl_dcc_fleet_view
     if (t->quarantine)
         quarantine(t, o, out);
     return SIM_OK;
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+/* Started events keep the population and shape they took on their first
+ * day (a resumed run does not re-derive them from a later fleet). */
+void mdl_dcc_events_save(const mdl_dcc_events *x, sim_ckpt_buf *b)
+{
+    sim_ckpt_put_u64(b, x->p->n_events);
+    for (size_t i = 0; i < x->p->n_events; i++) {
+        const evstate *st = &x->ev[i];
+        sim_ckpt_put_u64(b, (uint64_t)st->started);
+        sim_ckpt_put(b, st->pop, sizeof st->pop);
+        sim_ckpt_put_u64(b, (uint64_t)st->n_comp);
+        for (int k = 0; k < st->n_comp; k++) {
+            const comp *c = &st->c[k];
+            sim_ckpt_put_i64(b, c->svc);
+            sim_ckpt_put_i64(b, c->power);
+            sim_ckpt_put(b, c->n, sizeof c->n);
+            sim_ckpt_put_u64(b, c->len);
+            sim_ckpt_put(b, c->H, (c->len + 1) * sizeof *c->H);
+        }
+    }
+}
+
+int mdl_dcc_events_load(mdl_dcc_events *x, sim_ckpt_buf *b)
+{
+    size_t n = (size_t)sim_ckpt_get_count(b, MDL_DCC_MAX_EVENTS);
+    for (size_t i = 0; i < n && !b->bad; i++) {
+        evstate st = {0};
+        st.started = (int)sim_ckpt_get_u64(b);
+        sim_ckpt_get(b, st.pop, sizeof st.pop);
+        st.n_comp = (int)sim_ckpt_get_count(b, 3);
+        for (int k = 0; k < st.n_comp && !b->bad; k++) {
+            comp *c = &st.c[k];
+            c->svc = (int)sim_ckpt_get_i64(b);
+            c->power = (int)sim_ckpt_get_i64(b);
+            sim_ckpt_get(b, c->n, sizeof c->n);
+            c->len = (size_t)sim_ckpt_get_count(b, (b->n - b->pos) / sizeof(double));
+            if (!b->bad && !(c->H = malloc((c->len + 1) * sizeof *c->H)))
+                return -1;
+            sim_ckpt_get(b, c->H, (c->len + 1) * sizeof *c->H);
+            if (c->svc < 0 || c->svc >= MDL_DCC_N_SERVICES)
+                b->bad = 1;
+        }
+        if (i < x->p->n_events) {
+            for (int k = 0; k < x->ev[i].n_comp; k++)
+                free(x->ev[i].c[k].H);
+            x->ev[i] = st;
+        } else {
+            for (int k = 0; k < st.n_comp; k++)
+                free(st.c[k].H);
+        }
+    }
+    return 0;
 }

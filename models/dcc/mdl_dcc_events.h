@@ -40,5 +40,11 @@ int mdl_dcc_events_day(mdl_dcc_events *e, int64_t date, const mdl_dcc_fleet_view
 /* Devices (premises, meters) event i reaches, all regions, once its first
  * day has come (0 before). */
 double mdl_dcc_events_population(const mdl_dcc_events *e, size_t i);
+/* Checkpoints: each event's progress (started, its population and its
+ * traffic shape) into a record, and back (0, or -1 out of memory; a bad
+ * record sets b->bad). */
+struct sim_ckpt_buf;
+void mdl_dcc_events_save(const mdl_dcc_events *e, struct sim_ckpt_buf *b);
+int mdl_dcc_events_load(mdl_dcc_events *e, struct sim_ckpt_buf *b);
 
 #endif

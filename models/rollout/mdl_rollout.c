@@ -171,6 +171,11 @@ static int shard_init(mdl_rollout *r, shard_state *sh, size_t index)
     size_t *count = calloc(n_sr, sizeof *count);
     if (!count)
         return -1;
+    if (r->restoring) {   /* households and lists come from a checkpoint (mdl_rollout_ckpt.c) */
+        int rc = sr_init(r, sh, count);
+        free(count);
+        return rc;
+    }
     for (size_t i = 0; i < sh->n_hh; i++) {
         mdl_household *h = &sh->hh[i];
         mdl_household_generate(r->p, r->sc.run.start_day, (uint64_t)r->sc.run.seed, hh_id(sh, (uint32_t)i), h);
@@ -313,6 +318,12 @@ static int init_shards(mdl_rollout *r, int n_threads)
 mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5, int n_threads,
                                sim_err *err)
 {
+    return mdl_rollout_alloc_as(sc, eng, dcc, h5, n_threads, 0, err);
+}
+
+mdl_rollout *mdl_rollout_alloc_as(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5, int n_threads,
+                                  int restoring, sim_err *err)
+{
     const mdl_rollout_params *p = &sc->rollout;
     /* The scenario schema (mdl_rollout_schema.c, mdl_scenario.c) refuses
      * every scenario this model cannot run, with file and line; these two
@@ -333,6 +344,7 @@ mdl_rollout *mdl_rollout_alloc(const mdl_scenario *sc, sim_engine *eng, mdl_dcc 
     }
     r->sc = *sc;
     r->p = &r->sc.rollout;
+    r->restoring = restoring;
     r->eng = eng;
     r->dcc = dcc;
     r->h5 = h5;

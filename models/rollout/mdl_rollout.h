@@ -68,6 +68,23 @@ typedef struct mdl_rollout_totals {
  * bytes_per_household, which is this process's memory over its own households. */
 void mdl_rollout_get_totals(const mdl_rollout *r, mdl_rollout_totals *out);
 
+/* Checkpoints (mdl_rollout_ckpt.c; the format is described there).  Save:
+ * at a day boundary, after mdl_rollout_day_end and the DCC's day; writes
+ * /rollout/shard_NNNNNN and /rollout/global into f.  Distributed: a
+ * collective; every rank's shards go to rank 0, which alone passes f (the
+ * others NULL).  Restore: mdl_rollout_alloc without generating the
+ * population, then every owned shard and the totals read from f (any rank
+ * count: each rank reads its own shards).  The scenario may differ from
+ * the checkpoint's in keys that act on later days (smsim.c checks). */
+struct sim_ckpt_file;
+struct sim_ckpt_buf;
+int mdl_rollout_ckpt_save(mdl_rollout *r, struct sim_ckpt_file *f, sim_err *err);
+mdl_rollout *mdl_rollout_restore(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5,
+                                 int n_threads, struct sim_ckpt_file *f, sim_err *err);
+/* One shard's record (tests: the round trip). */
+int mdl_rollout_ckpt_shard_save(mdl_rollout *r, size_t shard, struct sim_ckpt_buf *b, sim_err *err);
+int mdl_rollout_ckpt_shard_load(mdl_rollout *r, size_t shard, struct sim_ckpt_buf *b, sim_err *err);
+
 /* Invariants over every household (O(households), for tests and
  * `smsim run --check-invariants`): the household state matches its devices and the per-shard
  * counts; no meter is commissioned without a hub; an electricity-only

@@ -208,6 +208,7 @@ struct mdl_rollout {
     sim_h5_file *h5;
     sim_mpi *dist;              /* NULL: one process */
     int test_move_pool;          /* tests: every chunk allocation moves the pending pool */
+    int restoring;               /* allocated for a checkpoint to fill: no households generated */
     size_t n_shards, n_sup;
     size_t own_first, own_count; /* the shards this process holds (all, unless distributed) */
     size_t own_households;
@@ -460,6 +461,11 @@ static inline int fleet_first_join(shard_state *sh, uint32_t local)
     sh->fl[local].flags |= FF_JOINED;
     return 1;
 }
+
+/* mdl_rollout_alloc, or (restoring) the same without generating the
+ * households and work lists, which mdl_rollout_ckpt_load fills. */
+mdl_rollout *mdl_rollout_alloc_as(const mdl_scenario *sc, sim_engine *eng, mdl_dcc *dcc, sim_h5_file *h5, int n_threads,
+                                  int restoring, sim_err *err);
 
 /* ---- output (mdl_rollout_output.c) ----------------------------------------- */
 int mdl_rollout_output_create(mdl_rollout *r, sim_err *err);

@@ -179,6 +179,29 @@ section_experiment() {
 }
 
 machine
+# ---- checkpoint and fork at GB scale ------------------------------------------------
+section_checkpoint() {
+    header "checkpoint at GB scale (gb-baseline.cfg, 30 M households, the state at the end of 2019-12-31: write, read, size)"
+    local cfg=scenarios/gb-baseline.cfg bin=$BUILD/smsim
+    if [ ! -x "$bin" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin and $cfg"; return; fi
+    local sets=(--set 'run.end="2020-01-03"' --set 'dcc.detail.dates=[]')
+    [ "$QUICK" = 1 ] && sets+=(--set run.households=1000000)
+    local dir; dir=$(mktemp -d -p "${TMPDIR:-/tmp}")
+    local cmd="$bin run $cfg ${sets[*]} --threads 2 --checkpoint-at 2019-12-31 -o $dir/gb.h5"
+    "$bin" run $cfg "${sets[@]}" --threads 2 --checkpoint-at 2019-12-31 -o "$dir/gb.h5" >/dev/null 2>"$dir/w.err" \
+        || { echo "failed: $cmd: $(tail -2 "$dir/w.err")"; rm -rf "$dir"; return; }
+    "$bin" run --from "$dir/gb.ckpt.h5" --threads 2 -o "$dir/gb2.h5" >/dev/null 2>"$dir/r.err" \
+        || { echo "failed: $bin run --from $dir/gb.ckpt.h5: $(tail -2 "$dir/r.err")"; rm -rf "$dir"; return; }
+    local mb ws rs same=DIFFERENT
+    mb=$(sed -n 's/.*checkpoint at the end of.*, \([0-9.]*\) MB, .*/\1/p' "$dir/w.err")
+    ws=$(sed -n 's/.*written in \([0-9.]*\) s.*/\1/p' "$dir/w.err")
+    rs=$(sed -n 's/.*read in \([0-9.]*\) s.*/\1/p' "$dir/r.err")
+    h5diff --exclude-attribute / "$dir/gb.h5" "$dir/gb2.h5" >/dev/null 2>&1 && same=identical
+    printf 'checkpoint_mb=%s write_s=%s read_s=%s (target <= 10 s each)   %s\n' "$mb" "$ws" "$rs" "$cmd"
+    echo "resumed output vs uninterrupted: $same datasets (smsim run --from $dir/gb.ckpt.h5)"
+    rm -rf "$dir"
+}
+
 section_experiment
 section_queue
 section_phold
@@ -186,3 +209,4 @@ section_rollout_only
 section_dcc_throughput
 section_dcc_storm
 section_gb_baseline
+section_checkpoint
