@@ -42,6 +42,12 @@ def write_hand_built(path):
     states[:, 0, 0] = HH - 10 - d // 10          # the rest legacy
     states[:, 0, 3] = 10                         # 10 SMETS1 homes working smart
     states[:, 1, 6] = d // 10                    # smart homes grow
+    states[:, 2, 4] = 20 + d // 20               # homes in traditional mode
+    states[:, 2, 5] = 3                          # partial: hub on the DCC, gas meter not joined
+    states[:, 0, 0] -= 23 + d // 20
+    lost = np.zeros((N_DAYS, 3, 5), np.int64)
+    lost[:, 2, 1] = 4 + d // 30                  # of which lost on switching (cause index 1)
+    lost[:, 2, 0] = states[:, 2, 4] - lost[:, 2, 1]   # never commissioned
     fleet = np.zeros((N_DAYS, 3), np.int64)
     fleet[:, 2] = 2 * d                          # meters on the DCC: 2 per day
     req = np.zeros((N_DAYS, len(SERVICES), 3))
@@ -65,6 +71,10 @@ def write_hand_built(path):
         ro["state"] = np.array(STATES, dtype=h5py.string_dtype())
         ro["installs_elec"], ro["installs_gas"], ro["installs_smets2"], ro["migrations"] = elec, gas, s2, mig
         ro["households_by_state"] = states
+        fl = f.create_group("fleet")
+        fl["cause"] = np.array(["never_commissioned", "lost_on_switching", "device_fault", "han_fault",
+                                "awaiting_migration"], dtype=h5py.string_dtype())
+        fl["traditional_by_cause"] = lost
         dcc["service"] = np.array(SERVICES, dtype=h5py.string_dtype())
         dcc["fleet_meters"], dcc["requests"], dcc["retries"] = fleet, req, ret
 
@@ -96,10 +106,13 @@ S = 28.9e6 / 1000
     (row("smets2_share_installs", "2019-01-01", "2019-03-31", measure="share"), 1 / 3),
     # day 59 = 2019-03-01: installed = 60 days x 3 meters
     (row("stock", "2019-03-01", "2019-03-01"), 180 * S),
-    # operating on day 59: DCC meters 2 x 59 = 118, SMETS1 homes 10 x 1.5 meters = 15
-    (row("stock", "2019-03-01", "2019-03-01", measure="operating"), 133 * S),
-    (row("operating_share", "2019-03-01", "2019-03-01", measure="share"), 133 / 1500),
-    (row("traditional", "2019-03-01", "2019-03-01", measure="traditional"), 47 * S),
+    # operating on day 59: (5 smart + 10 SMETS1 homes) x 1.5 meters + 3 partial homes x 1 = 25.5
+    (row("stock", "2019-03-01", "2019-03-01", measure="operating"), 25.5 * S),
+    (row("operating_share", "2019-03-01", "2019-03-01", measure="share"), 25.5 / 1500),
+    # traditional on day 59: (20 + 2) homes x 1.5 + 3 partial homes' gas meters = 36
+    (row("traditional", "2019-03-01", "2019-03-01", measure="traditional"), 36 * S),
+    # SMETS1 lost on switching, day 59: (4 + 1) homes x 1.5
+    (row("smets1_lost", "2019-03-01", "2019-03-01", measure="traditional"), 7.5 * S),
     # SMETS1 meters installed to day 59: 60 days x 2
     (row("smets1_installed", "2019-03-01", "2019-03-01"), 120 * S),
     # on the DCC, SMETS2 on day 110 (2019-04-21): 220 - 4 homes x 1.5 migrated
