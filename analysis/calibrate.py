@@ -41,6 +41,7 @@ same runs, so the same fitted values.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -151,11 +152,14 @@ def run_smsim(smsim, scenario, sets, out):
 
 
 def effective_scenario(smsim, scenario, tmpdir, extra_sets=()) -> str:
-    """The scenario with every default filled in (smsim's `scenario_effective` of a one-day, tiny run)."""
+    """The scenario with every default filled in (smsim's `scenario_effective` of a one-day, tiny run).
+
+    The one-day run has no request-level days (dates outside a run are an error); the calibration's
+    runs set `dcc.detail.dates=[]` too."""
     import h5py
     start = cfgtext.parse(open(scenario, encoding="utf-8").read())["run"]["start"]
     out = os.path.join(tmpdir, f"effective-{os.getpid()}.h5")
-    run_smsim(smsim, scenario, ["run.households=16", f'run.end="{start}"', *extra_sets], out)
+    run_smsim(smsim, scenario, ["run.households=16", f'run.end="{start}"', "dcc.detail.dates=[]", *extra_sets], out)
     with h5py.File(out, "r") as f:
         text = f.attrs["scenario_effective"]
     os.unlink(out)
@@ -378,6 +382,24 @@ def summary_text(s: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def with_starts(params, starts) -> list:
+    """params with the start values of `starts` ("NAME=VALUE" each) replaced; ValueError on a bad one."""
+    by_name = {p.name: p for p in params}
+    for item in starts:
+        name, eq, text = item.partition("=")
+        if not eq or name not in by_name:
+            raise ValueError(f"--start {item}: expected NAME=VALUE with NAME one of {', '.join(by_name)}")
+        p = by_name[name]
+        try:
+            v = float(text)
+        except ValueError:
+            raise ValueError(f"--start {item}: {text!r} is not a number") from None
+        if not p.lower <= v <= p.upper:
+            raise ValueError(f"--start {item}: outside the bounds [{p.lower:g}, {p.upper:g}]")
+        by_name[name] = dataclasses.replace(p, start=v)
+    return [by_name[p.name] for p in params]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m analysis.calibrate", description=__doc__.split("\n\n")[0])
     ap.add_argument("scenario")
@@ -391,11 +413,14 @@ def main(argv=None) -> int:
     ap.add_argument("--step", type=float, default=0.15, help="initial simplex size, share of each range")
     ap.add_argument("--jobs", type=int, default=0, help="parallel smsim processes (default: all cores)")
     ap.add_argument("--fit-until", default=None, help="fit only targets ending on or before this date")
+    ap.add_argument("--start", action="append", default=[], metavar="NAME=VALUE",
+                    help="start the fit from VALUE for parameter NAME instead of the params file's start "
+                         "(repeatable; a hold-out fit starts from values that saw none of the held-out targets)")
     ap.add_argument("--smsim", default=os.environ.get("SMSIM", "build/smsim"))
     args = ap.parse_args(argv)
     try:
         rows = T.read_targets(args.targets)
-        params = read_params(args.params)
+        params = with_starts(read_params(args.params), args.start)
         if not os.access(args.smsim, os.X_OK):
             raise ValueError(f"{args.smsim}: not an executable (build it with make, or pass --smsim)")
     except (OSError, ValueError) as e:

@@ -29,12 +29,22 @@ depend on the simulated population (scenarios/README.md, "Calibration":
   `LARGE_SHARE` = 0.965.
 * *installed*: every smart meter put in = cumulative `installs_elec +
   installs_gas`.
-* *operating*: smart meters in smart mode = meters commissioned on the DCC
-  (`/dcc/fleet_meters`: SMETS2 and migrated SMETS1) + the meters of SMETS1
-  homes working smart (`households_by_state[smets1]` x meters per home,
-  1 + `dual_fuel_share`).  Meters in traditional mode (no WAN yet, a failed
-  step, a gas meter off the HAN) are not operating.
-* *traditional*: installed - operating.
+* *operating*: smart meters in smart mode, from the households' states at
+  the end of the day: homes `smart` (every meter commissioned through the
+  DCC: SMETS2 and migrated SMETS1) and `smets1` (SMETS1 working smart) x
+  meters per home (1 + `dual_fuel_share`), + one meter for each `partial`
+  home (hub on the DCC, the gas meter not joined).  Meters in traditional
+  mode (no WAN yet, a failed step, lost on a change of supplier, a device
+  fault) are not operating.  (Counted from states, not from
+  `/dcc/fleet_meters`: a hub that has joined the DCC's read fleet stays in
+  it through a fault or a switch, so the DCC's count is not the smart-mode
+  count once `rollout.fleet` is on.)
+* *traditional*: smart meters in traditional mode = homes `traditional` x
+  meters per home + one meter for each `partial` home.  (Not installed -
+  operating: installed counts every meter ever put in, and a replaced
+  meter is counted twice.)
+* *SMETS1 lost on switching*: `/fleet/traditional_by_cause[lost_on_switching]`
+  homes x meters per home (runs with `rollout.fleet` on; NaN otherwise).
 * *on the DCC, SMETS2*: `fleet_meters` - migrated SMETS1 meters
   (cumulative `migrations` x meters per home).
 * *DCC messages*: service messages (requests + retries of every service
@@ -110,6 +120,10 @@ class Output:
     smets2: np.ndarray          # daily national installs_smets2 (zeros if the file predates it)
     migrations: np.ndarray      # daily SMETS1 sites migrated
     smets1_homes: np.ndarray    # households_by_state[smets1] at day end
+    smart_homes: np.ndarray     # households_by_state[smart]
+    partial_homes: np.ndarray   # households_by_state[partial]
+    trad_homes: np.ndarray      # households_by_state[traditional]
+    lost_homes: np.ndarray      # /fleet/traditional_by_cause[lost_on_switching] (NaN without /fleet)
     dcc_days: np.ndarray
     fleet_meters: np.ndarray    # /dcc/fleet_meters national
     messages: np.ndarray        # service messages (requests + retries, alerts excluded)
@@ -145,13 +159,22 @@ def load_output(path) -> Output:
         by_service = att.sum(axis=2)
         keep = np.array([s != ALERT_LABEL for s in services])
         read = np.array([s.startswith(READ_PREFIXES) for s in services])
+        by_state = ro["households_by_state"][()].sum(axis=1)
+        st = lambda name: by_state[:, states.index(name)]   # noqa: E731
+        if "fleet" in f and "traditional_by_cause" in f["fleet"]:
+            causes = [c.decode() if isinstance(c, bytes) else c for c in f["fleet"]["cause"][()]]
+            lost = f["fleet"]["traditional_by_cause"][:, :, causes.index("lost_on_switching")].sum(axis=1)
+            lost = lost.astype(float)
+        else:
+            lost = np.full(len(ro["day"]), np.nan)
         return Output(
             days=_days(ro["day"]), households=int(f.attrs["households"]),
             meters_per_home=1.0 + float(eff["rollout"]["population"]["dual_fuel_share"]),
             elec=nat("installs_elec"), gas=nat("installs_gas"),
             smets2=nat("installs_smets2") if "installs_smets2" in ro else np.zeros(len(ro["day"]), np.int64),
             migrations=nat("migrations"),
-            smets1_homes=ro["households_by_state"][:, :, states.index("smets1")].sum(axis=1),
+            smets1_homes=st("smets1"), smart_homes=st("smart"), partial_homes=st("partial"),
+            trad_homes=st("traditional"), lost_homes=lost,
             dcc_days=_days(dcc["day"]), fleet_meters=dcc["fleet_meters"][()].sum(axis=1).astype(float),
             messages=by_service[:, keep].sum(axis=1), reads=by_service[:, read].sum(axis=1))
 
@@ -176,8 +199,18 @@ def installed(o: Output, day) -> float:
     return _at(o.days, np.cumsum(o.elec + o.gas), day)
 
 
+def operating_series(o: Output) -> np.ndarray:
+    """Smart meters in smart mode at the end of each day of o.days."""
+    return (o.smart_homes + o.smets1_homes) * o.meters_per_home + o.partial_homes
+
+
+def traditional_series(o: Output) -> np.ndarray:
+    """Smart meters in traditional mode at the end of each day of o.days."""
+    return o.trad_homes * o.meters_per_home + o.partial_homes
+
+
 def operating(o: Output, day) -> float:
-    return _at(o.dcc_days, o.fleet_meters, day) + _at(o.days, o.smets1_homes, day) * o.meters_per_home
+    return _at(o.days, operating_series(o), day)
 
 
 def on_dcc_smets2(o: Output, day) -> float:
@@ -201,7 +234,11 @@ def _q_operating_share(o, t):
 
 
 def _q_traditional(o, t):
-    return installed(o, t.end) - operating(o, t.end)
+    return _at(o.days, traditional_series(o), t.end)
+
+
+def _q_smets1_lost(o, t):
+    return _at(o.days, o.lost_homes, t.end) * o.meters_per_home
 
 
 def _q_smets1_installed(o, t):
@@ -235,6 +272,7 @@ QUANTITIES = {
     "operating_share": (_q_operating_share, False),
     "traditional": (_q_traditional, True),
     "smets1_installed": (_q_smets1_installed, True),
+    "smets1_lost": (_q_smets1_lost, True),
     "on_dcc_smets2": (lambda o, t: on_dcc_smets2(o, t.end), True),
     "migrated_smets1": (_q_migrated, True),
     "dcc_messages": (lambda o, t: _flow(o.dcc_days, o.messages, t), True),

@@ -131,13 +131,17 @@ def fig_stocks(outputs, rows, last_obs, plt):
         return o.days, np.cumsum(o.elec + o.gas) * o.scale
 
     def oper(o):
-        fm = np.interp(o.days.astype(int), o.dcc_days.astype(int), o.fleet_meters)
-        return o.days, (fm + o.smets1_homes * o.meters_per_home) * o.scale
+        return o.days, T.operating_series(o) * o.scale
+
+    def trad(o):
+        return o.days, T.traditional_series(o) * o.scale
     _plot_band(ax, outputs, inst, "simulated installed, domestic", "C0", last_obs)
     _plot_band(ax, outputs, oper, "simulated operating (smart mode), domestic", "C2", last_obs)
+    _plot_band(ax, outputs, trad, "simulated in traditional mode, domestic", "C3", last_obs)
     _points(ax, rows, ("stock",), filt=lambda t: t.measure == "installed", label="published installed")
     _points(ax, rows, ("stock",), marker="^", color="C2", filt=lambda t: t.measure == "operating",
             label="published operating")
+    _points(ax, rows, ("traditional", "smets1_lost"), marker="v", color="C3", label="published traditional mode")
     ax.set_ylabel("smart meters")
     ax.set_title("Stock of smart meters (published points at their own definition: domestic or all premises)")
     _shade_forecast(ax, outputs, last_obs)

@@ -78,6 +78,8 @@ typedef struct mdl_fleet_hub_replacement {
 typedef struct mdl_fleet_migration {
     int64_t cohort_start[MDL_FLEET_FAMILIES];  size_t n_cohort_start;
     double monthly_capacity_per_10k;   /* migrations per month per 10,000 households */
+    int64_t capacity_dates[MDL_FLEET_MAX_DATES];  size_t n_capacity_dates;   /* the capacity's ramp: */
+    double capacity_share[MDL_FLEET_MAX_DATES];   size_t n_capacity_share;   /* share of it from each date */
     double never_share;                /* SMETS1 meters that never migrate */
 } mdl_fleet_migration;
 

@@ -173,14 +173,21 @@ static const sim_cfg_key migration_keys[] = {
     KDS(T, cohort_start, MDL_FLEET_FAMILIES, "[\"2019-06-01\", \"2020-01-01\", \"2020-07-01\", \"2021-01-01\"]",
         "By SMETS1 device family (cohort): the day its enrolment and adoption onto the DCC starts."),
     KF(T, monthly_capacity_per_10k, 0, 10000, "250", "1/month",
-       "DCC migrations per month per 10,000 households (the DCC's monthly capacity, scaled to the population)."),
+       "DCC migrations per month per 10,000 households (the DCC's monthly capacity, scaled to the population), at full strength."),
+    KDS(T, capacity_dates, MDL_FLEET_MAX_DATES, "[]",
+        "The capacity's ramp: dates from which each capacity_share holds (increasing; piecewise constant); empty: full capacity from the first cohort's start."),
+    KFS(T, capacity_share, MDL_FLEET_MAX_DATES, 0, 1, "[]", "share",
+        "Share of monthly_capacity_per_10k from each of capacity_dates (before the first date: the first share)."),
     KF(T, never_share, 0, 1, "0.05", "share", "SMETS1 meters that can never be migrated."),
 };
 #undef T
 static int migration_check(void *obj, const sim_cfg_where *w, sim_err *err)
 {
     const mdl_fleet_migration *m = obj;
-    return want_n(err, w, "cohort_start", m->n_cohort_start, MDL_FLEET_FAMILIES);
+    if (want_n(err, w, "cohort_start", m->n_cohort_start, MDL_FLEET_FAMILIES) ||
+        want_n(err, w, "capacity_share", m->n_capacity_share, m->n_capacity_dates))
+        return SIM_EINPUT;
+    return dates_increasing(err, w, "capacity_dates", m->capacity_dates, m->n_capacity_dates);
 }
 static const sim_cfg_schema migration_schema = {
     "rollout.fleet.migration",

@@ -265,6 +265,29 @@ static void set_constants(mdl_rollout *r, const mdl_scenario *sc, sim_engine *en
     }
 }
 
+/* The SMETS2 share of the installs booked on day d (since the start): 0
+ * before smets2_start, 1 from the cut-over; in between the linear ramp, or
+ * the dated shares interpolated linearly (the last share after the last date). */
+static double smets2_share_on(const mdl_rollout *r, const mdl_rollout_timetable *t, int64_t d)
+{
+    if (d >= r->cutover_day)
+        return 1.0;
+    if (d < r->smets2_day)
+        return 0.0;
+    if (t->n_smets2_share_dates == 0)
+        return (double)(d - r->smets2_day + 1) / (double)(r->cutover_day - r->smets2_day + 1);
+    int64_t date = r->sc.run.start_day + d;
+    const int64_t *x = t->smets2_share_dates;
+    const double *y = t->smets2_share;
+    size_t n = t->n_smets2_share_dates;
+    if (date <= x[0])   /* from 0 at smets2_start to the first share */
+        return y[0] * (double)(date - t->smets2_start + 1) / (double)(x[0] - t->smets2_start + 1);
+    for (size_t i = 1; i < n; i++)
+        if (date <= x[i])
+            return y[i - 1] + (y[i] - y[i - 1]) * (double)(date - x[i - 1]) / (double)(x[i] - x[i - 1]);
+    return y[n - 1];
+}
+
 /* The per-supplier day tables, the shard array, the households' block and
  * the day's sums (one block, sliced).  0, or -1 when memory ran out. */
 static int alloc_tables(mdl_rollout *r)
@@ -273,11 +296,12 @@ static int alloc_tables(mdl_rollout *r)
     size_t n_rs = r->n_sup * 3;
     r->factor = malloc(r->n_sup * (size_t)r->n_tab * sizeof *r->factor);
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
+    r->smets2_share = malloc((size_t)r->n_tab * sizeof *r->smets2_share);
     r->shards = calloc(r->n_shards, sizeof *r->shards);
     r->hh_all = alloc_households(r->own_households, &r->hh_bytes);
     r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS) + (r->fleet ? n_rs * F_N + 3 * TC_N : 0);
     r->sum_all = malloc(r->n_sum * sizeof *r->sum_all);
-    if (!r->factor || !r->workday || !r->shards || !r->hh_all || !r->sum_all)
+    if (!r->factor || !r->workday || !r->smets2_share || !r->shards || !r->hh_all || !r->sum_all)
         return -1;
     r->sum_cnt = r->sum_all;
     r->sum_outc = r->sum_cnt + n_rs * N_COUNTERS;
@@ -292,6 +316,8 @@ static int alloc_tables(mdl_rollout *r)
                 (float)(ramp_at(&p->suppliers[s], date) * effort_at(&p->timetable, date));
             r->workday[s * (size_t)r->n_tab + (size_t)d] = sim_weekday(date) < p->suppliers[s].working_weekdays;
         }
+    for (int64_t d = 0; d < r->n_tab; d++)
+        r->smets2_share[d] = smets2_share_on(r, &p->timetable, d);
     return 0;
 }
 
@@ -399,6 +425,7 @@ void mdl_rollout_free(mdl_rollout *r)
         munmap(r->hh_all, r->hh_bytes);
     free(r->factor);
     free(r->workday);
+    free(r->smets2_share);
     free(r->tariff_day);
     free(r->switch_cum);
     free(r->sum_all);

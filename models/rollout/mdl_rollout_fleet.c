@@ -577,13 +577,26 @@ static void migrate_one(shard_state *sh, mdl_household *h, uint32_t local, sim_t
     }
 }
 
+/* The share of the DCC's migration capacity on `today` (migration.capacity_dates/share, piecewise constant). */
+static double capacity_share_on(const mdl_rollout *r, int64_t today)
+{
+    const mdl_fleet_migration *m = &r->p->fleet.migration;
+    if (m->n_capacity_dates == 0)
+        return 1.0;
+    int64_t abs_day = r->sc.run.start_day + today;
+    size_t k = 0;
+    while (k + 1 < m->n_capacity_dates && m->capacity_dates[k + 1] <= abs_day)
+        k++;
+    return m->capacity_share[k];
+}
+
 static void migrations(shard_state *sh, int64_t today, sim_time t0)
 {
     const mdl_rollout *r = sh->r;
     const mdl_fleet_migration *m = &r->p->fleet.migration;
     if (today < r->cohort_day[0] && today < r->cohort_day[1] && today < r->cohort_day[2] && today < r->cohort_day[3])
         return;
-    sh->mig_credit += m->monthly_capacity_per_10k * 1e-4 * (double)sh->n_hh * 12.0 / YEAR_DAYS;
+    sh->mig_credit += m->monthly_capacity_per_10k * capacity_share_on(r, today) * 1e-4 * (double)sh->n_hh * 12.0 / YEAR_DAYS;
     int64_t cap = (int64_t)floor(sh->mig_credit);
     sh->mig_credit -= (double)cap;
     for (int c = 0; c < MDL_FLEET_FAMILIES && cap > 0; c++) {

@@ -218,6 +218,7 @@ struct mdl_rollout {
     size_t hh_bytes;
     float *factor;               /* [S][n_tab]: workforce ramp x phase effort */
     uint8_t *workday;            /* [S][n_tab] */
+    double *smets2_share;        /* [n_tab]: SMETS2 share of the installs booked that day */
     int32_t dual_band_day, alt_day, smets2_day, cutover_day, migration_day;
     double slot_minutes[MDL_MAX_SUPPLIERS][2];
     /* output */

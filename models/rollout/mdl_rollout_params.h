@@ -67,10 +67,14 @@ typedef struct mdl_rollout_phase {
     double effort;             /* multiplies every supplier's workforce */
 } mdl_rollout_phase;
 
+#define MDL_MAX_SMETS2_DATES 16
+
 typedef struct mdl_rollout_timetable {
     mdl_rollout_phase phases[MDL_MAX_PHASES];   size_t n_phases;
     int64_t smets2_start;              /* first SMETS2 installs (date) */
     int64_t smets1_cutover;            /* last day SMETS1 may be installed; SMETS2 share ramps linearly in between */
+    int64_t smets2_share_dates[MDL_MAX_SMETS2_DATES];  size_t n_smets2_share_dates;   /* or: a dated share, */
+    double smets2_share[MDL_MAX_SMETS2_DATES];          size_t n_smets2_share;         /* linear between dates */
     int64_t migration_start;           /* SMETS1 migration onto the DCC starts */
     double migration_rate_per_month;   /* of remaining eligible SMETS1 sites */
     double migration_eligible_share;

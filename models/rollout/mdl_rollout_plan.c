@@ -178,12 +178,8 @@ static int plan_booking(shard_state *sh, sr_state *sr, mdl_household *h, uint32_
         lead = (double)horizon;
     if (mdl_hh_elec(h) != MDL_DEV_LEGACY)
         b->smets2 = mdl_hh_smets2(h);
-    else if (today >= r->cutover_day)
-        b->smets2 = 1;
-    else if (today < r->smets2_day)
-        b->smets2 = 0;
     else
-        b->smets2 = u_gen < (double)(today - r->smets2_day + 1) / (double)(r->cutover_day - r->smets2_day + 1);
+        b->smets2 = u_gen < r->smets2_share[today];
     b->minutes = planned_minutes(s, h);
     int pref = u_slot < s->am_share ? 0 : 1;
     return diary_find(sr, today + (int64_t)lead, today + horizon, pref, b->minutes, &b->day, &b->slot, &b->inst);

@@ -149,7 +149,10 @@ static const sim_cfg_key timetable_keys[] = {
      .unit = NULL, .doc = "Dated phases, in date order, scaling every supplier's effort. Before the first phase there is no rollout.",
      .sub = &phase_schema, .elem_size = sizeof(mdl_rollout_phase), .max_count = MDL_MAX_PHASES,
      .count_offset = offsetof(T, n_phases)},
-    KD(T, smets2_start, "\"2017-07-01\"", "First SMETS2 installs; the SMETS2 share of installs rises linearly to 1 at the cut-over."),
+    KD(T, smets2_start, "\"2017-07-01\"", "First SMETS2 installs; the SMETS2 share of installs rises linearly to 1 at the cut-over (unless smets2_share_dates is given)."),
+    KDS(T, smets2_share_dates, MDL_MAX_SMETS2_DATES, "[]",
+        "Optional, instead of the linear ramp: dates (increasing, from smets2_start) at which the SMETS2 share of new installs is smets2_share; linear in between, the last share after the last date, 1 from the cut-over."),
+    KFS(T, smets2_share, MDL_MAX_SMETS2_DATES, 0, 1, "[]", "share", "The SMETS2 share of new installs at each of smets2_share_dates."),
     KD(T, smets1_cutover, "\"2018-12-05\"", "SMETS1 cut-over: from this day every install is SMETS2, commissioned through the DCC."),
     KD(T, migration_start, "\"2019-06-01\"", "SMETS1 sites start migrating onto the DCC (without rollout.fleet; with it, rollout.fleet.migration)."),
     KF(T, migration_rate_per_month, 0, 1, "0.06", "1/month", "Rate at which eligible SMETS1 sites migrate (exponential waiting time)."),
@@ -167,6 +170,14 @@ static int timetable_check(void *obj, const sim_cfg_where *w, sim_err *err)
                                 i, t->phases[i].name, i - 1, t->phases[i - 1].name);
     if (t->smets1_cutover < t->smets2_start)
         return sim_cfg_fail(err, w, "smets1_cutover", "is before smets2_start; it must not be");
+    if (t->n_smets2_share != t->n_smets2_share_dates)
+        return fail_count(err, w, "smets2_share", t->n_smets2_share, t->n_smets2_share_dates);
+    for (size_t i = 0; i < t->n_smets2_share_dates; i++) {
+        if (t->smets2_share_dates[i] < t->smets2_start)
+            return sim_cfg_fail(err, w, "smets2_share_dates", "value %zu is before smets2_start; allowed: dates from smets2_start", i);
+        if (i > 0 && t->smets2_share_dates[i] <= t->smets2_share_dates[i - 1])
+            return sim_cfg_fail(err, w, "smets2_share_dates", "must be in increasing date order (value %zu is not after value %zu)", i, i - 1);
+    }
     return 0;
 }
 static const sim_cfg_schema timetable_schema = {
