@@ -202,7 +202,29 @@ section_checkpoint() {
     rm -rf "$dir"
 }
 
+# ---- DCC sizing search ----------------------------------------------------------
+section_size() {
+    header "smsim size on scenarios/dcc-peak.cfg (GB fleet, one request-level day per evaluation; target < 5 min on 2 cores)"
+    local cfg=scenarios/dcc-peak.cfg bin=$BUILD/smsim
+    if [ ! -x "$bin" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin and $cfg"; return; fi
+    local sets=()
+    [ "$QUICK" = 1 ] && sets=(--set dcc.initial_fleet.hubs=3000000)
+    local dir; dir=$(mktemp -d -p "${TMPDIR:-/tmp}")
+    local cmd="$bin size $cfg ${sets[*]} --target-share 0.98 --threads 2 -o $dir/size.h5"
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$bin" size $cfg "${sets[@]}" --target-share 0.98 --threads 2 -o "$dir/size.h5" >"$dir/out" 2>"$dir/err" \
+        || { echo "failed: $cmd: $(tail -2 "$dir/err")"; rm -rf "$dir"; return; }
+    t1=$(date +%s.%N)
+    local n; n=$(h5dump -d /size/servers -H "$dir/size.h5" 2>/dev/null | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\),.*/\1/p')
+    printf 'wall_s=%s evaluations=%s (target < 300 s)   %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')" \
+        "${n:-?}" "$cmd"
+    sed -n '/^  stage/,/^  service/p' "$dir/out" | head -6
+    rm -rf "$dir"
+}
+
 section_experiment
+section_size
 section_queue
 section_phold
 section_rollout_only
