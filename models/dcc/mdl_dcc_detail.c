@@ -187,11 +187,37 @@ typedef struct stage {
     int c;
     int dist;
     double mean_us[MDL_DCC_N_SERVICES];
-    int64_t *heap;                      /* servers' free times, min-heap */
+    int64_t *heap;                      /* busy servers' free times, min-heap of nb */
+    int nb;                             /* servers in `heap` */
+    int idle;                           /* servers free by the last admitted arrival (c - nb) */
     ring q[2];
     sim_rng_buf rng;
     mdl_dcc_stage_stats st;
 } stage;
+
+/* The servers of a stage: the busy ones in a min-heap of free times, the
+ * idle ones (free at or before the last arrival admitted) only counted.
+ * Arrivals come in time order, so an idle server's exact free time no
+ * longer matters: a request that finds one starts at its arrival, as it
+ * would on the earliest free server, and no later arrival can start
+ * earlier.  A request waits only when none is idle, so while any waits
+ * the heap holds all c servers and a drain takes the earliest exactly
+ * (the Kiefer-Wolfowitz recursion over all c).  At the utilisation of a
+ * peak day most servers are idle most of the time: a start pushes onto a
+ * short heap (one comparison: its free time is usually the latest), and
+ * the sift-downs run over the busy servers only, not all c. */
+static inline void heap_push(int64_t *h, int n, int64_t v)
+{
+    int i = n;
+    while (i > 0) {
+        int up = (i - 1) / 2;
+        if (h[up] <= v)
+            break;
+        h[i] = h[up];
+        i = up;
+    }
+    h[i] = v;
+}
 
 static inline void heap_replace_top(int64_t *h, int c, int64_t v)
 {
@@ -620,7 +646,12 @@ static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
     if (g->dist == MDL_DCC_DIST_EXPONENTIAL)
         sv *= sim_draw_exp(&x->z, b);
     int64_t d = s + (int64_t)sv;
-    heap_replace_top(g->heap, g->c, d);
+    if (g->idle) {   /* see heap_push */
+        g->idle--;
+        heap_push(g->heap, g->nb++, d);
+    } else {
+        heap_replace_top(g->heap, g->nb, d);
+    }
     int64_t w = s - rq->t;
     g->st.started++;
     g->st.waited += w > 0;
@@ -668,9 +699,16 @@ static inline void drain(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
 static inline int admit(mdl_dcc_detail *x, const win *wn, stage *g, region *rg, dreq *rq)
 {
     drain(x, wn, g, rg, rq->t, 0);
-    if (g->q[0].n + g->q[1].n == 0 && g->heap[0] <= rq->t) {
-        start(x, wn, g, rg, rq, rq->t);
-        return 0;
+    if (g->q[0].n + g->q[1].n == 0) {
+        while (g->nb && g->heap[0] <= rq->t) {   /* free by now: idle */
+            g->nb--;
+            heap_replace_top(g->heap, g->nb, g->heap[g->nb]);
+            g->idle++;
+        }
+        if (g->idle) {
+            start(x, wn, g, rg, rq, rq->t);
+            return 0;
+        }
     }
     return ring_push(&g->q[rq->tier], rq);
 }
@@ -1129,14 +1167,16 @@ static void day_reset(mdl_dcc_detail *x, uint64_t entity)
     const uint32_t base = MDL_RNG_DCC_DETAIL;
     x->oom = 0;
     memset(x->minute_in, 0, sizeof x->minute_in);
-    memset(x->dsp.heap, 0, (size_t)x->dsp.c * sizeof *x->dsp.heap);
+    x->dsp.nb = 0;
+    x->dsp.idle = x->dsp.c;
     x->dsp.q[0].n = x->dsp.q[1].n = x->dsp.q[0].head = x->dsp.q[1].head = 0;
     memset(&x->dsp.st, 0, sizeof x->dsp.st);
     sim_rng_buf_init(&x->dsp.rng, x->seed, entity, base | 2u << 8);
     for (int r = 0; r < R_; r++) {
         region *g = x->reg[r];
         stage *c = &g->csp;
-        memset(c->heap, 0, (size_t)c->c * sizeof *c->heap);
+        c->nb = 0;
+        c->idle = c->c;
         c->q[0].n = c->q[1].n = c->q[0].head = c->q[1].head = 0;
         memset(&c->st, 0, sizeof c->st);
         sim_rng_buf_init(&c->rng, x->seed, entity, base | (uint32_t)(3 + r) << 8);
