@@ -111,6 +111,7 @@ static int dvec_reserve(dvec *d, size_t want)
  * ~1,000-request region-minutes of a sub-GB day. */
 #define RADIX_BITS 13
 #define RADIX (1u << RADIX_BITS)
+#define RADIX_CNT (2 * RADIX)   /* words of a region's radix counts */
 static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
 {
     if (n < 48) {
@@ -128,21 +129,41 @@ static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
     static const int digits2[] = {13, 13}, digits3[] = {9, 9, 8};
     const int *dg = n < 4096 ? digits3 : digits2;
     const int passes = n < 4096 ? 3 : 2;
+    /* Every digit's counts in one read of the list (cnt holds RADIX_CNT
+     * words: the passes' count arrays side by side), then their offsets. */
+    uint32_t *cp[3];
+    size_t used = 0;
+    for (int pass = 0; pass < passes; pass++) {
+        cp[pass] = cnt + used;
+        used += 1u << dg[pass];
+    }
+    memset(cnt, 0, used * sizeof *cnt);
+    if (passes == 2) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)(a[i].t - T0);
+            cp[0][k & (RADIX - 1)]++;
+            cp[1][(k >> RADIX_BITS) & (RADIX - 1)]++;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)(a[i].t - T0);
+            cp[0][k & 511]++;
+            cp[1][(k >> 9) & 511]++;
+            cp[2][(k >> 18) & 255]++;
+        }
+    }
     dreq *src = a, *dst = tmp;
     int shift = 0;
     for (int pass = 0; pass < passes; pass++) {
         const uint32_t nb = 1u << dg[pass], mask = nb - 1;
-        memset(cnt, 0, nb * sizeof *cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[((uint64_t)(src[i].t - T0) >> shift) & mask]++;
-        uint32_t sum = 0;
+        uint32_t *c0 = cp[pass], sum = 0;
         for (uint32_t k = 0; k < nb; k++) {
-            uint32_t c = cnt[k];
-            cnt[k] = sum;
+            uint32_t c = c0[k];
+            c0[k] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[cnt[((uint64_t)(src[i].t - T0) >> shift) & mask]++] = src[i];
+            dst[c0[((uint64_t)(src[i].t - T0) >> shift) & mask]++] = src[i];
         dreq *sw = src;
         src = dst;
         dst = sw;
@@ -437,7 +458,7 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
         memset(g, 0, sizeof *g);
         x->reg[r] = g;
         g->r = r;
-        g->cnt = malloc(RADIX * sizeof *g->cnt);
+        g->cnt = malloc(RADIX_CNT * sizeof *g->cnt);
         bad = !g->cnt || stage_init(&g->csp, p, 1 + r) ||
               mdl_dcc_detailres_init(&g->part, p->detail.bin_minutes, err);
     }
