@@ -615,8 +615,10 @@ static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, d
     g->link_free_us = st + tx;
     g->link_busy_us += tx;
     g->link_st.started++;
-    g->link_st.waited += f > s;
-    g->link_st.wait_sum_s += (st - s) * 1e-6;
+    if (f > s) {   /* else st == s: adding 0.0 would change no bit */
+        g->link_st.waited++;
+        g->link_st.wait_sum_s += (st - s) * 1e-6;
+    }
     return (int64_t)ceil(st + tx);
 }
 
@@ -702,10 +704,12 @@ static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
     } else {
         heap_replace_top(g->heap, g->nb, d);
     }
-    int64_t w = s - rq->t;
+    int64_t w = s - rq->t;   /* >= 0; most start at once (adding 0.0 would change no bit) */
     g->st.started++;
-    g->st.waited += w > 0;
-    g->st.wait_sum_s += (double)w * 1e-6;
+    if (w > 0) {
+        g->st.waited++;
+        g->st.wait_sum_s += (double)w * 1e-6;
+    }
     if (!rg) {
         add_busy(x, wn, x->dres->utilisation, 0, &x->res->busy_s[0], s, d);
         if (mdl_dcc_services[svc].dsp_only) {
