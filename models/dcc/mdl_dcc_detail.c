@@ -84,9 +84,12 @@ typedef struct dreq {
     int64_t t0;         /* creation (first attempt) */
     uint16_t lane;      /* service * regions + region */
     uint8_t attempt;
-    uint8_t tier;       /* 0 served first when on_demand_first */
+    unsigned tier : 1;  /* 0 served first when on_demand_first */
+    unsigned cls : 7;   /* firmware campaign class (mdl_dcc_offer.fw_n): its image size; 0 the service's */
     uint32_t seq;       /* push number in its region's future heap: equal times pop in push order */
 } dreq;
+_Static_assert(sizeof(dreq) == 24, "a request is 24 bytes (the sorts move it whole)");
+_Static_assert(MDL_DCC_FW_CLASSES < 128, "campaign classes fit in dreq.cls");
 
 typedef struct dvec {
     dreq *v;
@@ -323,6 +326,7 @@ typedef struct region {
     int oom;
     double link_free_us;                /* its WAN link is busy until then */
     double link_bytes, link_busy_us;    /* the current CSP slot's bytes and link time (filed by region_csp) */
+    double camp_bytes[1 + MDL_DCC_FW_CLASSES];   /* the day's link bytes by campaign class ([0] unused) */
     mdl_dcc_stage_stats link_st;        /* attempts through the link, waits */
     /* written by the DSP's task, read by the region's next one */
     _Alignas(64) dvec dep[2];           /* DSP departures of the slot's starts, in start order */
@@ -348,6 +352,7 @@ struct mdl_dcc_detail {
     double link_us_per_byte[R_];        /* the regions' WAN links; 0 = unlimited */
     int link_exp[R_];                   /* message sizes exponential about their mean */
     double req_b[S_], resp_b[S_];       /* the day's message sizes (from the offer) */
+    double fw_b[1 + MDL_DCC_FW_CLASSES];   /* the day's campaign images by class (from the offer) */
     size_t par_min;                     /* requests in a step worth forking its tasks for */
     int max_threads;                    /* team size cap; 0: the CPUs this process may use */
     /* per day */
@@ -627,11 +632,13 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
 {
     int s = rq->lane / R_, r = g->r;
     sim_rng_buf *b = &g->out_rng;
+    const double req_b = rq->cls ? x->fw_b[rq->cls] : x->req_b[s];
     if (!mdl_dcc_services[s].device_originated) {
         uint32_t u = sim_rng_buf_u32(b);
         int retry = rq->attempt > 0;
         if (u < x->fail_u32[r][retry]) {
-            int64_t detect = link_pass(x, g, d, x->req_b[s]) + x->timeout_us;
+            g->camp_bytes[rq->cls] += req_b;   /* [0]: not a campaign's, never read */
+            int64_t detect = link_pass(x, g, d, req_b) + x->timeout_us;
             if (rq->attempt + 1 < x->K) {
                 dreq n = *rq;
                 n.t = detect + x->backoff_us[rq->attempt];
@@ -648,13 +655,14 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
                 g->part.failures[bn * S_ + (size_t)s]++;
                 g->part.failures_r[bn * R_ + (size_t)r]++;
             }
-            dreq n = {detect, detect, (uint16_t)(MDL_DCC_SVC_FAILURE_NOTICE * R_ + r), 0,
-                      0, 0};   /* 1.75 is on-demand class: tier 0 */
+            dreq n = {.t = detect, .t0 = detect, .lane = (uint16_t)(MDL_DCC_SVC_FAILURE_NOTICE * R_ + r)};
+            /* 1.75 is on-demand class: tier 0 */
             future_push(g, &n);
             return;
         }
     }
-    d = link_pass(x, g, d, x->req_b[s] + x->resp_b[s]);
+    g->camp_bytes[rq->cls] += req_b + x->resp_b[s];
+    d = link_pass(x, g, d, req_b + x->resp_b[s]);
     int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * sim_draw_exp(&x->z, b)) + x->device_us;
     complete(x, g, rq, done);
 }
@@ -847,6 +855,20 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     }
 }
 
+/* The n firmware requests of region r in minute m by campaign class:
+ * part[k] of class k (the offer's counts, as far as n goes), part[0] the
+ * rest. */
+static void fw_parts(const mdl_dcc_offer *o, int r, long m, size_t n, size_t *part)
+{
+    size_t left = n;
+    for (int k = 1; k <= MDL_DCC_FW_CLASSES; k++) {
+        size_t c = o->fw_n[k - 1][r][m];
+        part[k] = c < left ? c : left;
+        left -= part[k];
+    }
+    part[0] = left;
+}
+
 /* Region g's arrivals for slot h, into in[h & 1], sorted: in a minute's
  * first slot the whole minute's fresh requests are drawn (Poisson counts,
  * uniform offsets: the same draws as one list per minute) and split by
@@ -878,22 +900,32 @@ static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer,
                 g->oom = 1;
                 return;
             }
-            dreq proto = {0, 0, (uint16_t)(s * R_ + r), 0, x->tier[s], 0};
-            /* Branch-free split (the slot of a uniform offset is a coin
-             * toss for the branch predictor): write both, advance one. */
-            dreq *v1 = B->v, *v2 = B2->v;
-            size_t n1 = B->n, n2 = B2->n;
-            for (size_t i = 0; i < n; i++) {
-                int64_t off = (int64_t)(((uint64_t)sim_rng_buf_u32(&g->arr_rng) * 60000000u) >> 32);
-                proto.t = proto.t0 = M0 + off;
-                size_t first = off < SLOT_US;
-                v1[n1] = proto;
-                v2[n2] = proto;
-                n1 += first;
-                n2 += 1 - first;
+            dreq proto = {.lane = (uint16_t)(s * R_ + r), .tier = x->tier[s]};
+            /* Firmware: the minute's requests by campaign, in turn (their
+             * offsets are drawn independently: the order says nothing). */
+            size_t part[1 + MDL_DCC_FW_CLASSES] = {n};
+            if (s == MDL_DCC_SVC_FIRMWARE && offer->fw_any)
+                fw_parts(offer, r, m, n, part);
+            for (int k = 0; k <= MDL_DCC_FW_CLASSES; k++) {
+                if (!part[k])
+                    continue;
+                proto.cls = (unsigned)k & 127u;
+                /* Branch-free split (the slot of a uniform offset is a coin
+                 * toss for the branch predictor): write both, advance one. */
+                dreq *v1 = B->v, *v2 = B2->v;
+                size_t n1 = B->n, n2 = B2->n;
+                for (size_t i = 0; i < part[k]; i++) {
+                    int64_t off = (int64_t)(((uint64_t)sim_rng_buf_u32(&g->arr_rng) * 60000000u) >> 32);
+                    proto.t = proto.t0 = M0 + off;
+                    size_t first = off < SLOT_US;
+                    v1[n1] = proto;
+                    v2[n2] = proto;
+                    n1 += first;
+                    n2 += 1 - first;
+                }
+                B->n = n1;
+                B2->n = n2;
             }
-            B->n = n1;
-            B2->n = n2;
             g->rr.requests[s] += (double)n;
             g->rr.requests_by_midnight[s] += (double)n;
             dr->arrivals[wn.bin * S_ + (size_t)s] += (int32_t)n;
@@ -1244,6 +1276,7 @@ static void day_reset(mdl_dcc_detail *x, uint64_t entity)
         g->seq = 0;
         g->link_free_us = 0;
         g->link_bytes = g->link_busy_us = 0;
+        memset(g->camp_bytes, 0, sizeof g->camp_bytes);
         memset(&g->link_st, 0, sizeof g->link_st);
         memset(&g->rr, 0, sizeof g->rr);
         mdl_dcc_detailres_clear(&g->part);
@@ -1362,6 +1395,8 @@ static void gather_results(mdl_dcc_detail *x, mdl_dcc_dayres *res, mdl_dcc_detai
             res->unresolved[s][r] = rr->unresolved[s];
         }
         res->busy_s[1 + r] = rr->busy_s;
+        for (int k = 0; k < MDL_DCC_FW_CLASSES; k++)
+            res->campaign_bytes[k][r] = g->camp_bytes[1 + k];
         for (int m = 0; m < MDL_DCC_MINUTES; m++)
             res->wan_bytes[r] += res->wan_minute_bytes[r][m];
         mdl_dcc_detailres_add(dres, &g->part, 1 + r);
@@ -1387,6 +1422,7 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
                         (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
     memcpy(x->req_b, offer->req_bytes, sizeof x->req_b);
     memcpy(x->resp_b, offer->resp_bytes, sizeof x->resp_b);
+    memcpy(x->fw_b, offer->fw_bytes, sizeof x->fw_b);
     day_reset(x, entity);
     run_steps(x, offer, team_size(x, n_threads));
     if (x->oom)

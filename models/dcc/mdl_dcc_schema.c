@@ -493,6 +493,12 @@ static int dcc_check(void *obj, const sim_cfg_where *where, sim_err *err)
     if (!profile_ok(p->on_demand_profile, p->n_on_demand_profile))
         return sim_cfg_fail(err, where, "on_demand_profile", "has %zu values or sums to 0; allowed: 24 hourly "
                             "weights >= 0 with a positive sum", p->n_on_demand_profile);
+    size_t n_fw = 0;
+    for (size_t i = 0; i < p->n_events; i++)
+        n_fw += p->events[i].type == MDL_DCC_EV_FIRMWARE;
+    if (n_fw > MDL_DCC_FW_CLASSES)
+        return sim_cfg_fail(err, where, "events", "has %zu firmware campaigns; allowed: at most %d (each carries "
+                            "its own image size)", n_fw, MDL_DCC_FW_CLASSES);
     for (int r = 0; r < MDL_N_REGIONS; r++)
         if (p->csp[r].wan_loss + p->retry.device_failure > 1.0)
             return sim_cfg_fail(err, where, "retry.device_failure", "plus csp.%s.wan_loss exceeds 1; allowed: "
