@@ -462,7 +462,8 @@ static const sim_cfg_key event_keys[] = {
     {.name = "family", .kind = SIM_CFG_ENUM, .offset = offsetof(mdl_dcc_event, family), .def = "\"hub\"",
      .doc = "firmware: device family (hub, electricity_meter, gas_meter)", .enum_names = family_names},
     EK("payload_bytes", SIM_CFG_FLOAT, payload_bytes, 0, 1e10, "0", "bytes",
-       "firmware: image size; settlement: bytes of a day's half-hourly data; 0 = the service's size"),
+       "firmware: the campaign's image size (each campaign its own); settlement: bytes of a day's half-hourly "
+       "data; 0 = the service's size"),
     EK("rate_per_day", SIM_CFG_FLOAT, rate_per_day, 0, 1e9, "0", "1/day",
        "firmware: devices sent the image per day, all regions"),
     EK("activation_date", SIM_CFG_DATE, activation_date, -1e6, 1e6, "\"1970-01-01\"", NULL,
@@ -541,7 +542,8 @@ static const sim_cfg_key dcc_keys[] = {
     {.name = "traffic", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, traffic), .def = "{}",
      .doc = "traffic management rules", .sub = &traffic_schema},
     {.name = "events", .kind = SIM_CFG_LIST, .offset = offsetof(mdl_dcc_params, events), .def = "()",
-     .doc = "dated events: outages, price changes, firmware campaigns, settlement changes", .sub = &event_schema,
+     .doc = "dated events: outages, price changes, firmware campaigns (at most 8), settlement changes",
+     .sub = &event_schema,
      .elem_size = sizeof(mdl_dcc_event), .max_count = MDL_DCC_MAX_EVENTS,
      .count_offset = offsetof(mdl_dcc_params, n_events), .min = 0, .max = MDL_DCC_MAX_EVENTS},
 };
