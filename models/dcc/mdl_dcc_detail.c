@@ -115,8 +115,9 @@ static int dvec_reserve(dvec *d, size_t want)
 #define RADIX_BITS 13
 #define RADIX (1u << RADIX_BITS)
 #define RADIX_CNT (2 * RADIX)   /* words of a region's radix counts */
-static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
+static void radix_sort(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt, int *in_tmp)
 {
+    *in_tmp = 0;
     if (n < 48) {
         for (size_t i = 1; i < n; i++) {
             dreq x = a[i];
@@ -172,20 +173,37 @@ static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
         dst = sw;
         shift += dg[pass];
     }
-    if (src != a)   /* an odd number of passes leaves the result in tmp */
-        memcpy(a, src, n * sizeof *a);
+    *in_tmp = src != a;   /* an odd number of passes leaves the result in tmp */
 }
 
-/* The same order as sort_window for a list that is nearly in order: the
+/* Sort list d stably on t (t - T0 in [0, 2^26)), with tmp (capacity >= d->n)
+ * as the radix sort's other buffer: when the result lands there the two
+ * swap their arrays (no copy back). */
+static void sort_dvec(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt)
+{
+    int in_tmp;
+    radix_sort(d->v, tmp->v, d->n, T0, cnt, &in_tmp);
+    if (in_tmp) {
+        dreq *v = d->v;
+        size_t cap = d->cap;
+        d->v = tmp->v;
+        d->cap = tmp->cap;
+        tmp->v = v;
+        tmp->cap = cap;
+    }
+}
+
+/* The same order as sort_dvec for a list that is nearly in order: the
  * DSP's departures to a region, in start order, are out of order only by
  * the starts within one service time of each other (a few places).  A
  * stable insertion sort then moves each a few places; past a budget of
  * moves (a list far from order) it stops and the radix sort finishes: the
  * insertion sort keeps equal times in their first order, so the stable
  * radix sort of its partial result is the same as of the original. */
-static void sort_nearly(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
+static void sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt)
 {
-    size_t budget = 4 * n + 64;
+    dreq *a = d->v;
+    size_t n = d->n, budget = 4 * n + 64;
     for (size_t i = 1; i < n; i++) {
         if (a[i - 1].t <= a[i].t)
             continue;
@@ -198,7 +216,7 @@ static void sort_nearly(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
         a[j] = x;
         size_t moved = i - j;
         if (moved >= budget) {
-            sort_window(a, tmp, n, T0, cnt);
+            sort_dvec(d, tmp, T0, cnt);
             return;
         }
         budget -= moved;
@@ -637,7 +655,8 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
         uint32_t u = sim_rng_buf_u32(b);
         int retry = rq->attempt > 0;
         if (u < x->fail_u32[r][retry]) {
-            g->camp_bytes[rq->cls] += req_b;   /* [0]: not a campaign's, never read */
+            if (rq->cls)
+                g->camp_bytes[rq->cls] += req_b;
             int64_t detect = link_pass(x, g, d, req_b) + x->timeout_us;
             if (rq->attempt + 1 < x->K) {
                 dreq n = *rq;
@@ -661,7 +680,8 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
             return;
         }
     }
-    g->camp_bytes[rq->cls] += req_b + x->resp_b[s];
+    if (rq->cls)
+        g->camp_bytes[rq->cls] += req_b + x->resp_b[s];
     d = link_pass(x, g, d, req_b + x->resp_b[s]);
     int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * sim_draw_exp(&x->z, b)) + x->device_us;
     complete(x, g, rq, done);
@@ -824,7 +844,7 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     C->n = keep;
     c->n = nc;
     D->n = 0;
-    sort_nearly(c->v, g->tmp.v, c->n, wn.T0, g->cnt);
+    sort_nearly(c, &g->tmp, wn.T0, g->cnt);
     for (size_t i = 0; i < c->n; i++)
         if (admit(x, &wn, &g->csp, g, &c->v[i]))
             g->oom = 1;
@@ -967,7 +987,7 @@ static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer,
         g->oom = 1;
         return;
     }
-    sort_window(B->v, g->tmp.v, B->n, wn.T0, g->cnt);
+    sort_dvec(B, &g->tmp, wn.T0, g->cnt);
     for (size_t i = 0; i < B->n; i++)
         g->rr.attempts[B->v[i].lane / R_] += 1;
 }
