@@ -200,10 +200,10 @@ static void sort_dvec(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt)
  * moves (a list far from order) it stops and the radix sort finishes: the
  * insertion sort keeps equal times in their first order, so the stable
  * radix sort of its partial result is the same as of the original. */
-static void sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt)
+static void sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt, size_t moves)
 {
     dreq *a = d->v;
-    size_t n = d->n, budget = 4 * n + 64;
+    size_t n = d->n, budget = moves * n + 64;
     for (size_t i = 1; i < n; i++) {
         if (a[i - 1].t <= a[i].t)
             continue;
@@ -372,6 +372,7 @@ struct mdl_dcc_detail {
     double req_b[S_], resp_b[S_];       /* the day's message sizes (from the offer) */
     double fw_b[1 + MDL_DCC_FW_CLASSES];   /* the day's campaign images by class (from the offer) */
     size_t par_min;                     /* requests in a step worth forking its tasks for */
+    size_t sort_moves;                  /* sort_nearly's budget: moves a request (then radix) */
     int max_threads;                    /* team size cap; 0: the CPUs this process may use */
     /* per day */
     mdl_dcc_dayres *res;
@@ -459,6 +460,7 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     x->p = p;
     x->seed = seed;
     x->K = (int)p->retry.max_retries + 1;
+    x->sort_moves = 4;
     x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute (~11,000 a step) */
     sim_draw_zig_init(&x->z);
     /* The schema's minimum for retry.response_timeout_s (60 s) refuses
@@ -511,6 +513,11 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
         x->tier[s] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
     }
     return x;
+}
+
+void mdl_dcc_detail_set_sort_moves(mdl_dcc_detail *x, size_t per_request)
+{
+    x->sort_moves = per_request;
 }
 
 void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests)
@@ -844,7 +851,7 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     C->n = keep;
     c->n = nc;
     D->n = 0;
-    sort_nearly(c, &g->tmp, wn.T0, g->cnt);
+    sort_nearly(c, &g->tmp, wn.T0, g->cnt, x->sort_moves);
     for (size_t i = 0; i < c->n; i++)
         if (admit(x, &wn, &g->csp, g, &c->v[i]))
             g->oom = 1;
