@@ -199,8 +199,11 @@ static void sort_dvec(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt)
  * stable insertion sort then moves each a few places; past a budget of
  * moves (a list far from order) it stops and the radix sort finishes: the
  * insertion sort keeps equal times in their first order, so the stable
- * radix sort of its partial result is the same as of the original. */
-static void sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt, size_t moves)
+ * radix sort of its partial result is the same as of the original.
+ * Returns 1 when it gave up.  The moves grow with the DSP's rate (starts
+ * within one service time): at a GB peak they pass the budget, and the
+ * caller then goes straight to the radix sort for a while. */
+static int sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt, size_t moves)
 {
     dreq *a = d->v;
     size_t n = d->n, budget = moves * n + 64;
@@ -217,11 +220,16 @@ static void sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt, size_t mo
         size_t moved = i - j;
         if (moved >= budget) {
             sort_dvec(d, tmp, T0, cnt);
-            return;
+            return 1;
         }
         budget -= moved;
     }
+    return 0;
 }
+
+/* After an insertion sort gave up, this many CSP slots go straight to the
+ * radix sort (traffic changes over minutes, not slots). */
+#define SORT_SKIP_SLOTS 16
 
 /* ---- a multi-server stage ----------------------------------------------------- */
 typedef struct ring {
@@ -337,6 +345,7 @@ typedef struct region {
     dvec csp_in;                        /* the departures released to this CSP in a slot */
     dvec tmp;
     uint32_t *cnt;                      /* radix counts */
+    int sort_skip;                      /* CSP slots left to sort by radix without trying insertion */
     dvec future;                        /* retries and notices, min-heap on (t, seq) */
     uint32_t seq;                       /* pushes into `future` today */
     rres rr;
@@ -851,7 +860,12 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     C->n = keep;
     c->n = nc;
     D->n = 0;
-    sort_nearly(c, &g->tmp, wn.T0, g->cnt, x->sort_moves);
+    if (g->sort_skip > 0) {   /* the last try gave up: radix for a few minutes */
+        g->sort_skip--;
+        sort_dvec(c, &g->tmp, wn.T0, g->cnt);
+    } else if (sort_nearly(c, &g->tmp, wn.T0, g->cnt, x->sort_moves)) {
+        g->sort_skip = SORT_SKIP_SLOTS;
+    }
     for (size_t i = 0; i < c->n; i++)
         if (admit(x, &wn, &g->csp, g, &c->v[i]))
             g->oom = 1;
@@ -1301,6 +1315,7 @@ static void day_reset(mdl_dcc_detail *x, uint64_t entity)
             g->in[k].n = g->dep[k].n = g->done[k].n = 0;
         g->fresh2.n = g->future.n = g->carry.n = g->csp_in.n = 0;
         g->seq = 0;
+        g->sort_skip = 0;
         g->link_free_us = 0;
         g->link_bytes = g->link_busy_us = 0;
         memset(g->camp_bytes, 0, sizeof g->camp_bytes);
