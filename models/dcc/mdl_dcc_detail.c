@@ -88,7 +88,8 @@ typedef struct dreq {
     unsigned cls : 7;   /* firmware campaign class (mdl_dcc_offer.fw_n): its image size; 0 the service's */
     uint32_t seq;       /* push number in its region's future heap: equal times pop in push order */
 } dreq;
-_Static_assert(sizeof(dreq) == 24, "a request is 24 bytes (the sorts move it whole)");
+_Static_assert(sizeof(dreq) == 24 && offsetof(dreq, lane) == 16, "a request is 24 bytes (the sorts move it whole); "
+               "region_gen writes the 8 after the times as one word");
 _Static_assert(MDL_DCC_FW_CLASSES < 128, "campaign classes fit in dreq.cls");
 
 typedef struct dvec {
@@ -133,22 +134,18 @@ static void radix_sort(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt, 
     static const int digits2[] = {13, 13}, digits3[] = {9, 9, 8};
     const int *dg = n < 4096 ? digits3 : digits2;
     const int passes = n < 4096 ? 3 : 2;
-    /* Every digit's counts in one read of the list (cnt holds RADIX_CNT
-     * words: the passes' count arrays side by side), then their offsets. */
+    /* Three passes (small lists): every digit's counts in one read of the
+     * list (5 kB of counts side by side in cnt).  Two passes (big lists):
+     * each pass counts its own digit just before it, so that its 32 kB of
+     * counts have the first-level cache to themselves. */
     uint32_t *cp[3];
     size_t used = 0;
     for (int pass = 0; pass < passes; pass++) {
         cp[pass] = cnt + used;
         used += 1u << dg[pass];
     }
-    memset(cnt, 0, used * sizeof *cnt);
-    if (passes == 2) {
-        for (size_t i = 0; i < n; i++) {
-            uint64_t k = (uint64_t)(a[i].t - T0);
-            cp[0][k & (RADIX - 1)]++;
-            cp[1][(k >> RADIX_BITS) & (RADIX - 1)]++;
-        }
-    } else {
+    if (passes == 3) {
+        memset(cnt, 0, used * sizeof *cnt);
         for (size_t i = 0; i < n; i++) {
             uint64_t k = (uint64_t)(a[i].t - T0);
             cp[0][k & 511]++;
@@ -161,6 +158,11 @@ static void radix_sort(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt, 
     for (int pass = 0; pass < passes; pass++) {
         const uint32_t nb = 1u << dg[pass], mask = nb - 1;
         uint32_t *c0 = cp[pass], sum = 0;
+        if (passes == 2) {
+            memset(c0, 0, nb * sizeof *c0);
+            for (size_t i = 0; i < n; i++)
+                c0[((uint64_t)(src[i].t - T0) >> shift) & mask]++;
+        }
         for (uint32_t k = 0; k < nb; k++) {
             uint32_t c = c0[k];
             c0[k] = sum;
@@ -266,37 +268,11 @@ typedef struct stage {
     int c;
     int dist;
     double mean_us[MDL_DCC_N_SERVICES];
-    int64_t *heap;                      /* busy servers' free times, min-heap of nb */
-    int nb;                             /* servers in `heap` */
-    int idle;                           /* servers free by the last admitted arrival (c - nb) */
+    int64_t *heap;                      /* servers' free times, min-heap */
     ring q[2];
     sim_rng_buf rng;
     mdl_dcc_stage_stats st;
 } stage;
-
-/* The servers of a stage: the busy ones in a min-heap of free times, the
- * idle ones (free at or before the last arrival admitted) only counted.
- * Arrivals come in time order, so an idle server's exact free time no
- * longer matters: a request that finds one starts at its arrival, as it
- * would on the earliest free server, and no later arrival can start
- * earlier.  A request waits only when none is idle, so while any waits
- * the heap holds all c servers and a drain takes the earliest exactly
- * (the Kiefer-Wolfowitz recursion over all c).  At the utilisation of a
- * peak day most servers are idle most of the time: a start pushes onto a
- * short heap (one comparison: its free time is usually the latest), and
- * the sift-downs run over the busy servers only, not all c. */
-static inline void heap_push(int64_t *h, int n, int64_t v)
-{
-    int i = n;
-    while (i > 0) {
-        int up = (i - 1) / 2;
-        if (h[up] <= v)
-            break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = v;
-}
 
 static inline void heap_replace_top(int64_t *h, int c, int64_t v)
 {
@@ -654,10 +630,8 @@ static inline int64_t link_pass(const mdl_dcc_detail *x, region *g, int64_t d, d
     g->link_free_us = st + tx;
     g->link_busy_us += tx;
     g->link_st.started++;
-    if (f > s) {   /* else st == s: adding 0.0 would change no bit */
-        g->link_st.waited++;
-        g->link_st.wait_sum_s += (st - s) * 1e-6;
-    }
+    g->link_st.waited += f > s;
+    g->link_st.wait_sum_s += (st - s) * 1e-6;
     return (int64_t)ceil(st + tx);
 }
 
@@ -742,18 +716,11 @@ static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
     if (g->dist == MDL_DCC_DIST_EXPONENTIAL)
         sv *= sim_draw_exp(&x->z, b);
     int64_t d = s + (int64_t)sv;
-    if (g->idle) {   /* see heap_push */
-        g->idle--;
-        heap_push(g->heap, g->nb++, d);
-    } else {
-        heap_replace_top(g->heap, g->nb, d);
-    }
-    int64_t w = s - rq->t;   /* >= 0; most start at once (adding 0.0 would change no bit) */
+    heap_replace_top(g->heap, g->c, d);
+    int64_t w = s - rq->t;   /* branch-free: at a GB peak whether a request waited is a coin toss */
     g->st.started++;
-    if (w > 0) {
-        g->st.waited++;
-        g->st.wait_sum_s += (double)w * 1e-6;
-    }
+    g->st.waited += w > 0;
+    g->st.wait_sum_s += (double)w * 1e-6;
     if (!rg) {
         add_busy(x, wn, x->dres->utilisation, 0, &x->res->busy_s[0], s, d);
         if (mdl_dcc_services[svc].dsp_only) {
@@ -797,16 +764,9 @@ static inline void drain(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
 static inline int admit(mdl_dcc_detail *x, const win *wn, stage *g, region *rg, dreq *rq)
 {
     drain(x, wn, g, rg, rq->t, 0);
-    if (g->q[0].n + g->q[1].n == 0) {
-        while (g->nb && g->heap[0] <= rq->t) {   /* free by now: idle */
-            g->nb--;
-            heap_replace_top(g->heap, g->nb, g->heap[g->nb]);
-            g->idle++;
-        }
-        if (g->idle) {
-            start(x, wn, g, rg, rq, rq->t);
-            return 0;
-        }
+    if (g->q[0].n + g->q[1].n == 0 && g->heap[0] <= rq->t) {
+        start(x, wn, g, rg, rq, rq->t);
+        return 0;
     }
     return ring_push(&g->q[rq->tier], rq);
 }
@@ -951,16 +911,23 @@ static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer,
                 if (!part[k])
                     continue;
                 proto.cls = (unsigned)k & 127u;
+                /* The fields after the times as one word in a register
+                 * (copying the whole struct from the stack right after
+                 * storing its times stalled on store forwarding). */
+                uint64_t tail;
+                memcpy(&tail, (const char *)&proto + offsetof(dreq, lane), sizeof tail);
                 /* Branch-free split (the slot of a uniform offset is a coin
                  * toss for the branch predictor): write both, advance one. */
                 dreq *v1 = B->v, *v2 = B2->v;
                 size_t n1 = B->n, n2 = B2->n;
                 for (size_t i = 0; i < part[k]; i++) {
                     int64_t off = (int64_t)(((uint64_t)sim_rng_buf_u32(&g->arr_rng) * 60000000u) >> 32);
-                    proto.t = proto.t0 = M0 + off;
+                    int64_t t = M0 + off;
                     size_t first = off < SLOT_US;
-                    v1[n1] = proto;
-                    v2[n2] = proto;
+                    v1[n1].t = v1[n1].t0 = t;
+                    memcpy((char *)&v1[n1] + offsetof(dreq, lane), &tail, sizeof tail);
+                    v2[n2].t = v2[n2].t0 = t;
+                    memcpy((char *)&v2[n2] + offsetof(dreq, lane), &tail, sizeof tail);
                     n1 += first;
                     n2 += 1 - first;
                 }
@@ -1294,16 +1261,14 @@ static void day_reset(mdl_dcc_detail *x, uint64_t entity)
     const uint32_t base = MDL_RNG_DCC_DETAIL;
     x->oom = 0;
     memset(x->minute_in, 0, sizeof x->minute_in);
-    x->dsp.nb = 0;
-    x->dsp.idle = x->dsp.c;
+    memset(x->dsp.heap, 0, (size_t)x->dsp.c * sizeof *x->dsp.heap);
     x->dsp.q[0].n = x->dsp.q[1].n = x->dsp.q[0].head = x->dsp.q[1].head = 0;
     memset(&x->dsp.st, 0, sizeof x->dsp.st);
     sim_rng_buf_init(&x->dsp.rng, x->seed, entity, base | 2u << 8);
     for (int r = 0; r < R_; r++) {
         region *g = x->reg[r];
         stage *c = &g->csp;
-        c->nb = 0;
-        c->idle = c->c;
+        memset(c->heap, 0, (size_t)c->c * sizeof *c->heap);
         c->q[0].n = c->q[1].n = c->q[0].head = c->q[1].head = 0;
         memset(&c->st, 0, sizeof c->st);
         sim_rng_buf_init(&c->rng, x->seed, entity, base | (uint32_t)(3 + r) << 8);
