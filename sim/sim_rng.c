@@ -152,7 +152,15 @@ void sim_rng_buf_init(sim_rng_buf *b, uint64_t seed, uint64_t entity, uint32_t p
 /* SIM_RNG_BUF_WORDS / 4 blocks at once: the same words as philox_block on
  * counters ctr[0], ctr[0] + 1, ... (ctr[0] wraps, as in a stream), in
  * structure-of-arrays form so that the compiler vectorises the 32x32->64
- * multiplies (one block at a time was a tenth of a DCC detail day). */
+ * multiplies (one block at a time was a tenth of a DCC detail day).  On
+ * x86-64 it is built twice, for the baseline and for AVX2 (twice as many
+ * lanes a multiply), and the loader picks the one the CPU runs: the words
+ * are the same (integer arithmetic). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+__attribute__((target_clones("avx2", "default")))
+#endif
+#endif
 void sim_rng_buf_refill(sim_rng_buf *b)
 {
     enum { NB = SIM_RNG_BUF_WORDS / 4 };

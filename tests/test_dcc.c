@@ -466,6 +466,26 @@ static void test_fluid_closed_form(void **state)
 }
 
 /* ---- request level: bit-identical for any thread count --------------------------------- */
+/* Two request-level days with bit-identical results (every array). */
+static void assert_same_day(const mdl_dcc_dayres *r0, const mdl_dcc_detailres *a, const mdl_dcc_dayres *r1,
+                            const mdl_dcc_detailres *b)
+{
+    size_t nb = a->n_bins, S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, G = MDL_DCC_N_STAGES;
+    assert_memory_equal(r0, r1, sizeof *r0);
+    assert_memory_equal(a->arrivals, b->arrivals, nb * S * 4);
+    assert_memory_equal(a->completions, b->completions, nb * S * 4);
+    assert_memory_equal(a->failures, b->failures, nb * S * 4);
+    assert_memory_equal(a->sla_breaches, b->sla_breaches, nb * S * 4);
+    assert_memory_equal(a->arrivals_r, b->arrivals_r, nb * R * 4);
+    assert_memory_equal(a->completions_r, b->completions_r, nb * R * 4);
+    assert_memory_equal(a->failures_r, b->failures_r, nb * R * 4);
+    assert_memory_equal(a->queue, b->queue, nb * G * 4);
+    assert_memory_equal(a->utilisation, b->utilisation, nb * G * 4);
+    assert_memory_equal(a->lat, b->lat, nb * S * MDL_DCC_HIST_BINS * 4);
+    assert_memory_equal(a->lat_max, b->lat_max, nb * S * 4);
+    assert_memory_equal(a->hist, b->hist, sizeof a->hist);
+}
+
 /* The day of `dcc_text` on 1, 2, 3 and 4 threads (the DSP's task and the
  * three regions' run concurrently in each half-minute step of the
  * pipeline; 4 threads run all four at once), with steps of par_min+
@@ -493,21 +513,14 @@ static mdl_dcc_dayres *check_detail_threads(const char *dcc_text, size_t par_min
         assert_int_equal(mdl_dcc_detail_day(x, offer, 19737, res[t], &dres[t], t + 1, &err), SIM_OK);
         check_conservation(res[t], 0.0);
     }
-    size_t nb = dres[0].n_bins, S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, G = MDL_DCC_N_STAGES;
-    for (int t = 1; t < T; t++) {
-        assert_memory_equal(res[0], res[t], sizeof *res[0]);
-        assert_memory_equal(dres[0].arrivals, dres[t].arrivals, nb * S * 4);
-        assert_memory_equal(dres[0].completions, dres[t].completions, nb * S * 4);
-        assert_memory_equal(dres[0].failures, dres[t].failures, nb * S * 4);
-        assert_memory_equal(dres[0].sla_breaches, dres[t].sla_breaches, nb * S * 4);
-        assert_memory_equal(dres[0].arrivals_r, dres[t].arrivals_r, nb * R * 4);
-        assert_memory_equal(dres[0].completions_r, dres[t].completions_r, nb * R * 4);
-        assert_memory_equal(dres[0].failures_r, dres[t].failures_r, nb * R * 4);
-        assert_memory_equal(dres[0].queue, dres[t].queue, nb * G * 4);
-        assert_memory_equal(dres[0].utilisation, dres[t].utilisation, nb * G * 4);
-        assert_memory_equal(dres[0].lat, dres[t].lat, nb * S * MDL_DCC_HIST_BINS * 4);
-        assert_memory_equal(dres[0].lat_max, dres[t].lat_max, nb * S * 4);
-        assert_memory_equal(dres[0].hist, dres[t].hist, sizeof dres[0].hist);
+    for (int t = 1; t < T; t++)
+        assert_same_day(res[0], &dres[0], res[t], &dres[t]);
+    /* The CSP's sort of the DSP departures: the radix sort finishing after
+     * at most 64 moves (0 a request), or insertion alone: the same day. */
+    for (int k = 1; k <= 2; k++) {
+        mdl_dcc_detail_set_sort_moves(x, k == 1 ? 0 : (size_t)1 << 20);
+        assert_int_equal(mdl_dcc_detail_day(x, offer, 19737, res[k], &dres[k], 1, &err), SIM_OK);
+        assert_same_day(res[0], &dres[0], res[k], &dres[k]);
     }
     for (int t = 0; t < T; t++) {
         if (t)

@@ -213,8 +213,8 @@ static void test_firmware_campaign(void **state)
         mdl_dcc_copy_offer(d, o);
         per_day[day] = lane_sum(o, MDL_DCC_SVC_FIRMWARE, MDL_REGION_NORTH, 0, 1440);
         assert_true(lane_sum(o, MDL_DCC_SVC_FIRMWARE, MDL_REGION_CENTRAL, 0, 1440) == 0.0);
-        if (per_day[day] > 0)
-            assert_true(o->req_bytes[MDL_DCC_SVC_FIRMWARE] == 350000.0);
+        if (per_day[day] > 0)   /* the campaign's image (class 1), the service's size left as configured */
+            assert_true(o->fw_any && o->fw_bytes[1] == 350000.0 && o->req_bytes[MDL_DCC_SVC_FIRMWARE] == 200000.0);
         /* activation day: 10 % of 9,000 hubs lose power for 5 min (> 3 min): one outage + one restore alert each */
         double out = lane_sum(o, MDL_DCC_SVC_OUTAGE_ALERT, MDL_REGION_NORTH, 0, 1440);
         double back = lane_sum(o, MDL_DCC_SVC_RESTORE_ALERT, MDL_REGION_NORTH, 0, 1440);
@@ -229,6 +229,94 @@ static void test_firmware_campaign(void **state)
     free(o);
     mdl_dcc_free(d);
     free(sc);
+}
+
+/* ---- two firmware campaigns on one day: each its own image, bytes conserved per campaign ---- */
+/* Campaign A (hubs, 300 kB images) in the north and south, campaign B
+ * (20 kB) in the north and centre, in overlapping windows; no failures, so
+ * each image crosses its region's link once with its response: campaign k
+ * puts exactly N_k[r] x (image_k + response) bytes on link r, at both
+ * resolutions (an image size averaged over the campaigns would move bytes
+ * from one campaign to the other: 14,250 images of A against 15,000 of B).
+ * With quarantine (users x threshold = 20,000 commands a day) the
+ * campaigns' own counts are cut with the lane and still add up to it. */
+static void check_two_campaigns(int quarantine)
+{
+    char text[1200];
+    snprintf(text, sizeof text,
+             FLEET "retry = { device_failure = 0.0; }; "
+             "csp = { north = { wan_loss = 0.0; }; central = { wan_loss = 0.0; }; south = { wan_loss = 0.0; }; }; "
+             "traffic = { quarantine = %s; users = 1; threshold_per_day = 20000.0; }; "
+             "events = ( { type = \"firmware\"; date = \"2024-01-15\"; region_share = [1.0, 0.0, 0.5]; "
+             "family = \"hub\"; payload_bytes = 300000.0; rate_per_day = 100000.0; windows_h = [1.0, 5.0]; },"
+             " { type = \"firmware\"; date = \"2024-01-15\"; region_share = [0.5, 1.0, 0.0]; "
+             "family = \"hub\"; payload_bytes = 20000.0; rate_per_day = 100000.0; windows_h = [2.0, 4.0]; } );",
+             quarantine ? "true" : "false");
+    mdl_scenario *sc = load(text);
+    mdl_dcc *d = make(sc);
+    run_day(d, 0);   /* a fluid day */
+    mdl_dcc_offer *o = malloc(sizeof *o);
+    mdl_dcc_dayres *fl = malloc(sizeof *fl), *res = malloc(sizeof *res);
+    mdl_dcc_copy_offer(d, o);
+    memcpy(fl, mdl_dcc_last_day(d), sizeof *fl);
+    mdl_dcc_free(d);
+    const double img[2] = {300000.0, 20000.0}, pop[2][R_] = {{9000, 0, 5250}, {4500, 10500, 0}};
+    const double resp = sc->dcc.svc[MDL_DCC_SVC_FIRMWARE].response_bytes;
+    assert_true(o->fw_any && o->fw_bytes[1] == img[0] && o->fw_bytes[2] == img[1]);
+    double n[2][R_] = {{0}}, total = 0;
+    for (int r = 0; r < R_; r++)
+        for (int m = 0; m < 1440; m++) {
+            double lane = mdl_dcc_offer_lane(o, MDL_DCC_SVC_FIRMWARE, r)[m];
+            assert_true(lane == (double)o->fw_n[0][r][m] + (double)o->fw_n[1][r][m]);
+            for (int k = 0; k < 2; k++)
+                n[k][r] += o->fw_n[k][r][m];
+            total += lane;
+        }
+    if (quarantine) {   /* the day's first 20,000 of 29,250 kept, from both campaigns */
+        assert_true(total == 20000.0);
+        for (int k = 0; k < 2; k++) {
+            for (int r = 0; r < R_; r++)
+                assert_true(n[k][r] <= pop[k][r]);
+            assert_true(n[k][0] + n[k][1] + n[k][2] > 0);
+        }
+    } else {
+        for (int k = 0; k < 2; k++)
+            for (int r = 0; r < R_; r++)
+                assert_true(n[k][r] == pop[k][r]);
+    }
+    sim_err err = {0};
+    mdl_dcc_detail *x = mdl_dcc_detail_alloc(&sc->dcc, 7, &err);
+    assert_non_null(x);
+    mdl_dcc_detailres dres;
+    assert_int_equal(mdl_dcc_detailres_init(&dres, 1, &err), SIM_OK);
+    assert_int_equal(mdl_dcc_detail_day(x, o, 5, res, &dres, 1, &err), SIM_OK);
+    for (int r = 0; r < R_; r++) {
+        /* every image delivered once (no failures) */
+        assert_true(res->requests[MDL_DCC_SVC_FIRMWARE][r] == n[0][r] + n[1][r]);
+        assert_true(res->completed[MDL_DCC_SVC_FIRMWARE][r] == n[0][r] + n[1][r]);
+        for (int k = 0; k < 2; k++) {
+            double want = n[k][r] * (img[k] + resp);
+            /* request level: sums of integers-valued doubles below 2^53, exact */
+            assert_true(res->campaign_bytes[k][r] == want);
+            /* fluid: expected counts (attempts = completions = requests here), rounding only */
+            assert_true(fabs(fl->campaign_bytes[k][r] - want) <= 1e-9 * (want + 1.0));
+        }
+        for (int k = 2; k < MDL_DCC_FW_CLASSES; k++)
+            assert_true(res->campaign_bytes[k][r] == 0.0 && fl->campaign_bytes[k][r] == 0.0);
+    }
+    mdl_dcc_detailres_destroy(&dres);
+    mdl_dcc_detail_free(x);
+    free(res);
+    free(fl);
+    free(o);
+    free(sc);
+}
+
+static void test_two_campaigns(void **state)
+{
+    (void)state;
+    check_two_campaigns(0);
+    check_two_campaigns(1);
 }
 
 /* ---- settlement: a share of the daily reads becomes half-hourly collection from the date ---- */
@@ -291,8 +379,10 @@ static void test_bytes_conservation(void **state)
             for (int k = 0; k < MDL_DCC_N_FAILURE_CLASSES; k++)
                 f += res->failed[s][r][k];
             assert_true(res->requests[s][r] == res->completed[s][r] + f + res->unresolved[s][r]);
+            /* the firmware lane's requests are all the campaign's (class 1): its image */
+            double req_b = s == MDL_DCC_SVC_FIRMWARE && o->fw_any ? o->fw_bytes[1] : o->req_bytes[s];
             if (!mdl_dcc_services[s].dsp_only)
-                bytes += res->attempts[s][r] * o->req_bytes[s] + res->completed[s][r] * o->resp_bytes[s];
+                bytes += res->attempts[s][r] * req_b + res->completed[s][r] * o->resp_bytes[s];
             retries += res->attempts[s][r] - res->requests[s][r];
         }
         for (int m = 0; m < 1440; m++)
@@ -446,6 +536,9 @@ static void test_event_schema(void **state)
         "activation_date = \"2024-01-01\"; power_cut_share = 0.1; } );",
         "events = ( { type = \"outage\"; date = \"2024-01-15\"; region_share = [0.5, 0.5]; } );",
         "traffic = { throttle_per_min = -1.0; };",
+#define FW1 "{ type = \"firmware\"; date = \"2024-01-15\"; rate_per_day = 1.0; }"
+        "events = ( " FW1 "," FW1 "," FW1 "," FW1 "," FW1 "," FW1 "," FW1 "," FW1 "," FW1 " );",   /* 9 campaigns */
+#undef FW1
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[1024];
@@ -466,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_price_change),
         cmocka_unit_test(test_firmware_campaign),
+        cmocka_unit_test(test_two_campaigns),
         cmocka_unit_test(test_settlement),
         cmocka_unit_test(test_bytes_conservation),
         cmocka_unit_test(test_link_queueing),

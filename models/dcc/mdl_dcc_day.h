@@ -29,6 +29,14 @@ typedef struct mdl_dcc_offer {
     uint8_t exact[MDL_DCC_N_SERVICES];
     /* The day's message sizes (the services' sizes, or an event's payload). */
     double req_bytes[MDL_DCC_N_SERVICES], resp_bytes[MDL_DCC_N_SERVICES];
+    /* Firmware campaigns: class k = 1.. is the k-th firmware event of
+     * dcc.events.  Of the firmware lane's requests in region r, minute m,
+     * fw_n[k - 1][r][m] are campaign k's and carry its image of fw_bytes[k]
+     * bytes; the rest (class 0, none when the counts are exact) the
+     * service's request size.  fw_any: some fw_n today is not 0. */
+    int fw_any;
+    double fw_bytes[1 + MDL_DCC_FW_CLASSES];
+    uint32_t fw_n[MDL_DCC_FW_CLASSES][MDL_N_REGIONS][MDL_DCC_MINUTES];
 } mdl_dcc_offer;
 
 static inline double *mdl_dcc_offer_lane(mdl_dcc_offer *o, int s, int r)
@@ -57,6 +65,10 @@ typedef struct mdl_dcc_dayres {
     double wan_busy_s[MDL_N_REGIONS];      /* link busy time before 24:00 */
     double wan_backlog[MDL_N_REGIONS][MDL_DCC_MINUTES];   /* bytes waiting at each minute's end */
     double wan_minute_bytes[MDL_N_REGIONS][MDL_DCC_MINUTES];   /* bytes sent in each minute */
+    /* Bytes each firmware campaign's requests of the day put on the links
+     * (every attempt's image out, every completion's response back, sent
+     * before or after 24:00), class k at [k - 1] (see mdl_dcc_offer). */
+    double campaign_bytes[MDL_DCC_FW_CLASSES][MDL_N_REGIONS];
 } mdl_dcc_dayres;
 
 /* P(attempt k of a request to region r fails), and the part of it that is

@@ -84,9 +84,13 @@ typedef struct dreq {
     int64_t t0;         /* creation (first attempt) */
     uint16_t lane;      /* service * regions + region */
     uint8_t attempt;
-    uint8_t tier;       /* 0 served first when on_demand_first */
+    unsigned tier : 1;  /* 0 served first when on_demand_first */
+    unsigned cls : 7;   /* firmware campaign class (mdl_dcc_offer.fw_n): its image size; 0 the service's */
     uint32_t seq;       /* push number in its region's future heap: equal times pop in push order */
 } dreq;
+_Static_assert(sizeof(dreq) == 24 && offsetof(dreq, lane) == 16, "a request is 24 bytes (the sorts move it whole); "
+               "region_gen writes the 8 after the times as one word");
+_Static_assert(MDL_DCC_FW_CLASSES < 128, "campaign classes fit in dreq.cls");
 
 typedef struct dvec {
     dreq *v;
@@ -111,8 +115,10 @@ static int dvec_reserve(dvec *d, size_t want)
  * ~1,000-request region-minutes of a sub-GB day. */
 #define RADIX_BITS 13
 #define RADIX (1u << RADIX_BITS)
-static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
+#define RADIX_CNT (2 * RADIX)   /* words of a region's radix counts */
+static void radix_sort(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt, int *in_tmp)
 {
+    *in_tmp = 0;
     if (n < 48) {
         for (size_t i = 1; i < n; i++) {
             dreq x = a[i];
@@ -128,29 +134,104 @@ static void sort_window(dreq *a, dreq *tmp, size_t n, int64_t T0, uint32_t *cnt)
     static const int digits2[] = {13, 13}, digits3[] = {9, 9, 8};
     const int *dg = n < 4096 ? digits3 : digits2;
     const int passes = n < 4096 ? 3 : 2;
+    /* Three passes (small lists): every digit's counts in one read of the
+     * list (5 kB of counts side by side in cnt).  Two passes (big lists):
+     * each pass counts its own digit just before it, so that its 32 kB of
+     * counts have the first-level cache to themselves. */
+    uint32_t *cp[3];
+    size_t used = 0;
+    for (int pass = 0; pass < passes; pass++) {
+        cp[pass] = cnt + used;
+        used += 1u << dg[pass];
+    }
+    if (passes == 3) {
+        memset(cnt, 0, used * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)(a[i].t - T0);
+            cp[0][k & 511]++;
+            cp[1][(k >> 9) & 511]++;
+            cp[2][(k >> 18) & 255]++;
+        }
+    }
     dreq *src = a, *dst = tmp;
     int shift = 0;
     for (int pass = 0; pass < passes; pass++) {
         const uint32_t nb = 1u << dg[pass], mask = nb - 1;
-        memset(cnt, 0, nb * sizeof *cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[((uint64_t)(src[i].t - T0) >> shift) & mask]++;
-        uint32_t sum = 0;
+        uint32_t *c0 = cp[pass], sum = 0;
+        if (passes == 2) {
+            memset(c0, 0, nb * sizeof *c0);
+            for (size_t i = 0; i < n; i++)
+                c0[((uint64_t)(src[i].t - T0) >> shift) & mask]++;
+        }
         for (uint32_t k = 0; k < nb; k++) {
-            uint32_t c = cnt[k];
-            cnt[k] = sum;
+            uint32_t c = c0[k];
+            c0[k] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[cnt[((uint64_t)(src[i].t - T0) >> shift) & mask]++] = src[i];
+            dst[c0[((uint64_t)(src[i].t - T0) >> shift) & mask]++] = src[i];
         dreq *sw = src;
         src = dst;
         dst = sw;
         shift += dg[pass];
     }
-    if (src != a)   /* an odd number of passes leaves the result in tmp */
-        memcpy(a, src, n * sizeof *a);
+    *in_tmp = src != a;   /* an odd number of passes leaves the result in tmp */
 }
+
+/* Sort list d stably on t (t - T0 in [0, 2^26)), with tmp (capacity >= d->n)
+ * as the radix sort's other buffer: when the result lands there the two
+ * swap their arrays (no copy back). */
+static void sort_dvec(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt)
+{
+    int in_tmp;
+    radix_sort(d->v, tmp->v, d->n, T0, cnt, &in_tmp);
+    if (in_tmp) {
+        dreq *v = d->v;
+        size_t cap = d->cap;
+        d->v = tmp->v;
+        d->cap = tmp->cap;
+        tmp->v = v;
+        tmp->cap = cap;
+    }
+}
+
+/* The same order as sort_dvec for a list that is nearly in order: the
+ * DSP's departures to a region, in start order, are out of order only by
+ * the starts within one service time of each other (a few places).  A
+ * stable insertion sort then moves each a few places; past a budget of
+ * moves (a list far from order) it stops and the radix sort finishes: the
+ * insertion sort keeps equal times in their first order, so the stable
+ * radix sort of its partial result is the same as of the original.
+ * Returns 1 when it gave up.  The moves grow with the DSP's rate (starts
+ * within one service time): at a GB peak they pass the budget, and the
+ * caller then goes straight to the radix sort for a while. */
+static int sort_nearly(dvec *d, dvec *tmp, int64_t T0, uint32_t *cnt, size_t moves)
+{
+    dreq *a = d->v;
+    size_t n = d->n, budget = moves * n + 64;
+    for (size_t i = 1; i < n; i++) {
+        if (a[i - 1].t <= a[i].t)
+            continue;
+        dreq x = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1].t > x.t) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+        size_t moved = i - j;
+        if (moved >= budget) {
+            sort_dvec(d, tmp, T0, cnt);
+            return 1;
+        }
+        budget -= moved;
+    }
+    return 0;
+}
+
+/* After an insertion sort gave up, this many CSP slots go straight to the
+ * radix sort (traffic changes over minutes, not slots). */
+#define SORT_SKIP_SLOTS 16
 
 /* ---- a multi-server stage ----------------------------------------------------- */
 typedef struct ring {
@@ -240,6 +321,7 @@ typedef struct region {
     dvec csp_in;                        /* the departures released to this CSP in a slot */
     dvec tmp;
     uint32_t *cnt;                      /* radix counts */
+    int sort_skip;                      /* CSP slots left to sort by radix without trying insertion */
     dvec future;                        /* retries and notices, min-heap on (t, seq) */
     uint32_t seq;                       /* pushes into `future` today */
     rres rr;
@@ -247,6 +329,7 @@ typedef struct region {
     int oom;
     double link_free_us;                /* its WAN link is busy until then */
     double link_bytes, link_busy_us;    /* the current CSP slot's bytes and link time (filed by region_csp) */
+    double camp_bytes[1 + MDL_DCC_FW_CLASSES];   /* the day's link bytes by campaign class ([0] unused) */
     mdl_dcc_stage_stats link_st;        /* attempts through the link, waits */
     /* written by the DSP's task, read by the region's next one */
     _Alignas(64) dvec dep[2];           /* DSP departures of the slot's starts, in start order */
@@ -272,7 +355,9 @@ struct mdl_dcc_detail {
     double link_us_per_byte[R_];        /* the regions' WAN links; 0 = unlimited */
     int link_exp[R_];                   /* message sizes exponential about their mean */
     double req_b[S_], resp_b[S_];       /* the day's message sizes (from the offer) */
+    double fw_b[1 + MDL_DCC_FW_CLASSES];   /* the day's campaign images by class (from the offer) */
     size_t par_min;                     /* requests in a step worth forking its tasks for */
+    size_t sort_moves;                  /* sort_nearly's budget: moves a request (then radix) */
     int max_threads;                    /* team size cap; 0: the CPUs this process may use */
     /* per day */
     mdl_dcc_dayres *res;
@@ -360,6 +445,7 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
     x->p = p;
     x->seed = seed;
     x->K = (int)p->retry.max_retries + 1;
+    x->sort_moves = 4;
     x->par_min = 2000;   /* ~0.2 ms of work; 3 M hubs average ~7,700 a minute (~11,000 a step) */
     sim_draw_zig_init(&x->z);
     /* The schema's minimum for retry.response_timeout_s (60 s) refuses
@@ -382,7 +468,7 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
         memset(g, 0, sizeof *g);
         x->reg[r] = g;
         g->r = r;
-        g->cnt = malloc(RADIX * sizeof *g->cnt);
+        g->cnt = malloc(RADIX_CNT * sizeof *g->cnt);
         bad = !g->cnt || stage_init(&g->csp, p, 1 + r) ||
               mdl_dcc_detailres_init(&g->part, p->detail.bin_minutes, err);
     }
@@ -412,6 +498,11 @@ mdl_dcc_detail *mdl_dcc_detail_alloc(const mdl_dcc_params *p, uint64_t seed, sim
         x->tier[s] = (uint8_t)(p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND);
     }
     return x;
+}
+
+void mdl_dcc_detail_set_sort_moves(mdl_dcc_detail *x, size_t per_request)
+{
+    x->sort_moves = per_request;
 }
 
 void mdl_dcc_detail_set_parallel_min(mdl_dcc_detail *x, size_t requests)
@@ -549,11 +640,14 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
 {
     int s = rq->lane / R_, r = g->r;
     sim_rng_buf *b = &g->out_rng;
+    const double req_b = rq->cls ? x->fw_b[rq->cls] : x->req_b[s];
     if (!mdl_dcc_services[s].device_originated) {
         uint32_t u = sim_rng_buf_u32(b);
         int retry = rq->attempt > 0;
         if (u < x->fail_u32[r][retry]) {
-            int64_t detect = link_pass(x, g, d, x->req_b[s]) + x->timeout_us;
+            if (rq->cls)
+                g->camp_bytes[rq->cls] += req_b;
+            int64_t detect = link_pass(x, g, d, req_b) + x->timeout_us;
             if (rq->attempt + 1 < x->K) {
                 dreq n = *rq;
                 n.t = detect + x->backoff_us[rq->attempt];
@@ -570,13 +664,15 @@ static void outcome(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t 
                 g->part.failures[bn * S_ + (size_t)s]++;
                 g->part.failures_r[bn * R_ + (size_t)r]++;
             }
-            dreq n = {detect, detect, (uint16_t)(MDL_DCC_SVC_FAILURE_NOTICE * R_ + r), 0,
-                      0, 0};   /* 1.75 is on-demand class: tier 0 */
+            dreq n = {.t = detect, .t0 = detect, .lane = (uint16_t)(MDL_DCC_SVC_FAILURE_NOTICE * R_ + r)};
+            /* 1.75 is on-demand class: tier 0 */
             future_push(g, &n);
             return;
         }
     }
-    d = link_pass(x, g, d, x->req_b[s] + x->resp_b[s]);
+    if (rq->cls)
+        g->camp_bytes[rq->cls] += req_b + x->resp_b[s];
+    d = link_pass(x, g, d, req_b + x->resp_b[s]);
     int64_t done = d + x->wan_min_us[r] + (int64_t)(x->wan_mean_us[r] * sim_draw_exp(&x->z, b)) + x->device_us;
     complete(x, g, rq, done);
 }
@@ -621,7 +717,7 @@ static inline void start(mdl_dcc_detail *x, const win *wn, stage *g, region *rg,
         sv *= sim_draw_exp(&x->z, b);
     int64_t d = s + (int64_t)sv;
     heap_replace_top(g->heap, g->c, d);
-    int64_t w = s - rq->t;
+    int64_t w = s - rq->t;   /* branch-free: at a GB peak whether a request waited is a coin toss */
     g->st.started++;
     g->st.waited += w > 0;
     g->st.wait_sum_s += (double)w * 1e-6;
@@ -724,7 +820,12 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
     C->n = keep;
     c->n = nc;
     D->n = 0;
-    sort_window(c->v, g->tmp.v, c->n, wn.T0, g->cnt);
+    if (g->sort_skip > 0) {   /* the last try gave up: radix for a few minutes */
+        g->sort_skip--;
+        sort_dvec(c, &g->tmp, wn.T0, g->cnt);
+    } else if (sort_nearly(c, &g->tmp, wn.T0, g->cnt, x->sort_moves)) {
+        g->sort_skip = SORT_SKIP_SLOTS;
+    }
     for (size_t i = 0; i < c->n; i++)
         if (admit(x, &wn, &g->csp, g, &c->v[i]))
             g->oom = 1;
@@ -753,6 +854,20 @@ static void region_csp(mdl_dcc_detail *x, region *g, long h)
         if ((m + 1) % x->dres->bin_minutes == 0)
             x->dres->queue[(size_t)(m / x->dres->bin_minutes) * MDL_DCC_N_STAGES + (size_t)i] = (float)q;
     }
+}
+
+/* The n firmware requests of region r in minute m by campaign class:
+ * part[k] of class k (the offer's counts, as far as n goes), part[0] the
+ * rest. */
+static void fw_parts(const mdl_dcc_offer *o, int r, long m, size_t n, size_t *part)
+{
+    size_t left = n;
+    for (int k = 1; k <= MDL_DCC_FW_CLASSES; k++) {
+        size_t c = o->fw_n[k - 1][r][m];
+        part[k] = c < left ? c : left;
+        left -= part[k];
+    }
+    part[0] = left;
 }
 
 /* Region g's arrivals for slot h, into in[h & 1], sorted: in a minute's
@@ -786,22 +901,39 @@ static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer,
                 g->oom = 1;
                 return;
             }
-            dreq proto = {0, 0, (uint16_t)(s * R_ + r), 0, x->tier[s], 0};
-            /* Branch-free split (the slot of a uniform offset is a coin
-             * toss for the branch predictor): write both, advance one. */
-            dreq *v1 = B->v, *v2 = B2->v;
-            size_t n1 = B->n, n2 = B2->n;
-            for (size_t i = 0; i < n; i++) {
-                int64_t off = (int64_t)(((uint64_t)sim_rng_buf_u32(&g->arr_rng) * 60000000u) >> 32);
-                proto.t = proto.t0 = M0 + off;
-                size_t first = off < SLOT_US;
-                v1[n1] = proto;
-                v2[n2] = proto;
-                n1 += first;
-                n2 += 1 - first;
+            dreq proto = {.lane = (uint16_t)(s * R_ + r), .tier = x->tier[s]};
+            /* Firmware: the minute's requests by campaign, in turn (their
+             * offsets are drawn independently: the order says nothing). */
+            size_t part[1 + MDL_DCC_FW_CLASSES] = {n};
+            if (s == MDL_DCC_SVC_FIRMWARE && offer->fw_any)
+                fw_parts(offer, r, m, n, part);
+            for (int k = 0; k <= MDL_DCC_FW_CLASSES; k++) {
+                if (!part[k])
+                    continue;
+                proto.cls = (unsigned)k & 127u;
+                /* The fields after the times as one word in a register
+                 * (copying the whole struct from the stack right after
+                 * storing its times stalled on store forwarding). */
+                uint64_t tail;
+                memcpy(&tail, (const char *)&proto + offsetof(dreq, lane), sizeof tail);
+                /* Branch-free split (the slot of a uniform offset is a coin
+                 * toss for the branch predictor): write both, advance one. */
+                dreq *v1 = B->v, *v2 = B2->v;
+                size_t n1 = B->n, n2 = B2->n;
+                for (size_t i = 0; i < part[k]; i++) {
+                    int64_t off = (int64_t)(((uint64_t)sim_rng_buf_u32(&g->arr_rng) * 60000000u) >> 32);
+                    int64_t t = M0 + off;
+                    size_t first = off < SLOT_US;
+                    v1[n1].t = v1[n1].t0 = t;
+                    memcpy((char *)&v1[n1] + offsetof(dreq, lane), &tail, sizeof tail);
+                    v2[n2].t = v2[n2].t0 = t;
+                    memcpy((char *)&v2[n2] + offsetof(dreq, lane), &tail, sizeof tail);
+                    n1 += first;
+                    n2 += 1 - first;
+                }
+                B->n = n1;
+                B2->n = n2;
             }
-            B->n = n1;
-            B2->n = n2;
             g->rr.requests[s] += (double)n;
             g->rr.requests_by_midnight[s] += (double)n;
             dr->arrivals[wn.bin * S_ + (size_t)s] += (int32_t)n;
@@ -843,7 +975,7 @@ static void region_gen(mdl_dcc_detail *x, region *g, const mdl_dcc_offer *offer,
         g->oom = 1;
         return;
     }
-    sort_window(B->v, g->tmp.v, B->n, wn.T0, g->cnt);
+    sort_dvec(B, &g->tmp, wn.T0, g->cnt);
     for (size_t i = 0; i < B->n; i++)
         g->rr.attempts[B->v[i].lane / R_] += 1;
 }
@@ -1148,8 +1280,10 @@ static void day_reset(mdl_dcc_detail *x, uint64_t entity)
             g->in[k].n = g->dep[k].n = g->done[k].n = 0;
         g->fresh2.n = g->future.n = g->carry.n = g->csp_in.n = 0;
         g->seq = 0;
+        g->sort_skip = 0;
         g->link_free_us = 0;
         g->link_bytes = g->link_busy_us = 0;
+        memset(g->camp_bytes, 0, sizeof g->camp_bytes);
         memset(&g->link_st, 0, sizeof g->link_st);
         memset(&g->rr, 0, sizeof g->rr);
         mdl_dcc_detailres_clear(&g->part);
@@ -1268,6 +1402,8 @@ static void gather_results(mdl_dcc_detail *x, mdl_dcc_dayres *res, mdl_dcc_detai
             res->unresolved[s][r] = rr->unresolved[s];
         }
         res->busy_s[1 + r] = rr->busy_s;
+        for (int k = 0; k < MDL_DCC_FW_CLASSES; k++)
+            res->campaign_bytes[k][r] = g->camp_bytes[1 + k];
         for (int m = 0; m < MDL_DCC_MINUTES; m++)
             res->wan_bytes[r] += res->wan_minute_bytes[r][m];
         mdl_dcc_detailres_add(dres, &g->part, 1 + r);
@@ -1293,6 +1429,7 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
                         (long long)dres->bin_minutes, (long long)x->reg[0]->part.bin_minutes);
     memcpy(x->req_b, offer->req_bytes, sizeof x->req_b);
     memcpy(x->resp_b, offer->resp_bytes, sizeof x->resp_b);
+    memcpy(x->fw_b, offer->fw_bytes, sizeof x->fw_b);
     day_reset(x, entity);
     run_steps(x, offer, team_size(x, n_threads));
     if (x->oom)

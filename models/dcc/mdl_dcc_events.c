@@ -264,8 +264,9 @@ double mdl_dcc_events_population(const mdl_dcc_events *e, size_t i)
 
 /* ---- the day ---------------------------------------------------------------------- */
 /* Component c's premises in the day starting `off` days after its event's
- * date, added to lane cells (x mult). */
-static void comp_day(const comp *c, int64_t off, double mult, mdl_dcc_offer *o)
+ * date, added to lane cells (x mult) and, when cnt is not NULL, to
+ * cnt[region][minute] (a firmware campaign's own counts). */
+static void comp_day(const comp *c, int64_t off, double mult, mdl_dcc_offer *o, uint32_t (*cnt)[MIN_PER_DAY])
 {
     if (off < 0)
         return;
@@ -280,6 +281,8 @@ static void comp_day(const comp *c, int64_t off, double mult, mdl_dcc_offer *o)
         for (size_t m = 0; m < MIN_PER_DAY && k0 + m < c->len; m++) {
             double next = floor(c->n[r] * c->H[k0 + m + 1] + 0.5);
             a[m] += (next - prev) * mult;
+            if (cnt)
+                cnt[r][m] += (uint32_t)(next - prev);
             prev = next;
         }
     }
@@ -321,6 +324,21 @@ static void throttle(const mdl_dcc_traffic_params *t, mdl_dcc_offer *o, mdl_dcc_
     }
 }
 
+/* `held` of the firmware requests in (r, m) quarantined: from the last
+ * campaign in dcc.events back (the requests without a campaign first). */
+static void fw_hold(mdl_dcc_offer *o, int r, int m, double held)
+{
+    double own = 0;
+    for (int k = 0; k < MDL_DCC_FW_CLASSES; k++)
+        own += o->fw_n[k][r][m];
+    held -= fmin(held, fmax(0.0, mdl_dcc_offer_lane(o, MDL_DCC_SVC_FIRMWARE, r)[m] - own));
+    for (int k = MDL_DCC_FW_CLASSES - 1; k >= 0 && held > 0; k--) {
+        double h = fmin(held, o->fw_n[k][r][m]);
+        o->fw_n[k][r][m] -= (uint32_t)h;
+        held -= h;
+    }
+}
+
 /* Quarantine: a service's event commands past users x threshold in the day
  * (minute by minute, regions in order) are held back. */
 static void quarantine(const mdl_dcc_traffic_params *t, mdl_dcc_offer *o, mdl_dcc_events_dayres *out)
@@ -334,6 +352,8 @@ static void quarantine(const mdl_dcc_traffic_params *t, mdl_dcc_offer *o, mdl_dc
                 double keep = fmin(*a, left);
                 out->suppressed[MDL_DCC_RULE_QUARANTINED][r] += *a - keep;
                 left -= keep;
+                if (svc[i] == MDL_DCC_SVC_FIRMWARE && o->fw_any)
+                    fw_hold(o, r, m, *a - keep);
                 *a = keep;
             }
     }
@@ -351,10 +371,18 @@ int mdl_dcc_events_day(mdl_dcc_events *x, int64_t date, const mdl_dcc_fleet_view
         for (int r = 0; r < R_; r++)
             memset(mdl_dcc_offer_lane(o, ev_svc[i], r), 0, MIN_PER_DAY * sizeof(double));
     double k = t->consolidation ? 1.0 : (double)t->alerts_unconsolidated;
-    double payload = 0, payload_w = 0;
+    memset(o->fw_n, 0, sizeof o->fw_n);
+    o->fw_any = 0;
+    o->fw_bytes[0] = o->req_bytes[MDL_DCC_SVC_FIRMWARE];
+    int fw = 0;   /* firmware campaigns so far in dcc.events: the next one's class is fw + 1 */
     for (size_t i = 0; i < p->n_events; i++) {
         const mdl_dcc_event *e = &p->events[i];
         int64_t off = date - e->date;
+        int cls = 0;
+        if (e->type == MDL_DCC_EV_FIRMWARE && fw < MDL_DCC_FW_CLASSES) {   /* the schema allows no more */
+            cls = ++fw;
+            o->fw_bytes[cls] = e->payload_bytes > 0 ? e->payload_bytes : o->req_bytes[MDL_DCC_SVC_FIRMWARE];
+        }
         if (off < 0)
             continue;
         if (!x->ev[i].started && event_start(x, i, f))
@@ -365,15 +393,11 @@ int mdl_dcc_events_day(mdl_dcc_events *x, int64_t date, const mdl_dcc_fleet_view
         }
         for (int c = 0; c < x->ev[i].n_comp; c++) {
             const comp *cp = &x->ev[i].c[c];
-            comp_day(cp, off, cp->power ? k : 1.0, o);
-            if (cp->svc == MDL_DCC_SVC_FIRMWARE && e->payload_bytes > 0 && off * MIN_PER_DAY < (int64_t)cp->len) {
-                payload += e->payload_bytes * (cp->n[0] + cp->n[1] + cp->n[2]);
-                payload_w += cp->n[0] + cp->n[1] + cp->n[2];
-            }
+            int own = cp->svc == MDL_DCC_SVC_FIRMWARE && cls > 0;   /* the images, not the activation cuts */
+            comp_day(cp, off, cp->power ? k : 1.0, o, own ? o->fw_n[cls - 1] : NULL);
+            o->fw_any |= own && off * MIN_PER_DAY < (int64_t)cp->len;
         }
     }
-    if (payload_w > 0)   /* campaigns at once: their devices' mean image */
-        o->req_bytes[MDL_DCC_SVC_FIRMWARE] = payload / payload_w;
     for (int r = 0; r < R_; r++)
         for (int m = 0; m < MIN_PER_DAY; m++) {
             double raised = mdl_dcc_offer_lane(o, MDL_DCC_SVC_OUTAGE_ALERT, r)[m] +

@@ -163,6 +163,7 @@ enum mdl_dcc_event_type {
 extern const char *const mdl_dcc_event_type_names[MDL_DCC_N_EVENT_TYPES + 1];
 enum mdl_dcc_family { MDL_DCC_FAM_HUB, MDL_DCC_FAM_ELEC, MDL_DCC_FAM_GAS };
 #define MDL_DCC_MAX_EVENTS 32
+#define MDL_DCC_FW_CLASSES 8     /* firmware campaigns in dcc.events at most (each its own image size) */
 #define MDL_DCC_MAX_WINDOWS 8
 
 typedef struct mdl_dcc_event {

@@ -462,7 +462,8 @@ static const sim_cfg_key event_keys[] = {
     {.name = "family", .kind = SIM_CFG_ENUM, .offset = offsetof(mdl_dcc_event, family), .def = "\"hub\"",
      .doc = "firmware: device family (hub, electricity_meter, gas_meter)", .enum_names = family_names},
     EK("payload_bytes", SIM_CFG_FLOAT, payload_bytes, 0, 1e10, "0", "bytes",
-       "firmware: image size; settlement: bytes of a day's half-hourly data; 0 = the service's size"),
+       "firmware: the campaign's image size (each campaign its own); settlement: bytes of a day's half-hourly "
+       "data; 0 = the service's size"),
     EK("rate_per_day", SIM_CFG_FLOAT, rate_per_day, 0, 1e9, "0", "1/day",
        "firmware: devices sent the image per day, all regions"),
     EK("activation_date", SIM_CFG_DATE, activation_date, -1e6, 1e6, "\"1970-01-01\"", NULL,
@@ -493,6 +494,12 @@ static int dcc_check(void *obj, const sim_cfg_where *where, sim_err *err)
     if (!profile_ok(p->on_demand_profile, p->n_on_demand_profile))
         return sim_cfg_fail(err, where, "on_demand_profile", "has %zu values or sums to 0; allowed: 24 hourly "
                             "weights >= 0 with a positive sum", p->n_on_demand_profile);
+    size_t n_fw = 0;
+    for (size_t i = 0; i < p->n_events; i++)
+        n_fw += p->events[i].type == MDL_DCC_EV_FIRMWARE;
+    if (n_fw > MDL_DCC_FW_CLASSES)
+        return sim_cfg_fail(err, where, "events", "has %zu firmware campaigns; allowed: at most %d (each carries "
+                            "its own image size)", n_fw, MDL_DCC_FW_CLASSES);
     for (int r = 0; r < MDL_N_REGIONS; r++)
         if (p->csp[r].wan_loss + p->retry.device_failure > 1.0)
             return sim_cfg_fail(err, where, "retry.device_failure", "plus csp.%s.wan_loss exceeds 1; allowed: "
@@ -535,7 +542,8 @@ static const sim_cfg_key dcc_keys[] = {
     {.name = "traffic", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, traffic), .def = "{}",
      .doc = "traffic management rules", .sub = &traffic_schema},
     {.name = "events", .kind = SIM_CFG_LIST, .offset = offsetof(mdl_dcc_params, events), .def = "()",
-     .doc = "dated events: outages, price changes, firmware campaigns, settlement changes", .sub = &event_schema,
+     .doc = "dated events: outages, price changes, firmware campaigns (at most 8), settlement changes",
+     .sub = &event_schema,
      .elem_size = sizeof(mdl_dcc_event), .max_count = MDL_DCC_MAX_EVENTS,
      .count_offset = offsetof(mdl_dcc_params, n_events), .min = 0, .max = MDL_DCC_MAX_EVENTS},
 };

@@ -22,6 +22,11 @@ void mdl_dcc_detail_stage_stats(const mdl_dcc_detail *x, int stage, mdl_dcc_stag
 /* The same for region region_i's WAN link (for the M/D/1 and M/M/1 tests). */
 void mdl_dcc_detail_link_stats(const mdl_dcc_detail *x, int region_i, mdl_dcc_stage_stats *out);
 
+/* The CSP's insertion sort of the DSP's departures gives up after this
+ * many moves a request (default 4) and the radix sort finishes the list:
+ * the order is the same either way (the test runs 0 and a huge budget). */
+void mdl_dcc_detail_set_sort_moves(mdl_dcc_detail *x, size_t per_request);
+
 /* The results of the last mdl_dcc_day (for tests and the benchmark). */
 struct mdl_dcc;
 const mdl_dcc_dayres *mdl_dcc_last_day(const struct mdl_dcc *d);

@@ -19,6 +19,7 @@
  *   dcc_day    ... ms=  one whole mdl_dcc_day (offer built from scratch,
  *                  fluid day, totals), the first day of a run
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,17 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 static uint64_t day_digest(const mdl_dcc_dayres *res, const mdl_dcc_detailres *d)
 {
     size_t nb = d->n_bins, S = MDL_DCC_N_SERVICES, R = MDL_N_REGIONS, G = MDL_DCC_N_STAGES;
-    uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), res, sizeof *res);
+    /* res whole, except the campaigns' bytes when no campaign ran (so a
+     * digest taken before they existed still compares on other days) */
+    uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), res, offsetof(mdl_dcc_dayres, campaign_bytes));
+    int camp = 0;
+    for (int k = 0; k < MDL_DCC_FW_CLASSES; k++)
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            camp |= res->campaign_bytes[k][r] != 0;
+    if (camp)
+        h = fnv(h, res->campaign_bytes, sizeof res->campaign_bytes);
+    const char *tail = (const char *)&res->campaign_bytes + sizeof res->campaign_bytes;
+    h = fnv(h, tail, sizeof *res - (size_t)(tail - (const char *)res));
     h = fnv(h, d->arrivals, nb * S * sizeof(int32_t));
     h = fnv(h, d->completions, nb * S * sizeof(int32_t));
     h = fnv(h, d->failures, nb * S * sizeof(int32_t));
