@@ -59,8 +59,34 @@ int mdl_fleet_alloc(mdl_rollout *r, sim_err *err)
     if (!r->tariff_day || !r->switch_cum)
         return SIM_FAIL(err, SIM_ERUNTIME, "fleet: out of memory");
     r->switch_cum[0] = 0;
-    for (int64_t d = 0; d < r->n_tab; d++)
-        r->switch_cum[d + 1] = r->switch_cum[d] + switch_rate_on(r, d);
+    r->n_sw_seg = 0;
+    for (int64_t d = 0; d < r->n_tab; d++) {
+        double rate = switch_rate_on(r, d);
+        r->switch_cum[d + 1] = r->switch_cum[d] + rate;
+        if (r->n_sw_seg == 0 || rate != r->sw_seg_rate[r->n_sw_seg - 1]) {   /* (at most one per date, and day 0) */
+            r->sw_seg_day[r->n_sw_seg] = d;
+            r->sw_seg_rate[r->n_sw_seg++] = rate;
+        }
+    }
+    if (fp->tenancy.annual_rate > 0) {
+        /* tenancy_at's first step: the first occupier leaves on day
+         * floor(-log(u) * mean), which is after day d exactly when u <=
+         * exp(-(d + 1) / mean); the table holds that bound less a margin
+         * (1e-9 relative, far above the rounding of log and exp), so a draw
+         * below it needs no log and gives the walk's answer. */
+        r->first_out_u = malloc((size_t)r->n_tab * sizeof *r->first_out_u);
+        if (!r->first_out_u)
+            return SIM_FAIL(err, SIM_ERUNTIME, "fleet: out of memory");
+        double mean_occ = YEAR_DAYS / fp->tenancy.annual_rate;
+        for (int64_t d = 0; d < r->n_tab; d++)
+            r->first_out_u[d] = exp(-(double)(d + 1) / mean_occ) * (1.0 - 1e-9);
+    }
+    r->fault_rmax = 0;
+    for (int b = 0; b < MDL_FLEET_AGE_BANDS; b++) {   /* (every device, the gas meter included) */
+        double s = fp->faults.hub_rate[b] + fp->faults.elec_rate[b] + fp->faults.gas_rate[b] + fp->faults.han_rate[b];
+        if (s / YEAR_DAYS > r->fault_rmax)
+            r->fault_rmax = s / YEAR_DAYS;
+    }
     /* 03: each supplier's own tariff-change days, a Poisson process from its own stream. */
     double rate = fp->tariff.changes_per_year / YEAR_DAYS;
     for (size_t s = 0; s < r->n_sup && rate > 0; s++) {
@@ -133,8 +159,23 @@ static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_
     return 0;
 }
 
+/* Is the home certainly still with its first occupier on `day` (its
+ * first move-out later)?  One Philox block and no log: the first draw of
+ * tenancy_at's stream against the table.  0: ask tenancy_at. */
+static int first_occupier_through(const shard_state *sh, uint32_t local, int64_t day)
+{
+    const mdl_rollout *r = sh->r;
+    if (!r->first_out_u || day < 0 || day >= r->n_tab)
+        return 0;
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
+    return sim_draw_u01(&s) < r->first_out_u[day];
+}
+
 int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day)
 {
+    if (first_occupier_through(sh, local, day))
+        return MDL_OCC_OCCUPIED;   /* (tenancy_at: out > day, no move-in before) */
     int64_t out, in, last_in;
     int any = tenancy_at(sh, local, day, &out, &in, &last_in);
     if (any && out <= day)
@@ -216,23 +257,35 @@ static double switch_rate_on(const mdl_rollout *r, int64_t day)
 }
 
 /* The next switch: the first day d > from on which the cumulative hazard
- * since the start of `from` reaches target (binary search in the table;
- * the same as hazard_invert over the dated segments, in O(log days)). */
+ * since the start of `from` reaches target: the smallest d >= from with
+ * switch_cum[d + 1] >= want (then at least from + 1), the same as
+ * hazard_invert over the dated segments.  The rate's segment gives a guess
+ * (want is reached within it at a constant rate); a step or two on the
+ * table makes it exact (a binary search over the whole table was a
+ * tenth of the fleet's cost: a dozen dependent loads). */
 static int64_t switch_invert(const mdl_rollout *r, int64_t from, double target)
 {
     const double *c = r->switch_cum;
     double want = c[from] + target;
     if (c[r->n_tab] < want)
         return INT64_MAX;
-    int64_t lo = from, hi = r->n_tab - 1;   /* smallest d with c[d + 1] >= want */
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (c[mid + 1] >= want)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo > from ? lo : from + 1;
+    size_t k = 0, n = r->n_sw_seg;
+    while (k + 1 < n && r->sw_seg_day[k + 1] <= from)
+        k++;
+    while (k + 1 < n && c[r->sw_seg_day[k + 1]] < want)
+        k++;
+    int64_t a = r->sw_seg_day[k] > from ? r->sw_seg_day[k] : from;
+    double rate = r->sw_seg_rate[k], steps = rate > 0 ? (want - c[a]) / rate : 0.0;
+    int64_t g = a + (steps < (double)r->n_tab ? (int64_t)steps : r->n_tab) - 1;
+    if (g > r->n_tab - 1)
+        g = r->n_tab - 1;
+    if (g < from)
+        g = from;
+    while (g > from && c[g] >= want)   /* c is non-decreasing: walk to the smallest */
+        g--;
+    while (c[g + 1] < want)
+        g++;
+    return g > from ? g : from + 1;
 }
 
 /* 02: device faults by age band; the household's total over its devices. */
@@ -292,34 +345,56 @@ static int64_t hubswap_day(const shard_state *sh, const mdl_household *h, const 
     return (int64_t)floor(a + sim_draw_u01(&s) * (b - a + 1));
 }
 
-/* File the household's next event: the earliest of its hazards from `today`. */
+/* A competing hazard's day `key` (`at`: the day filed, key clamped to
+ * after today) replaces the earliest so far only when strictly earlier:
+ * on a tie the hazard considered first wins (move, switch, fault, hub
+ * swap). */
+static void compete(int64_t key, int64_t at, int k, int64_t *best, int *kind)
+{
+    if (key < *best) {
+        *best = at;
+        *kind = k;
+    }
+}
+
+/* File the household's next event: the earliest of its hazards from
+ * `today`.  The move out is the first hazard in the tie order, but it is
+ * looked up (tenancy_at: a walk with a log per step) only when it can
+ * matter: when the home is certainly with its first occupier past the
+ * switch day (or the run), the move would lose to the switch, or both are
+ * beyond the run, and the result is the same without it.  Likewise the
+ * fault day is inverted only when its lower bound (the highest fault rate)
+ * could beat the earliest so far.  Both shortcuts give the full
+ * comparison's result exactly. */
 static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t today)
 {
     const mdl_rollout *r = sh->r;
     fleet_hh *f = &sh->fl[local];
     int64_t best = INT64_MAX, horizon = r->n_tab;
     int kind = K_NONE;
-    sim_rng_stream s;
-    stream_of(sh, local, K_NONE, today, &s);
-    double u_switch = sim_draw_u01(&s), u_fault = sim_draw_u01(&s);
     int64_t out = INT64_MAX, in = INT64_MAX, last_in;
-    if (!tenancy_at(sh, local, today, &out, &in, &last_in))
-        out = in = INT64_MAX;
     if (f->flags & FF_VACANT) {
+        if (!tenancy_at(sh, local, today, &out, &in, &last_in))
+            in = INT64_MAX;
         best = in > today ? in : today + 1;
         kind = K_REOCCUPY;
     } else {
-        hazard hz = {.r = r, .h = h, .f = f};
-        int64_t t;
-        if (out < best)   /* the next move out, from the home's history */
-            best = out <= today ? today + 1 : out, kind = K_MOVE;
-        if ((t = switch_invert(r, today, -log(u_switch))) < best)
-            best = t, kind = K_SWITCH;
-        hz.rate_at = fault_rate, hz.next_change = fault_next;
-        if ((t = hazard_invert(&hz, today, -log(u_fault), horizon)) < best)
-            best = t, kind = K_FAULT;
-        if ((t = hubswap_day(sh, h, f, local)) < best)
-            best = t <= today ? today + 1 : t, kind = K_HUBSWAP;
+        sim_rng_stream s;
+        stream_of(sh, local, K_NONE, today, &s);
+        double u_switch = sim_draw_u01(&s), u_fault = sim_draw_u01(&s);
+        int64_t t_switch = switch_invert(r, today, -log(u_switch));
+        int64_t lim = t_switch < horizon ? t_switch : horizon - 1;
+        if (!first_occupier_through(sh, local, lim) && tenancy_at(sh, local, today, &out, &in, &last_in))
+            best = out <= today ? today + 1 : out, kind = K_MOVE;   /* the next move out, from the home's history */
+        compete(t_switch, t_switch, K_SWITCH, &best, &kind);
+        double target = -log(u_fault);
+        if (r->fault_rmax > 0 && (double)today + target / r->fault_rmax * (1.0 - 1e-9) - 1.0 < (double)best) {
+            hazard hz = {.r = r, .h = h, .f = f, .rate_at = fault_rate, .next_change = fault_next};
+            int64_t t = hazard_invert(&hz, today, target, horizon);
+            compete(t, t, K_FAULT, &best, &kind);
+        }
+        int64_t t = hubswap_day(sh, h, f, local);
+        compete(t, t <= today ? today + 1 : t, K_HUBSWAP, &best, &kind);
     }
     h->proc = MDL_PROC_FLEET;
     if (best >= horizon) {
