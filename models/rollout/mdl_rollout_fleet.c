@@ -81,6 +81,10 @@ int mdl_fleet_alloc(mdl_rollout *r, sim_err *err)
         for (int64_t d = 0; d < r->n_tab; d++)
             r->first_out_u[d] = exp(-(double)(d + 1) / mean_occ) * (1.0 - 1e-9);
     }
+    r->hubswap_first = INT64_MAX;
+    for (int reg = 0; reg < 3; reg++)
+        if (fp->hub_replacement.start[reg] - r->sc.run.start_day < r->hubswap_first)
+            r->hubswap_first = fp->hub_replacement.start[reg] - r->sc.run.start_day;
     r->fault_rmax = 0;
     for (int b = 0; b < MDL_FLEET_AGE_BANDS; b++) {   /* (every device, the gas meter included) */
         double s = fp->faults.hub_rate[b] + fp->faults.elec_rate[b] + fp->faults.gas_rate[b] + fp->faults.han_rate[b];
@@ -130,7 +134,19 @@ void mdl_fleet_shard_free(shard_state *sh)
  * after `day` (out may be <= day: empty now; `in` is INT64_MAX when out >
  * day, as it is not drawn then).  ~1 move per home per
  * decade at GB rates, so the walk is a step or two. */
+static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int need_out, int64_t *out, int64_t *in,
+                        int64_t *last_in);
 static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
+{
+    return tenancy_walk(sh, local, day, 1, out, in, last_in);
+}
+
+/* need_out 0: the caller only asks whether the home is occupied on `day`
+ * (and since when); the last spell then needs no log when its draw is
+ * below the table's bound (first_out_u: the same test as the first spell's,
+ * counted from the move-in day), and *out is only known to be after day. */
+static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int need_out, int64_t *out, int64_t *in,
+                        int64_t *last_in)
 {
     const mdl_fleet_tenancy *tn = &sh->r->p->fleet.tenancy;
     *last_in = INT64_MIN / 2;
@@ -139,8 +155,16 @@ static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_
     sim_rng_stream s;
     sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     double t = 0, mean_occ = YEAR_DAYS / tn->annual_rate;
+    const double *thr = need_out ? NULL : sh->r->first_out_u;
     for (int k = 0; k < 4096; k++) {
-        t += -log(sim_draw_u01(&s)) * mean_occ;
+        double u = sim_draw_u01(&s);
+        int64_t from = (int64_t)t;   /* (t is a whole day here: 0, then a move-in day <= day) */
+        if (thr && day >= from && day - from < sh->r->n_tab && u < thr[day - from]) {
+            *out = day + 1;   /* occupied through day (the move-out day itself is not needed) */
+            *in = INT64_MAX;
+            return 1;
+        }
+        t += -log(u) * mean_occ;
         int64_t o = (int64_t)floor(t);
         if (o > day) {   /* occupied on `day`; the vacancy's length is not needed yet (the next draw) */
             *out = o;
@@ -174,10 +198,8 @@ static int first_occupier_through(const shard_state *sh, uint32_t local, int64_t
 
 int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day)
 {
-    if (first_occupier_through(sh, local, day))
-        return MDL_OCC_OCCUPIED;   /* (tenancy_at: out > day, no move-in before) */
     int64_t out, in, last_in;
-    int any = tenancy_at(sh, local, day, &out, &in, &last_in);
+    int any = tenancy_walk(sh, local, day, 0, &out, &in, &last_in);
     if (any && out <= day)
         return MDL_OCC_VACANT;
     if ((double)(day - last_in) < sh->r->p->fleet.tenancy.new_occupier_days)
@@ -393,8 +415,10 @@ static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
             int64_t t = hazard_invert(&hz, today, target, horizon);
             compete(t, t, K_FAULT, &best, &kind);
         }
-        int64_t t = hubswap_day(sh, h, f, local);
-        compete(t, t <= today ? today + 1 : t, K_HUBSWAP, &best, &kind);
+        if (r->hubswap_first < best) {   /* (the programme's visits are drawn on or after its first day) */
+            int64_t t = hubswap_day(sh, h, f, local);
+            compete(t, t <= today ? today + 1 : t, K_HUBSWAP, &best, &kind);
+        }
     }
     h->proc = MDL_PROC_FLEET;
     if (best >= horizon) {
@@ -680,6 +704,8 @@ static void migrations(shard_state *sh, int64_t today, sim_time t0)
         fifo *q = &sh->mq[c];
         size_t n = q->n;   /* those put back are not retried today */
         for (size_t k = 0; k < n && cap > 0; k++) {
+            if (k + PREFETCH_AHEAD < q->n)   /* (the queue's households are in enrolment order, not memory order) */
+                __builtin_prefetch(&sh->hh[fifo_at(q, PREFETCH_AHEAD)]);
             uint32_t local = fifo_front(q);
             fifo_pop(q);
             mdl_household *h = &sh->hh[local];

@@ -252,6 +252,7 @@ struct mdl_rollout {
     double sw_seg_rate[MDL_FLEET_MAX_DATES + 1];    /* its rate from then (per day) */
     size_t n_sw_seg;
     double *first_out_u;         /* [n_tab]: a home whose first draw is below this is occupied through day d (NULL: no moves) */
+    int64_t hubswap_first;       /* the 2G/3G programme's first day (days since the start; earliest region) */
     double fault_rmax;           /* the highest household fault rate (per day) over the age bands */
     int32_t prn_day;             /* property references used from this day */
     int32_t cohort_day[4];
