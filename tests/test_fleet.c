@@ -192,9 +192,10 @@ static void test_tenancy_vacancy_share(void **state)
     sim_engine_free(e);
 }
 
-/* 06: the occupancy the model reads (a shortcut without a log while the
- * first occupier stays, and the walk otherwise) is exactly the renewal
- * process walked from the start, for every home and day tried: the walk
+/* 06: the occupancy the model reads (a shortcut without a log for the
+ * current spell, the walk resumed from the home's last vacancy seen) is
+ * exactly the renewal process walked from the start, for every home and
+ * day tried, asked in time order and backwards: the walk
  * written out here from its stated stream (seed, home, MDL_RNG_FLEET |
  * 15 << 8), at the GB rate and at a high one (most homes past their first
  * move), on days from the first to past the end. */
@@ -243,6 +244,11 @@ static void test_tenancy_exact(void **state)
                 assert_int_equal(got, want);
                 n_by[want]++;
             }
+        /* and backwards (a question before the last one a home was asked walks from the start) */
+        for (uint64_t id = 0; id < (uint64_t)sc->run.households; id += 3)
+            for (int64_t day = days + 99; day >= 0; day -= 101)
+                assert_int_equal(mdl_rollout_test_occupancy(r, id, day),
+                                 walk_occupancy((uint64_t)sc->run.seed, id, day, k ? 0.7 : 0.09, 40, 90));
         assert_true(n_by[0] > 0 && n_by[1] > 0 && n_by[2] > 0);   /* every case was met */
         mdl_rollout_free(r);
         sim_engine_free(e);

@@ -133,7 +133,17 @@ void mdl_fleet_shard_free(shard_state *sh)
  * move-out day `out` and move-in day `in` of the first vacancy that ends
  * after `day` (out may be <= day: empty now; `in` is INT64_MAX when out >
  * day, as it is not drawn then).  ~1 move per home per
- * decade at GB rates, so the walk is a step or two. */
+ * decade at GB rates, so the walk is a step or two.
+ *
+ * The walk is the same every time it is asked about a home, so each home
+ * keeps where its last finished vacancy ended (fleet_hh.tenancy: the
+ * number of vacancies k, up to 7, and the move-in day, below 8192): a
+ * later question resumes there, at word 2k of the home's stream (each
+ * vacancy takes two draws), rather than from the start.  A question about
+ * an earlier day walks from the start.  The answer is the same either way
+ * (a cache: written through a const shard, as nothing else reads it);
+ * only the number of logs differs. */
+#define TEN_DAY_BITS 13
 static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int need_out, int64_t *out, int64_t *in,
                         int64_t *last_in);
 static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
@@ -155,8 +165,16 @@ static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int 
     sim_rng_stream s;
     sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     double t = 0, mean_occ = YEAR_DAYS / tn->annual_rate;
+    int k = 0;
+    uint16_t *cache = sh->fl ? &sh->fl[local].tenancy : NULL;
+    if (cache && *cache && (int64_t)(*cache & ((1u << TEN_DAY_BITS) - 1)) <= day) {
+        k = *cache >> TEN_DAY_BITS;
+        *last_in = *cache & ((1u << TEN_DAY_BITS) - 1);
+        t = (double)*last_in;
+        sim_rng_stream_seek(&s, 2u * (unsigned)k);
+    }
     const double *thr = need_out ? NULL : sh->r->first_out_u;
-    for (int k = 0; k < 4096; k++) {
+    for (; k < 4096; k++) {
         double u = sim_draw_u01(&s);
         int64_t from = (int64_t)t;   /* (t is a whole day here: 0, then a move-in day <= day) */
         if (thr && day >= from && day - from < sh->r->n_tab && u < thr[day - from]) {
@@ -179,18 +197,20 @@ static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int 
         }
         *last_in = i;
         t = (double)i;
+        if (cache && k + 1 < 8 && i > 0 && i < (1 << TEN_DAY_BITS) && k + 1 > (*cache >> TEN_DAY_BITS))
+            *cache = (uint16_t)((unsigned)(k + 1) << TEN_DAY_BITS | (unsigned)i);
     }
     return 0;
 }
 
 /* Is the home certainly still with its first occupier on `day` (its
  * first move-out later)?  One Philox block and no log: the first draw of
- * tenancy_at's stream against the table.  0: ask tenancy_at. */
+ * tenancy_walk's stream against the table.  0: ask tenancy_walk. */
 static int first_occupier_through(const shard_state *sh, uint32_t local, int64_t day)
 {
     const mdl_rollout *r = sh->r;
-    if (!r->first_out_u || day < 0 || day >= r->n_tab)
-        return 0;
+    if (!r->first_out_u || day < 0 || day >= r->n_tab || (sh->fl && sh->fl[local].tenancy))
+        return 0;   /* (a vacancy already seen: the first occupier has left) */
     sim_rng_stream s;
     sim_rng_stream_init(&s, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     return sim_draw_u01(&s) < r->first_out_u[day];

@@ -157,13 +157,14 @@ enum fleet_counter {
     F_VACANT_CONTACTS, F_VACANT_NO_ACCESS,
     F_N
 };
-/* One household's fleet-life state: 4 bytes beside the household (which
+/* One household's fleet-life state: 6 bytes beside the household (which
  * stays 16), only when rollout.fleet is on. */
 typedef struct fleet_hh {
     uint8_t install_q;   /* quarter (91.3 days) since the start its devices were installed: their age */
     uint8_t cause;       /* cause:3 (enum trad_cause) family:2 (SMETS1 device family) device:2 (last fault) */
     uint8_t flags;       /* FF_* */
     uint8_t saved;       /* mdl_household.meters before a fault (a remote fix restores them) */
+    uint16_t tenancy;    /* where the tenancy walk may resume: moves:3 << 13 | move-in day:13; 0 = from the start */
 } fleet_hh;
 #define FF_LIVE       1u   /* has entered fleet life (install quarter set) */
 #define FF_JOINED     2u   /* its hub has joined the DCC's read fleet (a repaired hub does not join again) */
