@@ -413,7 +413,7 @@ int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day)
     uint64_t local = id / r->n_shards;
     if (!r->fleet || k < r->own_first || k >= r->own_first + r->own_count || local >= r->shards[k].n_hh)
         return -1;
-    return mdl_fleet_occupancy(&r->shards[k], (uint32_t)local, day);
+    return mdl_fleet_occupancy(&r->shards[k], (uint32_t)local, day, (int)(day & 1));   /* (both ways) */
 }
 
 void mdl_rollout_free(mdl_rollout *r)

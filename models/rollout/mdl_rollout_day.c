@@ -306,33 +306,13 @@ static void act_on_due(shard_state *sh, const pend_entry *e, int64_t today, sim_
     }
 }
 
-/* A shard's day files a few dozen entries into lists all over its pool,
- * and the other shards' days since yesterday have pushed those lists'
- * tails out of the caches: fetch every tail (and today's first chunk)
- * now, so the appends and the drain find them. */
-static void prefetch_tails(const shard_state *sh, int64_t today)
-{
-    const pend_chunk *ck = sh->chunks;
-    for (int d = 0; d < PEND_NEAR; d++)
-        if (sh->near[d].tail != NO_HH)
-            __builtin_prefetch(&ck[sh->near[d].tail]);
-    for (int j = 0; j < PEND_MID; j++)
-        if (sh->mid[j].tail != NO_HH)
-            __builtin_prefetch(&ck[sh->mid[j].tail]);
-    if (sh->far.tail != NO_HH)
-        __builtin_prefetch(&ck[sh->far.tail]);
-    if (sh->free_chunk != NO_HH)
-        __builtin_prefetch(&ck[sh->free_chunk]);
-    chunk_prefetch(sh, sh->near[today % PEND_NEAR].head);
-}
-
 /* Today's waiting households, in the order they were put on the list. */
 static void drain_due(shard_state *sh, int64_t today, sim_time day0)
 {
     if (today >= sh->near_lo + PEND_NEAR)
         mdl_rollout_pend_new_block(sh, today);
-    prefetch_tails(sh, today);
     pend_list *due = &sh->near[today % PEND_NEAR];
+    chunk_prefetch(sh, due->head);
     uint32_t ck = due->head;
     due->head = due->tail = NO_HH;
     while (ck != NO_HH) {

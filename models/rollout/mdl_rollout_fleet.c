@@ -144,18 +144,20 @@ void mdl_fleet_shard_free(shard_state *sh)
  * (a cache: written through a const shard, as nothing else reads it);
  * only the number of logs differs. */
 #define TEN_DAY_BITS 13
-static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int need_out, int64_t *out, int64_t *in,
+#define TW_NEED_OUT 1   /* the caller needs the move-out day itself */
+#define TW_CACHE 2      /* read and keep the resume state (the caller has the home's fleet state in cache) */
+static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int mode, int64_t *out, int64_t *in,
                         int64_t *last_in);
 static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
 {
-    return tenancy_walk(sh, local, day, 1, out, in, last_in);
+    return tenancy_walk(sh, local, day, TW_NEED_OUT | TW_CACHE, out, in, last_in);
 }
 
-/* need_out 0: the caller only asks whether the home is occupied on `day`
+/* Without TW_NEED_OUT the caller only asks whether the home is occupied on `day`
  * (and since when); the last spell then needs no log when its draw is
  * below the table's bound (first_out_u: the same test as the first spell's,
  * counted from the move-in day), and *out is only known to be after day. */
-static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int need_out, int64_t *out, int64_t *in,
+static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int mode, int64_t *out, int64_t *in,
                         int64_t *last_in)
 {
     const mdl_fleet_tenancy *tn = &sh->r->p->fleet.tenancy;
@@ -166,14 +168,14 @@ static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int 
     sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     double t = 0, mean_occ = YEAR_DAYS / tn->annual_rate;
     int k = 0;
-    uint16_t *cache = sh->fl ? &sh->fl[local].tenancy : NULL;
+    uint16_t *cache = sh->fl && (mode & TW_CACHE) ? &sh->fl[local].tenancy : NULL;
     if (cache && *cache && (int64_t)(*cache & ((1u << TEN_DAY_BITS) - 1)) <= day) {
         k = *cache >> TEN_DAY_BITS;
         *last_in = *cache & ((1u << TEN_DAY_BITS) - 1);
         t = (double)*last_in;
         sim_rng_stream_seek(&s, 2u * (unsigned)k);
     }
-    const double *thr = need_out ? NULL : sh->r->first_out_u;
+    const double *thr = (mode & TW_NEED_OUT) ? NULL : sh->r->first_out_u;
     for (; k < 4096; k++) {
         double u = sim_draw_u01(&s);
         int64_t from = (int64_t)t;   /* (t is a whole day here: 0, then a move-in day <= day) */
@@ -216,10 +218,10 @@ static int first_occupier_through(const shard_state *sh, uint32_t local, int64_t
     return sim_draw_u01(&s) < r->first_out_u[day];
 }
 
-int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day)
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day, int cached)
 {
     int64_t out, in, last_in;
-    int any = tenancy_walk(sh, local, day, 0, &out, &in, &last_in);
+    int any = tenancy_walk(sh, local, day, cached ? TW_CACHE : 0, &out, &in, &last_in);
     if (any && out <= day)
         return MDL_OCC_VACANT;
     if ((double)(day - last_in) < sh->r->p->fleet.tenancy.new_occupier_days)
@@ -794,7 +796,7 @@ int mdl_fleet_before_visit(shard_state *sh, mdl_household *h, uint32_t local, in
     fv->meters = h->meters;
     fv->attrs = h->attrs;
     fv->kind = V_PLAIN;
-    if (mdl_fleet_occupancy(sh, local, today) == MDL_OCC_VACANT) {   /* 06: nobody lives there now */
+    if (mdl_fleet_occupancy(sh, local, today, 1) == MDL_OCC_VACANT) {   /* 06: nobody lives there now */
         h->n_visit++;
         *o = (mdl_visit_outcome){.cause = MDL_CAUSE_NO_ACCESS, .next = MDL_NEXT_REBOOK, .remote_day = MDL_DAY_NEVER,
                                  .minutes = sh->r->p->visit.pre_work_minutes, .revisit = mdl_hh_elec(h) != MDL_DEV_LEGACY};

@@ -479,7 +479,9 @@ void mdl_fleet_enter(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
 void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, sim_time t0);
 /* 06: the home on `day`: MDL_OCC_OCCUPIED, _VACANT or _NEW (a new occupier). */
 enum { MDL_OCC_OCCUPIED, MDL_OCC_VACANT, MDL_OCC_NEW };
-int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day);
+/* cached: read and keep the home's tenancy resume state (fleet_hh.tenancy);
+ * 0 where the fleet state is not otherwise touched (a contact). */
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day, int cached);
 void mdl_fleet_count(shard_state *sh, const mdl_household *h, int event);
 /* The day's fleet work after the pending drain: migrations, tariff pushes. */
 void mdl_fleet_day(shard_state *sh, int64_t today, sim_time t0);
