@@ -12,14 +12,10 @@
  *     with rollout.fleet, their fleet state (6 bytes each);
  *   the current counts (households by state, traditional mode by cause),
  *     the day, the pending-list bookkeeping;
- *   the pending lists LOGICALLY: for each of the PEND_NEAR day lists, its
- *     entries in list order, then every later entry as one list (the mid
- *     rung's block lists in block order, then the far list), not the
- *     pool's chunks, so the pool's layout may change without changing the
- *     file.  On resume the later entries are filed again by due day from
- *     a new mid window after the current block: a day's entries keep the
- *     order they were filed in (a list's entries are all due before the
- *     next list's), which is the order they are drained in;
+ *   the pending lists LOGICALLY: for each of the PEND_NEAR day lists, the
+ *     mid rung's PEND_MID block lists (after the day its window starts)
+ *     and the far list, its entries in list order (not the pool's chunks,
+ *     so the pool's layout may change without changing the file);
  *   the SMETS1 enrolment queues and carried migration credit;
  *   each (supplier, region): the rest of its work list, its ready FIFOs in
  *     order, the diary ring (day, installers' free minutes, booked jobs),
@@ -117,10 +113,10 @@ int mdl_rollout_ckpt_shard_save(mdl_rollout *r, size_t i, sim_ckpt_buf *b, sim_e
     sim_ckpt_put_u64(b, sh->n_beyond);
     for (int d = 0; d < PEND_NEAR; d++)
         put_lists(b, sh, &sh->near[d], 1);
-    pend_list later[PEND_MID + 1];
-    memcpy(later, sh->mid, sizeof sh->mid);
-    later[PEND_MID] = sh->far;
-    put_lists(b, sh, later, PEND_MID + 1);
+    sim_ckpt_put_i64(b, sh->mid_lo);
+    for (int j = 0; j < PEND_MID; j++)
+        put_lists(b, sh, &sh->mid[j], 1);
+    put_lists(b, sh, &sh->far, 1);
     for (size_t k = 0; k < n_rs; k++)
         put_sr(b, &sh->sr[k]);
     return b->bad ? SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory for shard %zu", i) : SIM_OK;
@@ -140,7 +136,7 @@ static int get_fifo(sim_ckpt_buf *b, fifo *f)
 }
 
 /* Entries of one list, appended to list l (the pool grows as needed). */
-/* A list's entries, appended to l (NULL: filed by due day). */
+/* A list's entries, appended to l. */
 static int get_list(sim_ckpt_buf *b, shard_state *sh, pend_list *l, uint64_t *count)
 {
     size_t n = (size_t)sim_ckpt_get_count(b, (b->n - b->pos) / sizeof(pend_entry));
@@ -151,12 +147,7 @@ static int get_list(sim_ckpt_buf *b, shard_state *sh, pend_list *l, uint64_t *co
             b->bad = 1;
             break;
         }
-        if (l)
-            pend_append(sh, l, e);
-        else if (e.due >= sh->near_lo + PEND_NEAR)
-            pend_file(sh, e);
-        else
-            b->bad = 1;   /* (a later entry due in the current block) */
+        pend_append(sh, l, e);
     }
     *count += n;
     return sh->oom ? -1 : 0;
@@ -248,9 +239,13 @@ int mdl_rollout_ckpt_shard_load(mdl_rollout *r, size_t i, sim_ckpt_buf *b, sim_e
     uint64_t n = 0;
     for (int d = 0; d < PEND_NEAR && !oom && !b->bad; d++)
         oom = get_list(b, sh, &sh->near[d], &n);
-    sh->mid_lo = sh->near_lo + PEND_NEAR;   /* a new mid window after the current block */
+    sh->mid_lo = sim_ckpt_get_i64(b);
+    if (sh->mid_lo > sh->near_lo + PEND_NEAR)
+        b->bad = 1;   /* (the mid window starts after the current block ends: not a saved state) */
+    for (int j = 0; j < PEND_MID && !oom && !b->bad; j++)
+        oom = get_list(b, sh, &sh->mid[j], &n);
     if (!oom && !b->bad)
-        oom = get_list(b, sh, NULL, &n);
+        oom = get_list(b, sh, &sh->far, &n);
     for (size_t k = 0; k < r->n_sup * 3 && !oom && !b->bad; k++)
         oom = get_sr(b, sh, &sh->sr[k]);
     if (oom)
