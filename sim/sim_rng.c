@@ -75,6 +75,17 @@ void sim_rng_stream_init(sim_rng_stream *s, uint64_t seed, uint64_t entity, uint
     s->pad_ = 0;
 }
 
+void sim_rng_stream_seek(sim_rng_stream *s, uint64_t word)
+{
+    s->ctr[0] = (uint32_t)(word / 4);
+    s->used = 4;
+    if (word % 4) {
+        philox_block(s->ctr, s->key, s->buf);
+        s->ctr[0]++;
+        s->used = (uint32_t)(word % 4);
+    }
+}
+
 uint32_t sim_rng_u32(sim_rng_stream *s)
 {
     if (s->used >= 4) {

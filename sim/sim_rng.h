@@ -50,6 +50,9 @@ void sim_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t ou
 
 /* Position a stream at the start of (seed, entity, purpose). */
 void sim_rng_stream_init(sim_rng_stream *s, uint64_t seed, uint64_t entity, uint32_t purpose);
+/* Position the stream at its word `word` (0 = the first): the next
+ * sim_rng_u32 returns what the word-th call after init would have. */
+void sim_rng_stream_seek(sim_rng_stream *s, uint64_t word);
 
 uint32_t sim_rng_u32(sim_rng_stream *s);
 uint64_t sim_rng_u64(sim_rng_stream *s);

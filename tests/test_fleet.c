@@ -20,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdl_common.h"
 #include "mdl_household.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
+#include "sim_draw.h"
 #include "test_support.h"
 
 static const char *const base_text =
@@ -190,6 +192,69 @@ static void test_tenancy_vacancy_share(void **state)
     sim_engine_free(e);
 }
 
+/* 06: the occupancy the model reads (a shortcut without a log for the
+ * current spell, the walk resumed from the home's last vacancy seen) is
+ * exactly the renewal process walked from the start, for every home and
+ * day tried, asked in time order and backwards: the walk
+ * written out here from its stated stream (seed, home, MDL_RNG_FLEET |
+ * 15 << 8), at the GB rate and at a high one (most homes past their first
+ * move), on days from the first to past the end. */
+static int walk_occupancy(uint64_t seed, uint64_t id, int64_t day, double rate, double vac, double new_days)
+{
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, seed, id, MDL_RNG_FLEET | 15u << 8);
+    double t = 0;
+    int64_t last_in = INT64_MIN / 2;
+    for (int k = 0; k < 4096; k++) {
+        t += -log(sim_draw_u01(&s)) * (365.25 / rate);
+        int64_t o = (int64_t)floor(t);
+        if (o > day)
+            return (double)(day - last_in) < new_days ? 2 : 0;
+        int64_t in = o + 1 + (int64_t)floor(-log(sim_draw_u01(&s)) * vac);
+        if (in > day)
+            return 1;
+        last_in = in;
+        t = (double)in;
+    }
+    return 0;
+}
+
+static void test_tenancy_exact(void **state)
+{
+    (void)state;
+    static const char *const rates[] = {"rollout.fleet.tenancy.annual_rate=0.09", "rollout.fleet.tenancy.annual_rate=0.7"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *ov[] = {"run.households=3001", rates[k], "rollout.fleet.tenancy.vacancy_mean_days=40",
+                            "rollout.fleet.tenancy.new_occupier_days=90"};
+        mdl_scenario *sc = load(ov, 4);
+        sim_err err;
+        sim_err_clear(&err);
+        sim_engine *e = sim_engine_alloc(mdl_rollout_model(), (size_t)sc->run.shards, 1024, &err);
+        mdl_rollout *r = mdl_rollout_alloc(sc, e, NULL, NULL, 1, &err);
+        assert_non_null(r);
+        int64_t days = mdl_scenario_days(sc);
+        uint64_t n_by[3] = {0};
+        for (uint64_t id = 0; id < (uint64_t)sc->run.households; id++)
+            for (int64_t day = (int64_t)(id % 7); day < days + 100; day += 13) {
+                int want = walk_occupancy((uint64_t)sc->run.seed, id, day, k ? 0.7 : 0.09, 40, 90);
+                int got = mdl_rollout_test_occupancy(r, id, day);
+                if (got != want)
+                    fprintf(stderr, "home %llu, day %lld: occupancy %d, the walk says %d\n", (unsigned long long)id,
+                            (long long)day, got, want);
+                assert_int_equal(got, want);
+                n_by[want]++;
+            }
+        /* and backwards (a question before the last one a home was asked walks from the start) */
+        for (uint64_t id = 0; id < (uint64_t)sc->run.households; id += 3)
+            for (int64_t day = days + 99; day >= 0; day -= 101)
+                assert_int_equal(mdl_rollout_test_occupancy(r, id, day),
+                                 walk_occupancy((uint64_t)sc->run.seed, id, day, k ? 0.7 : 0.09, 40, 90));
+        assert_true(n_by[0] > 0 && n_by[1] > 0 && n_by[2] > 0);   /* every case was met */
+        mdl_rollout_free(r);
+        sim_engine_free(e);
+    }
+}
+
 /* SMETS1 goes traditional on switching only when the gaining supplier cannot operate it. */
 static void test_smets1_switching_rule(void **state)
 {
@@ -286,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_conservation_determinism),
         cmocka_unit_test(test_switching_poisson),
         cmocka_unit_test(test_tenancy_vacancy_share),
+        cmocka_unit_test(test_tenancy_exact),
         cmocka_unit_test(test_smets1_switching_rule),
         cmocka_unit_test(test_migrated_survives_switch),
         cmocka_unit_test(test_repairs_compete_for_installers),

@@ -296,6 +296,23 @@ static void test_rng_words(void **state)
     free(w);
 }
 
+/* Seeking to word j gives the words a fresh stream gives after j draws,
+ * at every offset within a block and across block boundaries. */
+static void test_seek(void **state)
+{
+    (void)state;
+    for (uint64_t j = 0; j < 23; j++) {
+        sim_rng_stream a, b;
+        sim_rng_stream_init(&a, 99, 17, 5);
+        sim_rng_stream_init(&b, 99, 17, 5);
+        for (uint64_t k = 0; k < j; k++)
+            (void)sim_rng_u32(&a);
+        sim_rng_stream_seek(&b, j);
+        for (int k = 0; k < 9; k++)
+            assert_int_equal(sim_rng_u32(&a), sim_rng_u32(&b));
+    }
+}
+
 static void test_exp_ziggurat(void **state)
 {
     (void)state;
@@ -346,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_exponential_through_wrap),
         cmocka_unit_test(test_rng_words),
         cmocka_unit_test(test_exp_ziggurat),
+        cmocka_unit_test(test_seek),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

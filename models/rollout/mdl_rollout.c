@@ -127,6 +127,9 @@ static int shard_alloc(mdl_rollout *r, shard_state *sh, size_t index)
     sh->near_lo = 0;
     for (int d = 0; d < PEND_NEAR; d++)
         sh->near[d].head = sh->near[d].tail = NO_HH;
+    sh->mid_lo = PEND_NEAR;
+    for (int j = 0; j < PEND_MID; j++)
+        sh->mid[j].head = sh->mid[j].tail = NO_HH;
     sh->far.head = sh->far.tail = NO_HH;
     if (!sh->hh || !sh->sr || !sh->cnt || !sh->outc || !sh->lead || !sh->stage)
         return -1;
@@ -410,7 +413,7 @@ int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day)
     uint64_t local = id / r->n_shards;
     if (!r->fleet || k < r->own_first || k >= r->own_first + r->own_count || local >= r->shards[k].n_hh)
         return -1;
-    return mdl_fleet_occupancy(&r->shards[k], (uint32_t)local, day);
+    return mdl_fleet_occupancy(&r->shards[k], (uint32_t)local, day, (int)(day & 1));   /* (both ways) */
 }
 
 void mdl_rollout_free(mdl_rollout *r)
@@ -428,6 +431,7 @@ void mdl_rollout_free(mdl_rollout *r)
     free(r->smets2_share);
     free(r->tariff_day);
     free(r->switch_cum);
+    free(r->first_out_u);
     free(r->sum_all);
     free(r);
 }

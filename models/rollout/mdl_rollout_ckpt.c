@@ -9,12 +9,13 @@
  *   the engine's shard (clock, sequence counter, events handled, pending
  *     events in (time, tie-break) order: sim_engine_shard_save);
  *   its households (raw: a household is a plain 16-byte record) and,
- *     with rollout.fleet, their fleet state (4 bytes each);
+ *     with rollout.fleet, their fleet state (6 bytes each);
  *   the current counts (households by state, traditional mode by cause),
  *     the day, the pending-list bookkeeping;
- *   the pending lists LOGICALLY: for each of the PEND_NEAR day lists and
- *     the far list, its entries in list order (not the pool's chunks, so
- *     the pool's layout may change without changing the file);
+ *   the pending lists LOGICALLY: for each of the PEND_NEAR day lists, the
+ *     mid rung's PEND_MID block lists (after the day its window starts)
+ *     and the far list, its entries in list order (not the pool's chunks,
+ *     so the pool's layout may change without changing the file);
  *   the SMETS1 enrolment queues and carried migration credit;
  *   each (supplier, region): the rest of its work list, its ready FIFOs in
  *     order, the diary ring (day, installers' free minutes, booked jobs),
@@ -38,14 +39,17 @@
 #define SHARD_MAGIC UINT64_C(0x31445241485320)   /* " SHARD1" */
 
 /* ---- one shard ------------------------------------------------------------ */
-static void put_list(sim_ckpt_buf *b, const shard_state *sh, const pend_list *l)
+/* Lists l[0..n_l) as one: the count, then the entries in order. */
+static void put_lists(sim_ckpt_buf *b, const shard_state *sh, const pend_list *l, size_t n_l)
 {
     uint64_t n = 0;
-    for (uint32_t c = l->head; c != NO_HH; c = sh->chunks[c].next)
-        n += sh->chunks[c].n;
+    for (size_t k = 0; k < n_l; k++)
+        for (uint32_t c = l[k].head; c != NO_HH; c = sh->chunks[c].next)
+            n += sh->chunks[c].n;
     sim_ckpt_put_u64(b, n);
-    for (uint32_t c = l->head; c != NO_HH; c = sh->chunks[c].next)
-        sim_ckpt_put(b, sh->chunks[c].e, sh->chunks[c].n * sizeof(pend_entry));
+    for (size_t k = 0; k < n_l; k++)
+        for (uint32_t c = l[k].head; c != NO_HH; c = sh->chunks[c].next)
+            sim_ckpt_put(b, sh->chunks[c].e, sh->chunks[c].n * sizeof(pend_entry));
 }
 
 static void put_fifo(sim_ckpt_buf *b, const fifo *f)
@@ -108,8 +112,11 @@ int mdl_rollout_ckpt_shard_save(mdl_rollout *r, size_t i, sim_ckpt_buf *b, sim_e
     sim_ckpt_put_u64(b, sh->n_pend);
     sim_ckpt_put_u64(b, sh->n_beyond);
     for (int d = 0; d < PEND_NEAR; d++)
-        put_list(b, sh, &sh->near[d]);
-    put_list(b, sh, &sh->far);
+        put_lists(b, sh, &sh->near[d], 1);
+    sim_ckpt_put_i64(b, sh->mid_lo);
+    for (int j = 0; j < PEND_MID; j++)
+        put_lists(b, sh, &sh->mid[j], 1);
+    put_lists(b, sh, &sh->far, 1);
     for (size_t k = 0; k < n_rs; k++)
         put_sr(b, &sh->sr[k]);
     return b->bad ? SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: out of memory for shard %zu", i) : SIM_OK;
@@ -129,6 +136,7 @@ static int get_fifo(sim_ckpt_buf *b, fifo *f)
 }
 
 /* Entries of one list, appended to list l (the pool grows as needed). */
+/* A list's entries, appended to l. */
 static int get_list(sim_ckpt_buf *b, shard_state *sh, pend_list *l, uint64_t *count)
 {
     size_t n = (size_t)sim_ckpt_get_count(b, (b->n - b->pos) / sizeof(pend_entry));
@@ -231,6 +239,11 @@ int mdl_rollout_ckpt_shard_load(mdl_rollout *r, size_t i, sim_ckpt_buf *b, sim_e
     uint64_t n = 0;
     for (int d = 0; d < PEND_NEAR && !oom && !b->bad; d++)
         oom = get_list(b, sh, &sh->near[d], &n);
+    sh->mid_lo = sim_ckpt_get_i64(b);
+    if (sh->mid_lo > sh->near_lo + PEND_NEAR)
+        b->bad = 1;   /* (the mid window starts after the current block ends: not a saved state) */
+    for (int j = 0; j < PEND_MID && !oom && !b->bad; j++)
+        oom = get_list(b, sh, &sh->mid[j], &n);
     if (!oom && !b->bad)
         oom = get_list(b, sh, &sh->far, &n);
     for (size_t k = 0; k < r->n_sup * 3 && !oom && !b->bad; k++)

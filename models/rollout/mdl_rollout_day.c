@@ -245,8 +245,11 @@ static void start_day(shard_state *sh, sr_state *sr, sim_shard *shard, int64_t t
     }
     /* The visits run later in this window, in time order: bring their
      * households in now, while the misses can overlap. */
-    for (uint32_t i = 0; i < dy->n_jobs; i++)
+    for (uint32_t i = 0; i < dy->n_jobs; i++) {
         __builtin_prefetch(&sh->hh[dy->jobs[i].hh]);
+        if (sh->fl)   /* (a visit reads the fleet state too: a second line) */
+            __builtin_prefetch(&sh->fl[dy->jobs[i].hh]);
+    }
     int64_t *c = sh->cnt + rs_index(r, sr->region, sr->supplier) * N_COUNTERS;
     c[C_MIN_AVAILABLE] += (int64_t)llround((double)dy->n_inst * (s->day_end_hour - s->day_start_hour) * 60.0);
     for (uint32_t i = 0; i < dy->n_jobs; i++) {
@@ -309,6 +312,7 @@ static void drain_due(shard_state *sh, int64_t today, sim_time day0)
     if (today >= sh->near_lo + PEND_NEAR)
         mdl_rollout_pend_new_block(sh, today);
     pend_list *due = &sh->near[today % PEND_NEAR];
+    chunk_prefetch(sh, due->head);
     uint32_t ck = due->head;
     due->head = due->tail = NO_HH;
     while (ck != NO_HH) {
@@ -323,6 +327,7 @@ static void drain_due(shard_state *sh, int64_t today, sim_time day0)
         pend_entry buf[PEND_CHUNK];
         memcpy(buf, sh->chunks[ck].e, n * sizeof buf[0]);
         uint32_t nx = sh->chunks[ck].next;
+        chunk_prefetch(sh, nx);
         sh->n_pend -= n;
         for (uint32_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
             if (buf[i].proc >= MDL_PROC_WAIT_REMOTE) {

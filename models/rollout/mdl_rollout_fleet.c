@@ -59,8 +59,38 @@ int mdl_fleet_alloc(mdl_rollout *r, sim_err *err)
     if (!r->tariff_day || !r->switch_cum)
         return SIM_FAIL(err, SIM_ERUNTIME, "fleet: out of memory");
     r->switch_cum[0] = 0;
-    for (int64_t d = 0; d < r->n_tab; d++)
-        r->switch_cum[d + 1] = r->switch_cum[d] + switch_rate_on(r, d);
+    r->n_sw_seg = 0;
+    for (int64_t d = 0; d < r->n_tab; d++) {
+        double rate = switch_rate_on(r, d);
+        r->switch_cum[d + 1] = r->switch_cum[d] + rate;
+        if (r->n_sw_seg == 0 || rate != r->sw_seg_rate[r->n_sw_seg - 1]) {   /* (at most one per date, and day 0) */
+            r->sw_seg_day[r->n_sw_seg] = d;
+            r->sw_seg_rate[r->n_sw_seg++] = rate;
+        }
+    }
+    if (fp->tenancy.annual_rate > 0) {
+        /* tenancy_at's first step: the first occupier leaves on day
+         * floor(-log(u) * mean), which is after day d exactly when u <=
+         * exp(-(d + 1) / mean); the table holds that bound less a margin
+         * (1e-9 relative, far above the rounding of log and exp), so a draw
+         * below it needs no log and gives the walk's answer. */
+        r->first_out_u = malloc((size_t)r->n_tab * sizeof *r->first_out_u);
+        if (!r->first_out_u)
+            return SIM_FAIL(err, SIM_ERUNTIME, "fleet: out of memory");
+        double mean_occ = YEAR_DAYS / fp->tenancy.annual_rate;
+        for (int64_t d = 0; d < r->n_tab; d++)
+            r->first_out_u[d] = exp(-(double)(d + 1) / mean_occ) * (1.0 - 1e-9);
+    }
+    r->hubswap_first = INT64_MAX;
+    for (int reg = 0; reg < 3; reg++)
+        if (fp->hub_replacement.start[reg] - r->sc.run.start_day < r->hubswap_first)
+            r->hubswap_first = fp->hub_replacement.start[reg] - r->sc.run.start_day;
+    r->fault_rmax = 0;
+    for (int b = 0; b < MDL_FLEET_AGE_BANDS; b++) {   /* (every device, the gas meter included) */
+        double s = fp->faults.hub_rate[b] + fp->faults.elec_rate[b] + fp->faults.gas_rate[b] + fp->faults.han_rate[b];
+        if (s / YEAR_DAYS > r->fault_rmax)
+            r->fault_rmax = s / YEAR_DAYS;
+    }
     /* 03: each supplier's own tariff-change days, a Poisson process from its own stream. */
     double rate = fp->tariff.changes_per_year / YEAR_DAYS;
     for (size_t s = 0; s < r->n_sup && rate > 0; s++) {
@@ -103,8 +133,32 @@ void mdl_fleet_shard_free(shard_state *sh)
  * move-out day `out` and move-in day `in` of the first vacancy that ends
  * after `day` (out may be <= day: empty now; `in` is INT64_MAX when out >
  * day, as it is not drawn then).  ~1 move per home per
- * decade at GB rates, so the walk is a step or two. */
+ * decade at GB rates, so the walk is a step or two.
+ *
+ * The walk is the same every time it is asked about a home, so each home
+ * keeps where its last finished vacancy ended (fleet_hh.tenancy: the
+ * number of vacancies k, up to 7, and the move-in day, below 8192): a
+ * later question resumes there, at word 2k of the home's stream (each
+ * vacancy takes two draws), rather than from the start.  A question about
+ * an earlier day walks from the start.  The answer is the same either way
+ * (a cache: written through a const shard, as nothing else reads it);
+ * only the number of logs differs. */
+#define TEN_DAY_BITS 13
+#define TW_NEED_OUT 1   /* the caller needs the move-out day itself */
+#define TW_CACHE 2      /* read and keep the resume state (the caller has the home's fleet state in cache) */
+static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int mode, int64_t *out, int64_t *in,
+                        int64_t *last_in);
 static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
+{
+    return tenancy_walk(sh, local, day, TW_NEED_OUT | TW_CACHE, out, in, last_in);
+}
+
+/* Without TW_NEED_OUT the caller only asks whether the home is occupied on `day`
+ * (and since when); the last spell then needs no log when its draw is
+ * below the table's bound (first_out_u: the same test as the first spell's,
+ * counted from the move-in day), and *out is only known to be after day. */
+static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int mode, int64_t *out, int64_t *in,
+                        int64_t *last_in)
 {
     const mdl_fleet_tenancy *tn = &sh->r->p->fleet.tenancy;
     *last_in = INT64_MIN / 2;
@@ -113,8 +167,24 @@ static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_
     sim_rng_stream s;
     sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     double t = 0, mean_occ = YEAR_DAYS / tn->annual_rate;
-    for (int k = 0; k < 4096; k++) {
-        t += -log(sim_draw_u01(&s)) * mean_occ;
+    int k = 0;
+    uint16_t *cache = sh->fl && (mode & TW_CACHE) ? &sh->fl[local].tenancy : NULL;
+    if (cache && *cache && (int64_t)(*cache & ((1u << TEN_DAY_BITS) - 1)) <= day) {
+        k = *cache >> TEN_DAY_BITS;
+        *last_in = *cache & ((1u << TEN_DAY_BITS) - 1);
+        t = (double)*last_in;
+        sim_rng_stream_seek(&s, 2u * (unsigned)k);
+    }
+    const double *thr = (mode & TW_NEED_OUT) ? NULL : sh->r->first_out_u;
+    for (; k < 4096; k++) {
+        double u = sim_draw_u01(&s);
+        int64_t from = (int64_t)t;   /* (t is a whole day here: 0, then a move-in day <= day) */
+        if (thr && day >= from && day - from < sh->r->n_tab && u < thr[day - from]) {
+            *out = day + 1;   /* occupied through day (the move-out day itself is not needed) */
+            *in = INT64_MAX;
+            return 1;
+        }
+        t += -log(u) * mean_occ;
         int64_t o = (int64_t)floor(t);
         if (o > day) {   /* occupied on `day`; the vacancy's length is not needed yet (the next draw) */
             *out = o;
@@ -129,14 +199,29 @@ static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_
         }
         *last_in = i;
         t = (double)i;
+        if (cache && k + 1 < 8 && i > 0 && i < (1 << TEN_DAY_BITS) && k + 1 > (*cache >> TEN_DAY_BITS))
+            *cache = (uint16_t)((unsigned)(k + 1) << TEN_DAY_BITS | (unsigned)i);
     }
     return 0;
 }
 
-int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day)
+/* Is the home certainly still with its first occupier on `day` (its
+ * first move-out later)?  One Philox block and no log: the first draw of
+ * tenancy_walk's stream against the table.  0: ask tenancy_walk. */
+static int first_occupier_through(const shard_state *sh, uint32_t local, int64_t day)
+{
+    const mdl_rollout *r = sh->r;
+    if (!r->first_out_u || day < 0 || day >= r->n_tab || (sh->fl && sh->fl[local].tenancy))
+        return 0;   /* (a vacancy already seen: the first occupier has left) */
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
+    return sim_draw_u01(&s) < r->first_out_u[day];
+}
+
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day, int cached)
 {
     int64_t out, in, last_in;
-    int any = tenancy_at(sh, local, day, &out, &in, &last_in);
+    int any = tenancy_walk(sh, local, day, cached ? TW_CACHE : 0, &out, &in, &last_in);
     if (any && out <= day)
         return MDL_OCC_VACANT;
     if ((double)(day - last_in) < sh->r->p->fleet.tenancy.new_occupier_days)
@@ -216,23 +301,35 @@ static double switch_rate_on(const mdl_rollout *r, int64_t day)
 }
 
 /* The next switch: the first day d > from on which the cumulative hazard
- * since the start of `from` reaches target (binary search in the table;
- * the same as hazard_invert over the dated segments, in O(log days)). */
+ * since the start of `from` reaches target: the smallest d >= from with
+ * switch_cum[d + 1] >= want (then at least from + 1), the same as
+ * hazard_invert over the dated segments.  The rate's segment gives a guess
+ * (want is reached within it at a constant rate); a step or two on the
+ * table makes it exact (a binary search over the whole table was a
+ * tenth of the fleet's cost: a dozen dependent loads). */
 static int64_t switch_invert(const mdl_rollout *r, int64_t from, double target)
 {
     const double *c = r->switch_cum;
     double want = c[from] + target;
     if (c[r->n_tab] < want)
         return INT64_MAX;
-    int64_t lo = from, hi = r->n_tab - 1;   /* smallest d with c[d + 1] >= want */
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (c[mid + 1] >= want)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo > from ? lo : from + 1;
+    size_t k = 0, n = r->n_sw_seg;
+    while (k + 1 < n && r->sw_seg_day[k + 1] <= from)
+        k++;
+    while (k + 1 < n && c[r->sw_seg_day[k + 1]] < want)
+        k++;
+    int64_t a = r->sw_seg_day[k] > from ? r->sw_seg_day[k] : from;
+    double rate = r->sw_seg_rate[k], steps = rate > 0 ? (want - c[a]) / rate : 0.0;
+    int64_t g = a + (steps < (double)r->n_tab ? (int64_t)steps : r->n_tab) - 1;
+    if (g > r->n_tab - 1)
+        g = r->n_tab - 1;
+    if (g < from)
+        g = from;
+    while (g > from && c[g] >= want)   /* c is non-decreasing: walk to the smallest */
+        g--;
+    while (c[g + 1] < want)
+        g++;
+    return g > from ? g : from + 1;
 }
 
 /* 02: device faults by age band; the household's total over its devices. */
@@ -292,34 +389,58 @@ static int64_t hubswap_day(const shard_state *sh, const mdl_household *h, const 
     return (int64_t)floor(a + sim_draw_u01(&s) * (b - a + 1));
 }
 
-/* File the household's next event: the earliest of its hazards from `today`. */
+/* A competing hazard's day `key` (`at`: the day filed, key clamped to
+ * after today) replaces the earliest so far only when strictly earlier:
+ * on a tie the hazard considered first wins (move, switch, fault, hub
+ * swap). */
+static void compete(int64_t key, int64_t at, int k, int64_t *best, int *kind)
+{
+    if (key < *best) {
+        *best = at;
+        *kind = k;
+    }
+}
+
+/* File the household's next event: the earliest of its hazards from
+ * `today`.  The move out is the first hazard in the tie order, but it is
+ * looked up (tenancy_at: a walk with a log per step) only when it can
+ * matter: when the home is certainly with its first occupier past the
+ * switch day (or the run), the move would lose to the switch, or both are
+ * beyond the run, and the result is the same without it.  Likewise the
+ * fault day is inverted only when its lower bound (the highest fault rate)
+ * could beat the earliest so far.  Both shortcuts give the full
+ * comparison's result exactly. */
 static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t today)
 {
     const mdl_rollout *r = sh->r;
     fleet_hh *f = &sh->fl[local];
     int64_t best = INT64_MAX, horizon = r->n_tab;
     int kind = K_NONE;
-    sim_rng_stream s;
-    stream_of(sh, local, K_NONE, today, &s);
-    double u_switch = sim_draw_u01(&s), u_fault = sim_draw_u01(&s);
     int64_t out = INT64_MAX, in = INT64_MAX, last_in;
-    if (!tenancy_at(sh, local, today, &out, &in, &last_in))
-        out = in = INT64_MAX;
     if (f->flags & FF_VACANT) {
+        if (!tenancy_at(sh, local, today, &out, &in, &last_in))
+            in = INT64_MAX;
         best = in > today ? in : today + 1;
         kind = K_REOCCUPY;
     } else {
-        hazard hz = {.r = r, .h = h, .f = f};
-        int64_t t;
-        if (out < best)   /* the next move out, from the home's history */
-            best = out <= today ? today + 1 : out, kind = K_MOVE;
-        if ((t = switch_invert(r, today, -log(u_switch))) < best)
-            best = t, kind = K_SWITCH;
-        hz.rate_at = fault_rate, hz.next_change = fault_next;
-        if ((t = hazard_invert(&hz, today, -log(u_fault), horizon)) < best)
-            best = t, kind = K_FAULT;
-        if ((t = hubswap_day(sh, h, f, local)) < best)
-            best = t <= today ? today + 1 : t, kind = K_HUBSWAP;
+        sim_rng_stream s;
+        stream_of(sh, local, K_NONE, today, &s);
+        double u_switch = sim_draw_u01(&s), u_fault = sim_draw_u01(&s);
+        int64_t t_switch = switch_invert(r, today, -log(u_switch));
+        int64_t lim = t_switch < horizon ? t_switch : horizon - 1;
+        if (!first_occupier_through(sh, local, lim) && tenancy_at(sh, local, today, &out, &in, &last_in))
+            best = out <= today ? today + 1 : out, kind = K_MOVE;   /* the next move out, from the home's history */
+        compete(t_switch, t_switch, K_SWITCH, &best, &kind);
+        double target = -log(u_fault);
+        if (r->fault_rmax > 0 && (double)today + target / r->fault_rmax * (1.0 - 1e-9) - 1.0 < (double)best) {
+            hazard hz = {.r = r, .h = h, .f = f, .rate_at = fault_rate, .next_change = fault_next};
+            int64_t t = hazard_invert(&hz, today, target, horizon);
+            compete(t, t, K_FAULT, &best, &kind);
+        }
+        if (r->hubswap_first < best) {   /* (the programme's visits are drawn on or after its first day) */
+            int64_t t = hubswap_day(sh, h, f, local);
+            compete(t, t <= today ? today + 1 : t, K_HUBSWAP, &best, &kind);
+        }
     }
     h->proc = MDL_PROC_FLEET;
     if (best >= horizon) {
@@ -605,6 +726,8 @@ static void migrations(shard_state *sh, int64_t today, sim_time t0)
         fifo *q = &sh->mq[c];
         size_t n = q->n;   /* those put back are not retried today */
         for (size_t k = 0; k < n && cap > 0; k++) {
+            if (k + PREFETCH_AHEAD < q->n)   /* (the queue's households are in enrolment order, not memory order) */
+                __builtin_prefetch(&sh->hh[fifo_at(q, PREFETCH_AHEAD)]);
             uint32_t local = fifo_front(q);
             fifo_pop(q);
             mdl_household *h = &sh->hh[local];
@@ -673,7 +796,7 @@ int mdl_fleet_before_visit(shard_state *sh, mdl_household *h, uint32_t local, in
     fv->meters = h->meters;
     fv->attrs = h->attrs;
     fv->kind = V_PLAIN;
-    if (mdl_fleet_occupancy(sh, local, today) == MDL_OCC_VACANT) {   /* 06: nobody lives there now */
+    if (mdl_fleet_occupancy(sh, local, today, 1) == MDL_OCC_VACANT) {   /* 06: nobody lives there now */
         h->n_visit++;
         *o = (mdl_visit_outcome){.cause = MDL_CAUSE_NO_ACCESS, .next = MDL_NEXT_REBOOK, .remote_day = MDL_DAY_NEVER,
                                  .minutes = sh->r->p->visit.pre_work_minutes, .revisit = mdl_hh_elec(h) != MDL_DEV_LEGACY};

@@ -62,21 +62,36 @@ typedef struct fifo {
 } fifo;
 
 /* The pending list: entries (household, what it waits for, its (supplier,
- * region), due day), in chunks of 31 from a per-shard pool.  Entries due
- * in the current block of PEND_NEAR days sit in one list per day; the rest
- * in one `far` list, re-sorted into the day lists each time a new block of
- * days starts (a two-rung ladder queue).  So only ~PEND_NEAR + 1 chunks are
- * being appended to at any time (hot in cache), and partly filled chunks
- * waste at most PEND_NEAR + 1 chunks per shard, whatever the spread of due
- * days (one list per day of the run cost 20 bytes per household at 10^6
- * households).  A far entry is copied once per block it waits through:
- * sequential, and most waits (unanswered calls, rebooks) are near.
+ * region), due day), in chunks of 31 from a per-shard pool, on a
+ * three-rung ladder:
+ *   near: entries due in the current block of PEND_NEAR days, one list per
+ *         day (near[due % PEND_NEAR]), drained on the day;
+ *   mid:  entries due in the next PEND_MID blocks (days [mid_lo, mid_lo +
+ *         PEND_MID * PEND_NEAR)), one list per block (mid[(due - mid_lo) /
+ *         PEND_NEAR]), moved into the day lists when their block starts;
+ *   far:  entries due later, re-sorted into the rungs below only when the
+ *         mid window is used up (every PEND_MID + 1 blocks, ~3 years).
+ * So only ~PEND_NEAR + PEND_MID + 1 chunks are being appended to at any
+ * time (hot in cache), and partly filled chunks waste at most that many
+ * chunks per shard, whatever the spread of due days (one list per day of
+ * the run cost 20 bytes per household at 10^6 households).  An entry is
+ * copied at most twice plus once per ~3 years it waits: with fleet life
+ * most households wait years for their next event, and the two-rung
+ * ladder (near and far) copied each of them every 64 days.  An entry is
+ * filed by its due day alone, and a list is re-filed in its order, so a
+ * day's entries are drained in the order they were filed, as with one
+ * list per day.
  *
  * The pool's invariant (pend_check; every block boundary in debug builds,
  * and mdl_rollout_check in tests):
  *   - every chunk index below n_chunks is in exactly one list: one of the
- *     PEND_NEAR day lists, the far list, or the free list;
+ *     PEND_NEAR day lists, the PEND_MID block lists, the far list, or the
+ *     free list;
  *   - a list's tail is its last chunk, and only a tail may be part full;
+ *   - each entry sits in the list of its due day's rung: near[d] holds
+ *     days in [near_lo, near_lo + PEND_NEAR) with due % PEND_NEAR == d,
+ *     mid[j] days in block j of the mid window at or after the near
+ *     block's end, far days at or after the mid window's end;
  *   - the entries in the lists number n_pend, and each names a household
  *     waiting for exactly that process: households waiting (proc WAIT_*)
  *     = n_pend + those already moved to a ready list + those due beyond
@@ -93,6 +108,7 @@ typedef struct fifo {
  * the run at 10^6 households. */
 #define PEND_CHUNK 31
 #define PEND_NEAR 64
+#define PEND_MID 16
 typedef struct pend_entry {
     uint32_t hh;
     uint8_t proc;            /* enum mdl_proc: MDL_PROC_WAIT_* */
@@ -141,13 +157,14 @@ enum fleet_counter {
     F_VACANT_CONTACTS, F_VACANT_NO_ACCESS,
     F_N
 };
-/* One household's fleet-life state: 4 bytes beside the household (which
+/* One household's fleet-life state: 6 bytes beside the household (which
  * stays 16), only when rollout.fleet is on. */
 typedef struct fleet_hh {
     uint8_t install_q;   /* quarter (91.3 days) since the start its devices were installed: their age */
     uint8_t cause;       /* cause:3 (enum trad_cause) family:2 (SMETS1 device family) device:2 (last fault) */
     uint8_t flags;       /* FF_* */
     uint8_t saved;       /* mdl_household.meters before a fault (a remote fix restores them) */
+    uint16_t tenancy;    /* where the tenancy walk may resume: moves:3 << 13 | move-in day:13; 0 = from the start */
 } fleet_hh;
 #define FF_LIVE       1u   /* has entered fleet life (install quarter set) */
 #define FF_JOINED     2u   /* its hub has joined the DCC's read fleet (a repaired hub does not join again) */
@@ -170,8 +187,9 @@ typedef struct shard_state {
     mdl_household *hh;
     sr_state *sr;            /* [n_sup * 3], index s * 3 + region */
     pend_list near[PEND_NEAR];   /* entries due on day d in [near_lo, near_lo + PEND_NEAR): near[d % PEND_NEAR] */
+    pend_list mid[PEND_MID];     /* entries due in block j of [mid_lo, mid_lo + PEND_MID * PEND_NEAR) */
     pend_list far;               /* entries due later */
-    int64_t near_lo;
+    int64_t near_lo, mid_lo;
     pend_chunk *chunks;      /* the pool, grown by doubling (moves: hold indices, never pointers) */
     uint32_t n_chunks, cap_chunks, free_chunk;
     uint64_t n_pend;         /* entries in the near and far lists */
@@ -231,6 +249,12 @@ struct mdl_rollout {
     int fleet;                   /* rollout.fleet.enabled */
     uint8_t *tariff_day;         /* [S][n_tab]: the supplier changes its own tariff that day */
     double *switch_cum;          /* [n_tab + 1]: cumulative switching hazard to the start of each day */
+    int64_t sw_seg_day[MDL_FLEET_MAX_DATES + 1];   /* days the switching rate changes (the first: day 0) */
+    double sw_seg_rate[MDL_FLEET_MAX_DATES + 1];    /* its rate from then (per day) */
+    size_t n_sw_seg;
+    double *first_out_u;         /* [n_tab]: a home whose first draw is below this is occupied through day d (NULL: no moves) */
+    int64_t hubswap_first;       /* the 2G/3G programme's first day (days since the start; earliest region) */
+    double fault_rmax;           /* the highest household fault rate (per day) over the age bands */
     int32_t prn_day;             /* property references used from this day */
     int32_t cohort_day[4];
     sim_h5_series *s_fday, *s_fevents, *s_trad;
@@ -265,11 +289,23 @@ static inline void fifo_pop(fifo *f)
 /* ---- the pending lists (mdl_rollout_pending.c) ------------------------- */
 /* A free chunk of the pool (growing it by doubling), or NO_HH. */
 uint32_t mdl_rollout_chunk_alloc(shard_state *sh);
-/* A new block of days starts on `today`: move the far entries due in it
- * into their day lists, in list order. */
+/* A new block of days starts on `today`: move the entries due in it into
+ * their day lists (from the mid rung; when the mid window is used up, a
+ * new one from the far list first), in list order. */
 void mdl_rollout_pend_new_block(shard_state *sh, int64_t today);
 /* The pool's invariant (stated where the pool is declared); 0 or SIM_FAIL. */
 int mdl_rollout_pend_check(const shard_state *sh, sim_err *err);
+
+/* A list's next chunk (256 bytes, four lines) is fetched while the
+ * current one is worked: a list's chunks were filled days or weeks ago. */
+static inline void chunk_prefetch(const shard_state *sh, uint32_t c)
+{
+    if (c == NO_HH)
+        return;
+    const char *p = (const char *)&sh->chunks[c];
+    for (size_t k = 0; k < sizeof(pend_chunk); k += 64)
+        __builtin_prefetch(p + k);
+}
 
 static inline void chunk_free(shard_state *sh, uint32_t c)
 {
@@ -303,6 +339,8 @@ static inline void pend_file(shard_state *sh, pend_entry e)
 {
     if (e.due < sh->near_lo + PEND_NEAR)
         pend_append(sh, &sh->near[e.due % PEND_NEAR], e);
+    else if (e.due < sh->mid_lo + PEND_MID * PEND_NEAR)   /* (mid_lo <= near_lo + PEND_NEAR <= due) */
+        pend_append(sh, &sh->mid[(e.due - sh->mid_lo) / PEND_NEAR], e);
     else
         pend_append(sh, &sh->far, e);
 }
@@ -441,7 +479,9 @@ void mdl_fleet_enter(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
 void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, sim_time t0);
 /* 06: the home on `day`: MDL_OCC_OCCUPIED, _VACANT or _NEW (a new occupier). */
 enum { MDL_OCC_OCCUPIED, MDL_OCC_VACANT, MDL_OCC_NEW };
-int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day);
+/* cached: read and keep the home's tenancy resume state (fleet_hh.tenancy);
+ * 0 where the fleet state is not otherwise touched (a contact). */
+int mdl_fleet_occupancy(const shard_state *sh, uint32_t local, int64_t day, int cached);
 void mdl_fleet_count(shard_state *sh, const mdl_household *h, int event);
 /* The day's fleet work after the pending drain: migrations, tariff pushes. */
 void mdl_fleet_day(shard_state *sh, int64_t today, sim_time t0);

@@ -166,26 +166,32 @@ static float lead_pct(const int64_t *hist, double q)
 
 static int write_row(mdl_rollout *r, int64_t day, sim_err *err);
 
+/* dst[k] += src[k]: the day's reduction over shards (restrict, so that
+ * it vectorises; it runs serially, once per shard a day). */
+static void add_i64(int64_t *restrict dst, const int64_t *restrict src, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        dst[k] += src[k];
+}
+
 int mdl_rollout_day_end(mdl_rollout *r, int64_t day, sim_err *err)
 {
     size_t n_rs = r->n_sup * 3;
     memset(r->sum_all, 0, r->n_sum * sizeof *r->sum_all);
     for (size_t i = r->own_first; i < r->own_first + r->own_count; i++) {   /* fixed shard order */
         shard_state *sh = &r->shards[i];
-        for (size_t k = 0; k < n_rs * N_COUNTERS; k++)
-            r->sum_cnt[k] += sh->cnt[k];
-        for (size_t k = 0; k < n_rs * MDL_N_CAUSES; k++)
-            r->sum_outc[k] += sh->outc[k];
-        for (size_t k = 0; k < n_rs * MDL_N_HH_STATES; k++)
-            r->sum_stage[k] += sh->stage[k];
-        for (size_t k = 0; k < n_rs; k++)   /* lead bins past lead_used are 0 */
+        add_i64(r->sum_cnt, sh->cnt, n_rs * N_COUNTERS);
+        add_i64(r->sum_outc, sh->outc, n_rs * MDL_N_CAUSES);
+        add_i64(r->sum_stage, sh->stage, n_rs * MDL_N_HH_STATES);
+        for (size_t k = 0; k < n_rs; k++) {   /* lead bins past lead_used are 0 */
+            int64_t *restrict sum = r->sum_lead + k * LEAD_BINS;
+            const uint32_t *restrict lead = sh->lead + k * LEAD_BINS;
             for (uint32_t b = 0; b < sh->lead_used; b++)
-                r->sum_lead[k * LEAD_BINS + b] += sh->lead[k * LEAD_BINS + b];
+                sum[b] += lead[b];
+        }
         if (r->fleet) {
-            for (size_t k = 0; k < n_rs * F_N; k++)
-                r->sum_fcnt[k] += sh->fcnt[k];
-            for (size_t k = 0; k < 3 * TC_N; k++)
-                r->sum_trad[k] += sh->trad[k];
+            add_i64(r->sum_fcnt, sh->fcnt, n_rs * F_N);
+            add_i64(r->sum_trad, sh->trad, 3 * TC_N);
         }
     }
     /* Distributed: every quantity above is an integer count or histogram,

@@ -1,7 +1,7 @@
 /*
  * mdl_rollout_pending.c — the rollout's waiting households: the pending
- * lists (a two-rung ladder of day lists and a far list, in chunks from a
- * per-shard pool; see mdl_rollout_internal.h for the layout and its
+ * lists (a three-rung ladder of day lists, block lists and a far list, in
+ * chunks from a per-shard pool; see mdl_rollout_internal.h for the layout and its
  * invariant) and the growth of the ready FIFOs.  The append fast path is
  * static inline in mdl_rollout_internal.h; here are the slow paths (pool
  * growth, the block turnover) and the invariant check.
@@ -79,24 +79,55 @@ uint32_t mdl_rollout_chunk_alloc(shard_state *sh)
 #define PEND_DEBUG_CHECK(sh) ((void)0)
 #endif
 
-void mdl_rollout_pend_new_block(shard_state *sh, int64_t today)
+/* File a detached list's entries again, in its order, freeing its chunks. */
+static void refile(shard_state *sh, uint32_t ck)
 {
-    sh->near_lo = today;
-    uint32_t ck = sh->far.head;
-    sh->far.head = sh->far.tail = NO_HH;
     while (ck != NO_HH) {
+        chunk_prefetch(sh, sh->chunks[ck].next);
         for (uint32_t i = 0; i < sh->chunks[ck].n; i++)   /* (appends may move the pool: index, not pointer) */
             pend_file(sh, sh->chunks[ck].e[i]);
         uint32_t nx = sh->chunks[ck].next;
         chunk_free(sh, ck);
         ck = nx;
     }
+}
+
+static uint32_t detach(pend_list *l)
+{
+    uint32_t head = l->head;
+    l->head = l->tail = NO_HH;
+    return head;
+}
+
+void mdl_rollout_pend_new_block(shard_state *sh, int64_t today)
+{
+    sh->near_lo = today;
+    if (today + PEND_NEAR > sh->mid_lo + PEND_MID * PEND_NEAR) {
+        /* The mid window is used up: a new one after this block, filled
+         * from what is left of the old one (days before the far list's),
+         * then from the far list. */
+        uint32_t heads[PEND_MID];
+        for (int j = 0; j < PEND_MID; j++)
+            heads[j] = detach(&sh->mid[j]);
+        uint32_t far = detach(&sh->far);
+        sh->mid_lo = today + PEND_NEAR;
+        for (int j = 0; j < PEND_MID; j++)
+            refile(sh, heads[j]);
+        refile(sh, far);
+    } else {
+        for (int j = 0; j < PEND_MID && sh->mid_lo + (int64_t)j * PEND_NEAR < today + PEND_NEAR; j++)
+            if (sh->mid[j].head != NO_HH)   /* (blocks before this one were moved when they started) */
+                refile(sh, detach(&sh->mid[j]));
+    }
     PEND_DEBUG_CHECK(sh);
 }
 
 /* The pending pool's invariant (stated where the pool is declared). */
+/* Where a list's entries must be due: [lo, hi), and due % PEND_NEAR == day (or day < 0). */
+typedef struct due_range { int64_t lo, hi; int day; } due_range;
+
 static int pend_walk(const shard_state *sh, uint32_t head, uint32_t tail, int free_list, uint8_t *owner,
-                     uint8_t tag, uint8_t *seen, uint64_t *n_entries, uint64_t *n_wait, sim_err *err)
+                     uint8_t tag, due_range dr, uint8_t *seen, uint64_t *n_entries, uint64_t *n_wait, sim_err *err)
 {
     uint32_t prev = NO_HH, steps = 0;
     for (uint32_t c = head; c != NO_HH; prev = c, c = sh->chunks[c].next) {
@@ -119,6 +150,11 @@ static int pend_walk(const shard_state *sh, uint32_t head, uint32_t tail, int fr
                 return SIM_FAIL(err, SIM_ERUNTIME,
                                 "shard %zu: pending entry for household %u (process %u) is stale or duplicated",
                                 sh->index, e->hh, e->proc);
+            if (e->due < dr.lo || e->due >= dr.hi || (dr.day >= 0 && e->due % PEND_NEAR != dr.day))
+                return SIM_FAIL(err, SIM_ERUNTIME,
+                                "shard %zu: pending entry for household %u due on day %u is in list %u "
+                                "(days [%lld, %lld))",
+                                sh->index, e->hh, e->due, tag, (long long)dr.lo, (long long)dr.hi);
             seen[e->hh >> 3] |= (uint8_t)(1u << (e->hh & 7));
             n_wait[e->proc]++;
         }
@@ -138,12 +174,24 @@ int mdl_rollout_pend_check(const shard_state *sh, sim_err *err)
     int rc = 0;
     if (!owner || !seen)
         rc = SIM_FAIL(err, SIM_ERUNTIME, "pending check: out of memory");
-    for (unsigned d = 0; d < PEND_NEAR && !rc; d++)
-        rc = pend_walk(sh, sh->near[d].head, sh->near[d].tail, 0, owner, (uint8_t)d, seen, &n_entries, n_wait, err);
+    int64_t near_hi = sh->near_lo + PEND_NEAR, mid_hi = sh->mid_lo + PEND_MID * PEND_NEAR;
+    if (sh->mid_lo > near_hi)
+        rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: the mid rung starts on day %lld, after the near block's end %lld",
+                      sh->index, (long long)sh->mid_lo, (long long)near_hi);
+    for (int d = 0; d < PEND_NEAR && !rc; d++)
+        rc = pend_walk(sh, sh->near[d].head, sh->near[d].tail, 0, owner, (uint8_t)d, (due_range){sh->near_lo, near_hi, d},
+                       seen, &n_entries, n_wait, err);
+    for (int j = 0; j < PEND_MID && !rc; j++) {
+        int64_t lo = sh->mid_lo + (int64_t)j * PEND_NEAR;
+        rc = pend_walk(sh, sh->mid[j].head, sh->mid[j].tail, 0, owner, (uint8_t)(PEND_NEAR + j),
+                       (due_range){lo > near_hi ? lo : near_hi, lo + PEND_NEAR, -1}, seen, &n_entries, n_wait, err);
+    }
     if (!rc)
-        rc = pend_walk(sh, sh->far.head, sh->far.tail, 0, owner, PEND_NEAR, seen, &n_entries, n_wait, err);
+        rc = pend_walk(sh, sh->far.head, sh->far.tail, 0, owner, PEND_NEAR + PEND_MID,
+                       (due_range){mid_hi, INT64_MAX, -1}, seen, &n_entries, n_wait, err);
     if (!rc)
-        rc = pend_walk(sh, sh->free_chunk, NO_HH, 1, owner, PEND_NEAR + 1, seen, &n_entries, n_wait, err);
+        rc = pend_walk(sh, sh->free_chunk, NO_HH, 1, owner, PEND_NEAR + PEND_MID + 1, (due_range){0, 0, -1}, seen,
+                       &n_entries, n_wait, err);
     for (uint32_t c = 0; c < sh->n_chunks && !rc; c++)
         if (!owner[c])
             rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending chunk %u is in no list (lost)", sh->index, c);

@@ -178,6 +178,40 @@ section_experiment() {
     rm -rf "$dir"
 }
 
+# ---- the cost of life after the install (rollout.fleet) ---------------------------
+# CPU seconds (user + sys from /usr/bin/time; not wall: the machine may be
+# shared) of gb-baseline at 3 M households with rollout.fleet on and off,
+# the whole program and the rollout model alone.  Target: whole-program
+# ratio <= 1.3.
+cpu_of() {   # cpu_of CMD... -> "user+sys" seconds, or fails
+    local log; log=$(mktemp)
+    /usr/bin/time -f '%U %S' -o "$log" "$@" >/dev/null 2>&1 || { rm -f "$log"; return 1; }
+    awk '{ printf "%.2f", $1 + $2 }' "$log"
+    rm -f "$log"
+}
+
+section_fleet_cost() {
+    header "life after the install: CPU of gb-baseline at 3 M households, rollout.fleet on vs off (1 thread)"
+    local cfg=scenarios/gb-baseline.cfg bin=$BUILD/smsim rb=$BUILD/bench/bench_rollout hh=3000000
+    if [ ! -x "$bin" ] || [ ! -x "$rb" ] || [ ! -f "$cfg" ]; then echo "skipped: needs $bin, $rb and $cfg"; return; fi
+    [ "$QUICK" = 1 ] && hh=300000
+    local dir f cmd cpu run_on run_off alone_on alone_off
+    dir=$(mktemp -d)
+    for f in true false; do
+        cmd="$bin run $cfg -o $dir/fleet-$f.h5 --threads 1 --quiet --set run.households=$hh --set rollout.fleet.enabled=$f"
+        cpu=$(cpu_of $cmd) || { echo "failed: $cmd"; rm -rf "$dir"; return; }
+        printf 'fleet=%-5s cpu_s=%s   %s\n' "$f" "$cpu" "$cmd"
+        if [ "$f" = true ]; then run_on=$cpu; else run_off=$cpu; fi
+        cmd="$rb $cfg --threads 1 --set run.households=$hh --set rollout.fleet.enabled=$f"
+        cpu=$(cpu_of $cmd) || { echo "failed: $cmd"; rm -rf "$dir"; return; }
+        printf 'fleet=%-5s cpu_s=%s   %s   (rollout alone)\n' "$f" "$cpu" "$cmd"
+        if [ "$f" = true ]; then alone_on=$cpu; else alone_off=$cpu; fi
+    done
+    echo "ratio fleet on/off, whole run: $(awk -v a="$run_on" -v b="$run_off" 'BEGIN { printf "%.2f", a / b }') (target <= 1.30)"
+    echo "ratio fleet on/off, rollout alone: $(awk -v a="$alone_on" -v b="$alone_off" 'BEGIN { printf "%.2f", a / b }')"
+    rm -rf "$dir"
+}
+
 machine
 # ---- checkpoint and fork at GB scale ------------------------------------------------
 section_checkpoint() {
@@ -228,6 +262,7 @@ section_size
 section_queue
 section_phold
 section_rollout_only
+section_fleet_cost
 section_dcc_throughput
 section_dcc_storm
 section_gb_baseline
