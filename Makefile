@@ -163,7 +163,7 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libhdf5-dev libconfig-dev libcmocka-d
 #   DEB_PKGS: make, gcc (cc), pkg-config, hdf5-tools (h5diff h5dump), python3
 #         (/usr/bin/python3), libopenmpi-dev (mpicc), openmpi-bin (mpirun; it brings
 #         openssh-client), help2man, time (/usr/bin/time)
-#   CHECK_PKGS (make check, make fuzz only): clang, libclang-rt-dev, libomp-dev
+#   CHECK_PKGS (make check, make fuzz only): clang (clang-14), libclang-rt-dev, libomp-dev
 #   optional: git (bench records the commit if it can; '?' otherwise)
 # Processes are found through /proc, not pgrep/ps (procps is not in the base).
 # tests/integration/test_commands.sh checks every script against these lists, and
@@ -244,7 +244,7 @@ bench: deps
 # (tests/sanitizers/tsan.supp, called_from_lib), smsim's own accesses are all
 # checked.  clang, libclang-rt-dev and
 # libomp-dev are installed by `make check` itself (CHECK_PKGS).
-CHECK_PKGS := clang libclang-rt-dev libomp-dev
+CHECK_PKGS := clang clang-14 libclang-rt-dev libomp-dev
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
               LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0

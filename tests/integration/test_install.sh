@@ -24,12 +24,12 @@ fi
 bin="$dest/opt/smsim/bin/smsim"; manpage="$dest/opt/smsim/share/man/man1/smsim.1"
 [ -x "$bin" ] && ok "binary at DESTDIR/PREFIX/bin/smsim" || bad "no binary: $(find "$dest" | head)"
 "$bin" --version 2>/dev/null | grep -q "^smsim [0-9]" && ok "installed binary runs" || bad "installed binary does not run"
-[ -f "$manpage" ] && ok "man page at DESTDIR/PREFIX/share/man/man1/smsim.1" || bad "no man page"
-grep -q '^\.TH SMSIM "1"' "$manpage" 2>/dev/null && ok "man page header" || bad "man page header"
+[ -f "$manpage" ] && ok "manual page at DESTDIR/PREFIX/share/man/man1/smsim.1" || bad "no manual page"
+grep -q '^\.TH SMSIM "1"' "$manpage" 2>/dev/null && ok "manual page header" || bad "manual page header"
 for opt in output seed threads set quiet check-invariants checkpoint-at checkpoint-every from resume; do
-  grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$manpage" 2>/dev/null && ok "man page documents --$opt" || bad "man page lacks --$opt"
+  grep -q -- "\\\\-\\\\-${opt//-/\\\\-}" "$manpage" 2>/dev/null && ok "manual page documents --$opt" || bad "manual page lacks --$opt"
 done
-grep -qi "Output files and signals" "$manpage" && ok "man page has the output-files section" || bad "section missing"
+grep -qi "Output files and signals" "$manpage" && ok "manual page has the output-files section" || bad "section missing"
 [ "$(find "$dest" -type f | wc -l)" = 2 ] && ok "nothing else installed" || bad "installed: $(find "$dest" -type f)"
 
 # The default PREFIX is /usr/local.
