@@ -26,25 +26,6 @@
 
 static mdl_scenario *load(const char *dcc_text) { return test_load_dcc(dcc_text); }
 
-static mdl_dcc *make(const mdl_scenario *sc, size_t shards)
-{
-    sim_err err = {0};
-    mdl_dcc *d = mdl_dcc_alloc(sc, shards, NULL, &err);
-    if (!d)
-        fprintf(stderr, "alloc: %s\n", err.msg);
-    assert_non_null(d);
-    return d;
-}
-
-static void run_day(mdl_dcc *d, int64_t day)
-{
-    sim_err err = {0};
-    int rc = mdl_dcc_day(d, day, 1, &err);
-    if (rc)
-        fprintf(stderr, "day: %s\n", err.msg);
-    assert_int_equal(rc, SIM_OK);
-}
-
 static double sum_sr(const double a[MDL_DCC_N_SERVICES][MDL_N_REGIONS], int s)
 {
     double t = 0;
@@ -58,18 +39,18 @@ static void test_reads_only_from_joined(void **state)
 {
     (void)state;
     mdl_scenario *sc = load("detail = { all = true; };");
-    mdl_dcc *d = make(sc, 2);
-    run_day(d, 0);
+    mdl_dcc *d = test_dcc_make(sc, 2);
+    test_dcc_run_day(d, 0);
     const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
         assert_true(sum_sr(x->requests, s) == 0.0);   /* no fleet, no traffic at all */
     /* 137 hubs join on day 1 (91 with gas), from two shards. */
     for (uint64_t h = 0; h < 137; h++)
         mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, h % 2), 1000 + h, (int)(h % 3), h < 91 ? MDL_DCC_FLAG_GAS : 0);
-    run_day(d, 1);
+    test_dcc_run_day(d, 1);
     x = mdl_dcc_last_day(d);
     assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_DAILY) + sum_sr(x->requests, MDL_DCC_SVC_READ_HH) == 0.0);
-    run_day(d, 2);
+    test_dcc_run_day(d, 2);
     x = mdl_dcc_last_day(d);
     /* Joined 2024-01-16 (after half_hourly_from, 2022-11-01): half-hourly data, one read per meter. */
     assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_HH) == 137.0 + 91.0);
@@ -83,10 +64,10 @@ static void test_reads_only_from_joined(void **state)
     free(sc);
     /* Before half_hourly_from: daily data. */
     sc = load("half_hourly_from = \"2030-01-01\";");
-    d = make(sc, 1);
+    d = test_dcc_make(sc, 1);
     mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, 0), 5, MDL_REGION_CENTRAL, MDL_DCC_FLAG_GAS);
-    run_day(d, 0);
-    run_day(d, 1);
+    test_dcc_run_day(d, 0);
+    test_dcc_run_day(d, 1);
     x = mdl_dcc_last_day(d);
     assert_true(x->requests[MDL_DCC_SVC_READ_DAILY][MDL_REGION_CENTRAL] == 2.0);
     assert_true(sum_sr(x->requests, MDL_DCC_SVC_READ_HH) == 0.0);
@@ -99,16 +80,16 @@ static void test_install_messages(void **state)
 {
     (void)state;
     mdl_scenario *sc = load("");
-    mdl_dcc *d = make(sc, 3);
+    mdl_dcc *d = test_dcc_make(sc, 3);
     for (int i = 0; i < 29; i++)
         mdl_dcc_message(mdl_dcc_outbox_of(d, (size_t)i % 3), i % 3, MDL_DCC_MSG_COMMISSION,
                         sim_time_from_hours(9.5) + i * SIM_US_PER_SEC);
     mdl_dcc_message(mdl_dcc_outbox_of(d, 0), MDL_REGION_SOUTH, MDL_DCC_MSG_HUB_STATUS, sim_time_from_hours(23.99));
-    run_day(d, 0);
+    test_dcc_run_day(d, 0);
     const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
     assert_true(fabs(sum_sr(x->requests, MDL_DCC_SVC_COMMISSION) - 29.0) < 1e-9);
     assert_true(fabs(x->requests[MDL_DCC_SVC_HUB_STATUS][MDL_REGION_SOUTH] - 1.0) < 1e-9);
-    run_day(d, 1);
+    test_dcc_run_day(d, 1);
     x = mdl_dcc_last_day(d);
     assert_true(sum_sr(x->requests, MDL_DCC_SVC_COMMISSION) == 0.0);
     /* A bad region is reported at the day's end, not silently dropped. */
@@ -145,15 +126,15 @@ static void test_conservation(void **state)
 {
     (void)state;
     mdl_scenario *sc = load(BUSY_FLEET "detail = { dates = [\"2024-01-16\"]; bin_minutes = 5; };");
-    mdl_dcc *d = make(sc, 1);
-    run_day(d, 0);   /* fluid */
+    mdl_dcc *d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);   /* fluid */
     const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
     check_conservation(x, 1e-9);
     double f = 0;
     for (int r = 0; r < MDL_N_REGIONS; r++)
         f += x->failed[MDL_DCC_SVC_READ_DAILY][r][MDL_DCC_E30];
     assert_true(f > 0);   /* failures do happen: the check is not vacuous */
-    run_day(d, 1);   /* request level: exact integer identity */
+    test_dcc_run_day(d, 1);   /* request level: exact integer identity */
     x = mdl_dcc_last_day(d);
     check_conservation(x, 0.0);
     double notices = sum_sr(x->requests, MDL_DCC_SVC_FAILURE_NOTICE), failed = 0;
@@ -185,14 +166,14 @@ static void test_aggregate_vs_request_level(void **state)
     char text[2048];
     snprintf(text, sizeof text, "%s detail = { dates = [\"2024-01-15\"]; };", overload);
     mdl_scenario *sc = load(text);
-    mdl_dcc *d = make(sc, 1);
-    run_day(d, 0);   /* request level */
+    mdl_dcc *d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);   /* request level */
     mdl_dcc_dayres *det = malloc(sizeof *det), *flu = malloc(sizeof *flu);
     memcpy(det, mdl_dcc_last_day(d), sizeof *det);
     mdl_dcc_free(d);
     sc->dcc.detail.n_dates = 0;
-    d = make(sc, 1);
-    run_day(d, 0);   /* the same day, fluid */
+    d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);   /* the same day, fluid */
     memcpy(flu, mdl_dcc_last_day(d), sizeof *flu);
 
     double qmax_det = 0, qmax_flu = 0;
@@ -371,7 +352,7 @@ static void test_threads(void **state)
     mdl_scenario *sc = load(BUSY_FLEET "detail = { dates = [\"2024-01-16\"]; };");
     mdl_dcc_dayres *r[2][2];
     for (int t = 0; t < 2; t++) {
-        mdl_dcc *d = make(sc, 4);
+        mdl_dcc *d = test_dcc_make(sc, 4);
         for (int day = 0; day < 2; day++) {
             fill(d, t + 1);
             sim_err err = {0};
@@ -415,18 +396,18 @@ static void assert_dayres_close(const mdl_dcc_dayres *a, const mdl_dcc_dayres *b
 static void closed_vs_stepped(const char *dcc_text, int expect_closed)
 {
     mdl_scenario *sc = load(dcc_text);
-    mdl_dcc *d = make(sc, 2);
+    mdl_dcc *d = test_dcc_make(sc, 2);
     /* joins and install messages at non-round minutes, some near midnight */
     for (uint64_t h = 0; h < 3001; h++) {
         mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, h % 2), h, (int)(h % 3), h % 4 ? MDL_DCC_FLAG_GAS : 0);
         mdl_dcc_message(mdl_dcc_outbox_of(d, h % 2), (int)(h % 3), (int)(h % MDL_DCC_N_INSTALL_MSGS),
                         (sim_time)((h * 7919) % 86400) * SIM_US_PER_SEC);
     }
-    run_day(d, 0);
+    test_dcc_run_day(d, 0);
     for (uint64_t h = 0; h < 97; h++)
         mdl_dcc_message(mdl_dcc_outbox_of(d, 0), (int)(h % 3), MDL_DCC_MSG_COMMISSION,
                         sim_time_from_hours(23.0) + (sim_time)h * 37 * SIM_US_PER_SEC);
-    run_day(d, 1);
+    test_dcc_run_day(d, 1);
     mdl_dcc_offer *offer = malloc(sizeof *offer);
     mdl_dcc_copy_offer(d, offer);
     sim_err err = {0};
@@ -494,8 +475,8 @@ static void assert_same_day(const mdl_dcc_dayres *r0, const mdl_dcc_detailres *a
 static mdl_dcc_dayres *check_detail_threads(const char *dcc_text, size_t par_min, int bin_minutes)
 {
     mdl_scenario *sc = load(dcc_text);
-    mdl_dcc *d = make(sc, 1);
-    run_day(d, 0);
+    mdl_dcc *d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);
     mdl_dcc_offer *offer = malloc(sizeof *offer);
     mdl_dcc_copy_offer(d, offer);
     mdl_dcc_free(d);
@@ -630,10 +611,10 @@ static void test_totals(void **state)
 {
     (void)state;
     mdl_scenario *sc = load("initial_fleet = { hubs = 1111; };");
-    mdl_dcc *d = make(sc, 1);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     double req = 0, fail = 0;
     for (int day = 0; day < 3; day++) {
-        run_day(d, day);
+        test_dcc_run_day(d, day);
         const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
         for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
             for (int r = 0; r < MDL_N_REGIONS; r++) {

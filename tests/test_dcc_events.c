@@ -30,25 +30,6 @@
 /* Scenario 2024-01-15 .. 2024-01-17 with a dcc group. */
 static mdl_scenario *load(const char *dcc_text) { return test_load_dcc(dcc_text); }
 
-static mdl_dcc *make(const mdl_scenario *sc)
-{
-    sim_err err = {0};
-    mdl_dcc *d = mdl_dcc_alloc(sc, 1, NULL, &err);
-    if (!d)
-        fprintf(stderr, "alloc: %s\n", err.msg);
-    assert_non_null(d);
-    return d;
-}
-
-static void run_day(mdl_dcc *d, int64_t day)
-{
-    sim_err err = {0};
-    int rc = mdl_dcc_day(d, day, 1, &err);
-    if (rc)
-        fprintf(stderr, "day: %s\n", err.msg);
-    assert_int_equal(rc, SIM_OK);
-}
-
 static double lane_sum(const mdl_dcc_offer *o, int s, int r, int m0, int m1)
 {
     double t = 0;
@@ -71,10 +52,10 @@ static void check_outage(int consolidation)
              "duration_min = 60.0; last_gasp_delay_s = 180.0; restore_over_min = 30.0; restore_jitter_s = 120.0; } );",
              consolidation ? "true" : "false");
     mdl_scenario *sc = load(text);
-    mdl_dcc *d = make(sc);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     mdl_dcc_offer *o = malloc(sizeof *o);
     const double k = consolidation ? 1.0 : 2.0, aff[R_] = {4500, 0, 10500};
-    run_day(d, 0);
+    test_dcc_run_day(d, 0);
     mdl_dcc_copy_offer(d, o);
     for (int r = 0; r < R_; r++) {
         /* the last gasp: all in minute 23:30 + 3 min, once per premises (x2 unconsolidated) */
@@ -85,7 +66,7 @@ static void check_outage(int consolidation)
     const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
     for (int r = 0; r < R_; r++)
         assert_true(x->requests[MDL_DCC_SVC_OUTAGE_ALERT][r] == k * aff[r]);
-    run_day(d, 1);
+    test_dcc_run_day(d, 1);
     mdl_dcc_copy_offer(d, o);
     for (int r = 0; r < R_; r++) {
         assert_true(lane_sum(o, MDL_DCC_SVC_OUTAGE_ALERT, r, 0, 1440) == 0.0);
@@ -96,7 +77,7 @@ static void check_outage(int consolidation)
         for (int m = 30; m < 62; m++)
             assert_true(mdl_dcc_offer_lane(o, MDL_DCC_SVC_RESTORE_ALERT, r)[m] <= k * (aff[r] / 30.0 + 1.0));
     }
-    run_day(d, 2);
+    test_dcc_run_day(d, 2);
     mdl_dcc_copy_offer(d, o);
     for (int r = 0; r < R_; r++)
         assert_true(lane_sum(o, MDL_DCC_SVC_RESTORE_ALERT, r, 0, 1440) == 0.0);
@@ -113,9 +94,9 @@ static void test_outage(void **state)
     /* An outage shorter than the last-gasp delay raises nothing. */
     mdl_scenario *sc = load(FLEET "events = ( { type = \"outage\"; date = \"2024-01-15\"; duration_min = 2.0; "
                                   "last_gasp_delay_s = 180.0; } );");
-    mdl_dcc *d = make(sc);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     for (int day = 0; day < 3; day++) {
-        run_day(d, day);
+        test_dcc_run_day(d, day);
         for (int r = 0; r < R_; r++)
             assert_true(mdl_dcc_last_day(d)->requests[MDL_DCC_SVC_OUTAGE_ALERT][r] == 0.0 &&
                         mdl_dcc_last_day(d)->requests[MDL_DCC_SVC_RESTORE_ALERT][r] == 0.0);
@@ -132,9 +113,9 @@ static void test_throttle(void **state)
                                   "detail = { dates = [\"2024-01-15\"]; bin_minutes = 1; }; "
                                   "events = ( { type = \"outage\"; date = \"2024-01-15\"; time_h = 18.0; "
                                   "duration_min = 10.0; restore_over_min = 5.0; } );");
-    mdl_dcc *d = make(sc);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     mdl_dcc_offer *o = malloc(sizeof *o);
-    run_day(d, 0);   /* request level */
+    test_dcc_run_day(d, 0);   /* request level */
     mdl_dcc_copy_offer(d, o);
     const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
     const double hubs[R_] = {9000, 10500, 10500};
@@ -164,12 +145,12 @@ static void test_price_change(void **state)
     (void)state;
     mdl_scenario *sc = load(FLEET "events = ( { type = \"price_change\"; date = \"2024-01-16\"; days = 1; "
                                   "region_share = [1.0, 0.5, 0.0]; windows_h = [1.0, 3.5, 22.0, 23.0]; } );");
-    mdl_dcc *d = make(sc);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     mdl_dcc_offer *o = malloc(sizeof *o);
     /* meters: 1.5 per hub (gas_share 0.5) */
     const double want[R_] = {13500, 7875, 0};
     for (int day = 0; day < 3; day++) {
-        run_day(d, day);
+        test_dcc_run_day(d, day);
         mdl_dcc_copy_offer(d, o);
         for (int r = 0; r < R_; r++) {
             double all = lane_sum(o, MDL_DCC_SVC_TARIFF, r, 0, 1440);
@@ -185,8 +166,8 @@ static void test_price_change(void **state)
     /* Quarantine: 3 users x 1,000 a day pass; the rest is held. */
     sc = load(FLEET "traffic = { quarantine = true; users = 3; threshold_per_day = 1000.0; }; "
                     "events = ( { type = \"price_change\"; date = \"2024-01-15\"; days = 1; } );");
-    d = make(sc);
-    run_day(d, 0);
+    d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);
     mdl_dcc_copy_offer(d, o);
     double pass = 0;
     for (int r = 0; r < R_; r++)
@@ -205,11 +186,11 @@ static void test_firmware_campaign(void **state)
                                   "family = \"hub\"; payload_bytes = 350000.0; rate_per_day = 4000.0; "
                                   "activation_date = \"2024-01-17\"; power_cut_share = 0.1; duration_min = 5.0; "
                                   "last_gasp_delay_s = 180.0; windows_h = [1.0, 5.0]; } );");
-    mdl_dcc *d = make(sc);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     mdl_dcc_offer *o = malloc(sizeof *o);
     double per_day[3];
     for (int day = 0; day < 3; day++) {
-        run_day(d, day);
+        test_dcc_run_day(d, day);
         mdl_dcc_copy_offer(d, o);
         per_day[day] = lane_sum(o, MDL_DCC_SVC_FIRMWARE, MDL_REGION_NORTH, 0, 1440);
         assert_true(lane_sum(o, MDL_DCC_SVC_FIRMWARE, MDL_REGION_CENTRAL, 0, 1440) == 0.0);
@@ -253,8 +234,8 @@ static void check_two_campaigns(int quarantine)
              "family = \"hub\"; payload_bytes = 20000.0; rate_per_day = 100000.0; windows_h = [2.0, 4.0]; } );",
              quarantine ? "true" : "false");
     mdl_scenario *sc = load(text);
-    mdl_dcc *d = make(sc);
-    run_day(d, 0);   /* a fluid day */
+    mdl_dcc *d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);   /* a fluid day */
     mdl_dcc_offer *o = malloc(sizeof *o);
     mdl_dcc_dayres *fl = malloc(sizeof *fl), *res = malloc(sizeof *res);
     mdl_dcc_copy_offer(d, o);
@@ -325,10 +306,10 @@ static void test_settlement(void **state)
     (void)state;
     mdl_scenario *sc = load(FLEET "events = ( { type = \"settlement\"; date = \"2024-01-16\"; days = 2; "
                                   "region_share = [1.0, 1.0, 0.5]; payload_bytes = 2400.0; } );");
-    mdl_dcc *d = make(sc);
+    mdl_dcc *d = test_dcc_make(sc, 1);
     double daily0[R_];
     for (int day = 0; day < 3; day++) {
-        run_day(d, day);
+        test_dcc_run_day(d, day);
         const mdl_dcc_dayres *x = mdl_dcc_last_day(d);
         for (int r = 0; r < R_; r++) {
             double dly = x->requests[MDL_DCC_SVC_READ_DAILY][r], hh = x->requests[MDL_DCC_SVC_HH_COLLECT][r];
@@ -355,8 +336,8 @@ static void test_bytes_conservation(void **state)
                                   "events = ( { type = \"outage\"; date = \"2024-01-15\"; time_h = 12.0; duration_min = 30.0; },"
                                   " { type = \"firmware\"; date = \"2024-01-15\"; region_share = [0.2, 0.0, 0.1]; "
                                   "rate_per_day = 100000.0; windows_h = [8.0, 10.0]; payload_bytes = 50000.0; } );");
-    mdl_dcc *d = make(sc);
-    run_day(d, 0);
+    mdl_dcc *d = test_dcc_make(sc, 1);
+    test_dcc_run_day(d, 0);
     mdl_dcc_offer *o = malloc(sizeof *o);
     mdl_dcc_copy_offer(d, o);
     mdl_dcc_free(d);

@@ -1,7 +1,7 @@
 /*
  * test_support.h — helpers the cmocka test programs share (include after
- * <cmocka.h>): load a scenario from text, failing the test with the
- * loader's message.
+ * <cmocka.h>): load a scenario from text, make a DCC model and run its
+ * days, failing the test with the library's message.
  */
 #ifndef TEST_SUPPORT_H
 #define TEST_SUPPORT_H
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdl_dcc.h"
 #include "mdl_scenario.h"
 
 /* Load TEXT (named "test.cfg") with overrides into *sc; the test fails on a bad scenario. */
@@ -34,6 +35,27 @@ static inline mdl_scenario *test_load_dcc(const char *dcc_text)
     mdl_scenario *sc = calloc(1, sizeof *sc);
     assert_non_null(sc);
     return test_load_text(sc, text, NULL, 0);
+}
+
+/* The DCC model of SC over SHARDS shards (the test fails if it cannot be made). */
+static inline mdl_dcc *test_dcc_make(const mdl_scenario *sc, size_t shards)
+{
+    sim_err err = {0};
+    mdl_dcc *d = mdl_dcc_alloc(sc, shards, NULL, &err);
+    if (!d)
+        fprintf(stderr, "alloc: %s\n", err.msg);
+    assert_non_null(d);
+    return d;
+}
+
+/* Run DCC day DAY (days since the start); the test fails on an error. */
+static inline void test_dcc_run_day(mdl_dcc *d, int64_t day)
+{
+    sim_err err = {0};
+    int rc = mdl_dcc_day(d, day, 1, &err);
+    if (rc)
+        fprintf(stderr, "day: %s\n", err.msg);
+    assert_int_equal(rc, SIM_OK);
 }
 
 #endif
