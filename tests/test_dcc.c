@@ -431,6 +431,43 @@ static void closed_vs_stepped(const char *dcc_text, int expect_closed)
     free(sc);
 }
 
+/* A counted record (mdl_dcc_messages) offers exactly what as many single
+ * messages do, also past one record's 32,768. */
+static void test_message_counts(void **state)
+{
+    (void)state;
+    mdl_scenario *sc = load("");
+    mdl_dcc *a = test_dcc_make(sc, 2), *b = test_dcc_make(sc, 2);
+    static const uint64_t counts[] = {1, 2, 977, 32768, 32769, 70001};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        sim_time t = sim_time_from_hours(7.0 + (double)i) + (sim_time)i * 13 * SIM_US_PER_SEC;
+        int reg = (int)(i % 3), msg = (int)(i % MDL_DCC_N_INSTALL_MSGS);
+        for (uint64_t k = 0; k < counts[i]; k++)
+            mdl_dcc_message(mdl_dcc_outbox_of(a, i % 2), reg, msg, t);
+        mdl_dcc_messages(mdl_dcc_outbox_of(b, i % 2), reg, msg, t, counts[i]);
+    }
+    mdl_dcc_messages(mdl_dcc_outbox_of(b, 0), 0, MDL_DCC_MSG_COMMISSION, 0, 0);   /* none: no record */
+    test_dcc_run_day(a, 0);
+    test_dcc_run_day(b, 0);
+    mdl_dcc_offer *oa = malloc(sizeof *oa), *ob = malloc(sizeof *ob);
+    mdl_dcc_copy_offer(a, oa);
+    mdl_dcc_copy_offer(b, ob);
+    assert_memory_equal(oa->a, ob->a, sizeof oa->a);
+    const mdl_dcc_dayres *xa = mdl_dcc_last_day(a), *xb = mdl_dcc_last_day(b);
+    double total = 0;
+    for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
+        for (int r = 0; r < MDL_N_REGIONS; r++) {
+            assert_true(xa->requests[s][r] == xb->requests[s][r]);
+            total += mdl_dcc_services[s].source == MDL_DCC_SRC_SCHEDULE ? 0 : xb->requests[s][r];
+        }
+    assert_true(total >= 1 + 2 + 977 + 32768 + 32769 + 70001);
+    free(oa);
+    free(ob);
+    mdl_dcc_free(a);
+    mdl_dcc_free(b);
+    free(sc);
+}
+
 static void test_fluid_closed_form(void **state)
 {
     (void)state;
@@ -665,6 +702,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_only_from_joined),
         cmocka_unit_test(test_install_messages),
+        cmocka_unit_test(test_message_counts),
         cmocka_unit_test(test_conservation),
         cmocka_unit_test(test_aggregate_vs_request_level),
         cmocka_unit_test(test_erlang_c),

@@ -345,6 +345,32 @@ static void test_property_references(void **state)
     run_free(&b);
 }
 
+/* 03: a day's tariff pushes counted by minute are exactly the minutes of
+ * the pushes one by one (windows over midnight, a zero span, one push,
+ * more pushes than microseconds in a minute's share). */
+static void test_tariff_spread(void **state)
+{
+    (void)state;
+    static const struct { double start_h, span_s; int64_t n; } cases[] = {
+        {20.0, 4 * 3600.0, 1}, {20.0, 4 * 3600.0, 7}, {20.0, 4 * 3600.0, 99991}, {23.5, 3 * 3600.0, 12345},
+        {1.25, 0.0, 500}, {0.0, 86399.0, 1440}, {9.99, 61.0, 200003}, {6.0, 7 * 3600.0, 3}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sim_time base = sim_time_from_hours(cases[c].start_h);
+        int64_t n = cases[c].n, k = 0, runs = 0;
+        while (k < n) {
+            int64_t u, e = mdl_fleet_spread_run(base, cases[c].span_s, n, k, &u);
+            assert_true(e > k && e <= n);
+            for (int64_t j = k; j < e; j++)   /* every push of the run is in minute u ... */
+                assert_int_equal((base + (sim_time)((double)j / (double)n * cases[c].span_s * 1e6)) / SIM_US_PER_MIN, u);
+            if (e < n)                         /* ... and the next is not */
+                assert_true((base + (sim_time)((double)e / (double)n * cases[c].span_s * 1e6)) / SIM_US_PER_MIN > u);
+            k = e;
+            runs++;
+        }
+        assert_true(runs <= (int64_t)(cases[c].span_s / 60.0) + 2);   /* a run per minute at most */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_migrated_survives_switch),
         cmocka_unit_test(test_repairs_compete_for_installers),
         cmocka_unit_test(test_property_references),
+        cmocka_unit_test(test_tariff_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

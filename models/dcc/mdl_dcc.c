@@ -157,17 +157,29 @@ static int u32_push(uint32_t **v, size_t *n, size_t *cap, size_t first_cap, uint
     return 0;
 }
 
-void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t)
+/* Message record: minute (11 bits) | region << 11 | message << 13 | (count - 1) << 17. */
+#define MSG_COUNT_SHIFT 17
+#define MSG_COUNT_MAX (UINT32_C(1) << (32 - MSG_COUNT_SHIFT))
+_Static_assert(MDL_DCC_N_INSTALL_MSGS <= 16, "a message kind fits in 4 bits of its record");
+
+void mdl_dcc_messages(mdl_dcc_outbox *o, int region, int msg, sim_time t, uint64_t count)
 {
     if (region < 0 || region >= MDL_N_REGIONS || msg < 0 || msg >= MDL_DCC_N_INSTALL_MSGS) {
         o->bad++;
         return;
     }
-    int64_t minute = sim_time_of_day(t) / SIM_US_PER_MIN;
-    if (u32_push(&o->msgs, &o->n_msgs, &o->cap_msgs, 1024,
-                 (uint32_t)minute | (uint32_t)region << 11 | (uint32_t)msg << 13))
-        o->oom = 1;
+    uint32_t rec = (uint32_t)(sim_time_of_day(t) / SIM_US_PER_MIN) | (uint32_t)region << 11 | (uint32_t)msg << 13;
+    while (count > 0) {
+        uint64_t k = count < MSG_COUNT_MAX ? count : MSG_COUNT_MAX;
+        if (u32_push(&o->msgs, &o->n_msgs, &o->cap_msgs, 1024, rec | (uint32_t)(k - 1) << MSG_COUNT_SHIFT)) {
+            o->oom = 1;
+            return;
+        }
+        count -= k;
+    }
 }
+
+void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t) { mdl_dcc_messages(o, region, msg, t, 1); }
 
 int mdl_dcc_msg_service(int msg)
 {
@@ -597,6 +609,7 @@ static void build_offer(mdl_dcc *d)
         for (size_t k = 0; k < ob->n_msgs; k++) {
             uint32_t rec = ob->msgs[k];
             int m = (int)(rec & 2047u), r = (int)(rec >> 11 & 3u), msg = (int)(rec >> 13 & 15u);
+            double count = (double)(rec >> MSG_COUNT_SHIFT) + 1.0;
             double *a = mdl_dcc_offer_lane(o, mdl_dcc_msg_service(msg), r);
             if (a[m] == 0.0) {
                 if (u32_push(&d->inst_cells, &d->n_inst_cells, &d->cap_inst_cells, 4096,
@@ -605,7 +618,7 @@ static void build_offer(mdl_dcc *d)
                     continue;
                 }
             }
-            a[m] += 1.0;
+            a[m] += count;   /* (whole numbers: the sum is exact in any order) */
         }
         ob->n_msgs = 0;
     }

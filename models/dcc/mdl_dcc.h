@@ -58,6 +58,8 @@ struct mdl_scenario;
 void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags);
 /* One install-related message at time t (within the current window). */
 void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t);
+/* `count` such messages in the minute of t (one record per 32,768). */
+void mdl_dcc_messages(mdl_dcc_outbox *o, int region, int msg, sim_time t, uint64_t count);
 
 /* ---- the driver ---------------------------------------------------------- */
 mdl_dcc *mdl_dcc_alloc(const struct mdl_scenario *sc, size_t n_shards, sim_h5_file *h5, sim_err *err);

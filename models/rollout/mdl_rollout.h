@@ -108,6 +108,12 @@ void mdl_rollout_fleet_totals(const mdl_rollout *r, uint64_t events[MDL_FLEET_N_
 int mdl_rollout_test_occupancy(const mdl_rollout *r, uint64_t id, int64_t day);
 /* The index of a fleet event name (events[]), or -1. */
 int mdl_rollout_fleet_event_index(const char *name);
+/* A supplier's n tariff pushes of a day go out evenly over its batch
+ * window: push k at base + (sim_time)(k / n * span_s * 1e6) (base: the
+ * window's start within the day).  The pushes [k, returned end) fall in
+ * the same minute, *minute (counted from the day's start, not wrapped at
+ * midnight): the DCC gets one count per minute. */
+int64_t mdl_fleet_spread_run(sim_time base, double span_s, int64_t n, int64_t k, int64_t *minute);
 
 /* For tests: when on, every allocation of a pending-list chunk moves the
  * pool to a new block (the old one is overwritten and freed), so that any

@@ -744,6 +744,46 @@ static void migrations(shard_state *sh, int64_t today, sim_time t0)
     }
 }
 
+/* The minute (since the day's start, not wrapped at midnight) of push k
+ * of n spread evenly over `span` seconds from `base` (the k-th at base +
+ * k/n of the span). */
+static int64_t push_minute(sim_time base, double span, int64_t k, int64_t n)
+{
+    return (base + (sim_time)((double)k / (double)n * span * 1e6)) / SIM_US_PER_MIN;
+}
+
+/* n tariff pushes spread evenly over the batch window, counted by minute:
+ * the minute of each push is the one its own time falls in (push_minute
+ * is non-decreasing in k, so a minute's pushes are a run of k, found from
+ * the inverse and a step or two).  Returns the end of the run that starts
+ * at push k, and its minute in *minute. */
+int64_t mdl_fleet_spread_run(sim_time base, double span, int64_t n, int64_t k, int64_t *minute)
+{
+    int64_t u = push_minute(base, span, k, n), e = n;
+    if (span > 0) {   /* the first push past minute u: near n (X - base) / span */
+        double x = ((double)(u + 1) * (double)SIM_US_PER_MIN - (double)base) / (span * 1e6) * (double)n;
+        e = x < (double)n ? (int64_t)ceil(x) : n;
+        if (e <= k)
+            e = k + 1;
+        while (e > k + 1 && push_minute(base, span, e - 1, n) > u)
+            e--;
+        while (e < n && push_minute(base, span, e, n) <= u)
+            e++;
+    }
+    *minute = u;
+    return e;
+}
+
+/* The pushes go to the DCC as a count per minute, as one message per push
+ * would give, for a few records a minute instead of one per push. */
+static void push_spread(mdl_dcc_outbox *o, int reg, sim_time t0, sim_time base, double span, int64_t n)
+{
+    for (int64_t k = 0, e, u; k < n; k = e) {
+        e = mdl_fleet_spread_run(base, span, n, k, &u);
+        mdl_dcc_messages(o, reg, MDL_DCC_MSG_SUPPLIER_TARIFF, t0 + u * SIM_US_PER_MIN, (uint64_t)(e - k));
+    }
+}
+
 static void tariff_pushes(shard_state *sh, int64_t today, sim_time t0)
 {
     const mdl_rollout *r = sh->r;
@@ -757,12 +797,7 @@ static void tariff_pushes(shard_state *sh, int64_t today, sim_time t0)
             sh->fcnt[rs_index(r, reg, (int)s) * F_N + F_TARIFF_PUSHES] += n;
             if (!sh->outbox)
                 continue;
-            double span = tp->batch_hours * 3600.0;
-            for (int64_t k = 0; k < n; k++) {   /* spread evenly over the batch window */
-                sim_time t = t0 + sim_time_from_hours(tp->batch_start_hour) +
-                             (sim_time)((double)k / (double)n * span * 1e6);
-                mdl_dcc_message(sh->outbox, reg, MDL_DCC_MSG_SUPPLIER_TARIFF, t);
-            }
+            push_spread(sh->outbox, reg, t0, sim_time_from_hours(tp->batch_start_hour), tp->batch_hours * 3600.0, n);
         }
     }
 }
