@@ -121,6 +121,9 @@ typedef struct pend_chunk {
 } pend_chunk;
 typedef struct pend_list {
     uint32_t head, tail;     /* chunk indices, or NO_HH */
+    uint32_t tail_n;         /* entries in the tail chunk (its `n`, kept here so that an
+                              * append only stores into the chunk: reading its count
+                              * was a cache miss, a third of filing a fleet event) */
 } pend_list;
 
 typedef struct sr_state {
@@ -317,22 +320,23 @@ static inline void chunk_free(shard_state *sh, uint32_t c)
 static inline void pend_append(shard_state *sh, pend_list *l, pend_entry e)
 {
     uint32_t t = l->tail;
-    if (t == NO_HH || sh->chunks[t].n == PEND_CHUNK) {
+    if (t == NO_HH || l->tail_n == PEND_CHUNK) {
         uint32_t c = mdl_rollout_chunk_alloc(sh);
         if (c == NO_HH) {
             sh->oom = 1;
             return;
         }
         sh->chunks[c].next = NO_HH;
-        sh->chunks[c].n = 0;
         if (t == NO_HH)
             l->head = c;
         else
             sh->chunks[t].next = c;
         l->tail = t = c;
+        l->tail_n = 0;
     }
     pend_chunk *ck = &sh->chunks[t];
-    ck->e[ck->n++] = e;
+    ck->e[l->tail_n] = e;
+    ck->n = ++l->tail_n;
 }
 
 static inline void pend_file(shard_state *sh, pend_entry e)

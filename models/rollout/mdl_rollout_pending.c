@@ -166,6 +166,15 @@ static int pend_walk(const shard_state *sh, uint32_t head, uint32_t tail, int fr
     return 0;
 }
 
+/* The list's own count of its tail chunk's entries is the chunk's. */
+static int tail_check(const shard_state *sh, const pend_list *l, unsigned tag, sim_err *err)
+{
+    if (l->tail != NO_HH && sh->chunks[l->tail].n != l->tail_n)
+        return SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: pending list %u counts %u entries in its tail chunk, "
+                        "which holds %u", sh->index, tag, l->tail_n, sh->chunks[l->tail].n);
+    return 0;
+}
+
 int mdl_rollout_pend_check(const shard_state *sh, sim_err *err)
 {
     uint8_t *owner = calloc(sh->n_chunks ? sh->n_chunks : 1, 1);
@@ -178,6 +187,12 @@ int mdl_rollout_pend_check(const shard_state *sh, sim_err *err)
     if (sh->mid_lo > near_hi)
         rc = SIM_FAIL(err, SIM_ERUNTIME, "shard %zu: the mid rung starts on day %lld, after the near block's end %lld",
                       sh->index, (long long)sh->mid_lo, (long long)near_hi);
+    for (int d = 0; d < PEND_NEAR && !rc; d++)
+        rc = tail_check(sh, &sh->near[d], (unsigned)d, err);
+    for (int j = 0; j < PEND_MID && !rc; j++)
+        rc = tail_check(sh, &sh->mid[j], (unsigned)(PEND_NEAR + j), err);
+    if (!rc)
+        rc = tail_check(sh, &sh->far, PEND_NEAR + PEND_MID, err);
     for (int d = 0; d < PEND_NEAR && !rc; d++)
         rc = pend_walk(sh, sh->near[d].head, sh->near[d].tail, 0, owner, (uint8_t)d, (due_range){sh->near_lo, near_hi, d},
                        seen, &n_entries, n_wait, err);
