@@ -29,6 +29,7 @@ enum mdl_purpose {
     MDL_RNG_DCC_FLEET = 32,   /* per-hub read time, generation ... */
     MDL_RNG_DCC_TRAFFIC,      /* per-day, per-region traffic draws */
     MDL_RNG_DCC_DETAIL,       /* request-level draws */
+    MDL_RNG_DCC_OUTAGE,       /* background interruptions: entity = date, | region << 8 */
     MDL_RNG_MAX = 255
 };
 

@@ -99,6 +99,7 @@ struct mdl_dcc {
     sim_h5_file *h5;
     sim_h5_series *ds[DS_N];         /* daily series (sim_h5 buffers their rows) */
     sim_h5_series *xs[XS_N];
+    sim_h5_series *os[2];            /* background interruptions and premises cut (dcc.outages on) */
 };
 
 /* ---- outbox ------------------------------------------------------------------------ */
@@ -424,6 +425,20 @@ static int setup_detail(mdl_dcc *d, const char *units, const char *const *svc_la
     return SIM_OK;
 }
 
+/* /dcc/outage_interruptions and /dcc/outage_premises (dcc.outages on). */
+static int setup_outages(mdl_dcc *d, sim_err *err)
+{
+    static const char *const dims[] = {"day", "region"};
+    static const char *const name[2] = {"outage_interruptions", "outage_premises"};
+    static const char *const ln[2] = {"background power interruptions that started in the day (dcc.outages)",
+                                      "hubs those interruptions cut off supply"};
+    for (int k = 0; k < 2; k++)
+        if (!(d->os[k] = sim_h5_series_create(d->h5, "/dcc", name[k], SIM_H5_F64, 2, dims, ROWS_PER_CHUNK, "1", ln[k],
+                                              err)))
+            return err->code ? err->code : SIM_ERUNTIME;
+    return SIM_OK;
+}
+
 static int setup_output(mdl_dcc *d, sim_err *err)
 {
     char units[64], start[16];
@@ -433,6 +448,8 @@ static int setup_output(mdl_dcc *d, sim_err *err)
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++)
         svc_labels[s] = mdl_dcc_services[s].label;
     int rc = setup_daily(d, units, svc_labels, err);
+    if (!rc && d->p->outages.enabled)
+        rc = setup_outages(d, err);
     if (rc || !d->have_dres)
         return rc;
     return setup_detail(d, units, svc_labels, err);
@@ -533,7 +550,7 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
             goto fail;
         d->have_dres = 1;
     }
-    if (d->p->n_events && !(d->events = mdl_dcc_events_alloc(d->p, err)))
+    if ((d->p->n_events || d->p->outages.enabled) && !(d->events = mdl_dcc_events_alloc(d->p, d->seed, err)))
         goto fail;
     fleet_initial(d);
     if (h5 && setup_output(d, err))
@@ -631,6 +648,11 @@ static int flush_rows(mdl_dcc *d, sim_err *err)
         if (rc)
             return rc;
     }
+    for (int k = 0; k < 2 && d->os[0]; k++) {
+        int rc = sim_h5_series_flush(d->os[k], err);
+        if (rc)
+            return rc;
+    }
     return SIM_OK;
 }
 
@@ -706,6 +728,12 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
     }
     *(uint8_t *)row[DS_RESOLUTION] = (uint8_t)detail;
     write_day_events(d, row);
+    for (int k = 0; k < 2 && d->os[0]; k++) {
+        double *o = sim_h5_series_row(d->os[k], err);
+        if (!o)
+            return err->code ? err->code : SIM_ERUNTIME;
+        memcpy(o, k ? d->evres.bg_premises : d->evres.bg_interruptions, MDL_N_REGIONS * sizeof *o);
+    }
     return SIM_OK;
 }
 
@@ -1031,7 +1059,7 @@ int mdl_dcc_finish(mdl_dcc *d, sim_err *err)
     if (!d->h5)
         return SIM_OK;
     int rc = flush_rows(d, err);
-    if (!rc && d->events)
+    if (!rc && d->p->n_events)
         rc = write_events(d, err);
     return rc;
 }
@@ -1056,6 +1084,16 @@ const mdl_dcc_dayres *mdl_dcc_last_day(const mdl_dcc *d)
 void mdl_dcc_copy_offer(const mdl_dcc *d, mdl_dcc_offer *out)
 {
     memcpy(out, d->offer, sizeof *out);
+}
+
+const mdl_dcc_interruption *mdl_dcc_last_interruptions(const mdl_dcc *d, size_t *n)
+{
+    return mdl_dcc_events_interruptions(d->events, n);
+}
+
+const mdl_dcc_events_dayres *mdl_dcc_last_events(const mdl_dcc *d)
+{
+    return &d->evres;
 }
 
 /* ---- checkpoints (the record: mdl_dcc.h) ------------------------------------------------ */
@@ -1113,7 +1151,7 @@ int mdl_dcc_ckpt_load(mdl_dcc *d, sim_ckpt_buf *b, int changed, sim_err *err)
     sim_ckpt_get(b, &d->tot, sizeof d->tot);
     uint64_t had_events = sim_ckpt_get_u64(b);
     if (had_events) {   /* (into a scratch set when this scenario has no events any more) */
-        mdl_dcc_events *ev = d->events ? d->events : mdl_dcc_events_alloc(d->p, err);
+        mdl_dcc_events *ev = d->events ? d->events : mdl_dcc_events_alloc(d->p, d->seed, err);
         int oom = !ev || mdl_dcc_events_load(ev, b);
         if (ev != d->events)
             mdl_dcc_events_free(ev);

@@ -40,18 +40,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdl_dcc_comp.h"
+#include "mdl_dcc_outages.h"
 #include "sim_ckpt.h"
 
 #define R_ MDL_N_REGIONS
 #define MIN_PER_DAY MDL_DCC_MINUTES
 
-typedef struct comp {
-    int svc;
-    int power;             /* a power alert: consolidation and throttling apply */
-    double n[R_];          /* premises per region */
-    double *H;             /* CDF at minute boundaries 0 .. len (H[len] = 1) */
-    size_t len;
-} comp;
+typedef mdl_dcc_comp comp;
 
 typedef struct evstate {
     int started;
@@ -63,6 +59,7 @@ typedef struct evstate {
 struct mdl_dcc_events {
     const mdl_dcc_params *p;
     evstate ev[MDL_DCC_MAX_EVENTS];
+    mdl_dcc_outages *bg;   /* background interruptions (NULL when dcc.outages is off) */
 };
 
 /* ---- distributions ------------------------------------------------------------ */
@@ -96,8 +93,8 @@ static double GG_at(const shape *s, double x)
 }
 
 /* The component's CDF at minute boundaries for base g (NULL: point), delay
- * D and jitter J (minutes).  Returns 0, or -1 out of memory. */
-static int make_cdf(comp *c, const double *g, size_t L, double D, double J)
+ * D and jitter J (minutes), kept from minute floor(D) on (it is 0 before). */
+int mdl_dcc_comp_cdf(comp *c, const double *g, size_t L, double D, double J)
 {
     shape s = {g, L, NULL, NULL};
     if (g) {
@@ -114,14 +111,14 @@ static int make_cdf(comp *c, const double *g, size_t L, double D, double J)
             s.gg[k + 1] = s.gg[k] + s.cg[k] + 0.5 * g[k];
         }
     }
+    c->lo = (size_t)floor(D);
     c->len = (size_t)ceil((double)L + D + J) + 1;
-    c->H = malloc((c->len + 1) * sizeof *c->H);
+    c->H = malloc((c->len - c->lo + 1) * sizeof *c->H);
     if (c->H)
-        for (size_t k = 0; k <= c->len; k++) {
+        for (size_t k = c->lo; k <= c->len; k++) {
             double t = (double)k - D;
-            c->H[k] = J > 0 ? (GG_at(&s, t) - GG_at(&s, t - J)) / J : G_at(&s, t);
-            if (c->H[k] > 1.0)
-                c->H[k] = 1.0;
+            double h = J > 0 ? (GG_at(&s, t) - GG_at(&s, t - J)) / J : G_at(&s, t);
+            c->H[k - c->lo] = h > 1.0 ? 1.0 : h;
         }
     free(s.cg);
     free(s.gg);
@@ -153,25 +150,22 @@ static double *windows_density(const mdl_dcc_event *e, int64_t first, int64_t n,
     return g;
 }
 
-/* A power cut of the n premises whose cuts follow base g (NULL: a point at
- * `at`), lasting dur minutes: an outage alert after the delay if the cut
- * lasts that long, and a restoration alert spread over `restore_over`
- * minutes after the cut, then jittered. */
-static int power_pair(evstate *st, const mdl_dcc_event *e, const double *n, const double *g, size_t L, double at,
-                      double dur, double restore_over)
+/* A power cut (mdl_dcc_comp.h): the outage alert, then the restoration. */
+int mdl_dcc_comp_power_pair(comp *c, int *nc, const double *n, const double *g, size_t L, double at, double dur,
+                            double restore_over, double delay_s, double jitter_s)
 {
-    if (dur * 60.0 < e->last_gasp_delay_s)
+    if (dur * 60.0 < delay_s)
         return 0;   /* back before the hub alerts: nothing sent */
-    comp *a = &st->c[st->n_comp++], *b = &st->c[st->n_comp++];
+    comp *a = &c[(*nc)++], *b = &c[(*nc)++];
     a->svc = MDL_DCC_SVC_OUTAGE_ALERT;
     b->svc = MDL_DCC_SVC_RESTORE_ALERT;
     a->power = b->power = 1;
     memcpy(a->n, n, sizeof a->n);
     memcpy(b->n, n, sizeof b->n);
-    if (make_cdf(a, g, L, at + e->last_gasp_delay_s / 60.0, 0.0))
+    if (mdl_dcc_comp_cdf(a, g, L, at + delay_s / 60.0, 0.0))
         return -1;
     if (g || restore_over <= 0)
-        return make_cdf(b, g, L, at + dur, e->restore_jitter_s / 60.0);
+        return mdl_dcc_comp_cdf(b, g, L, at + dur, jitter_s / 60.0);
     /* a point cut: restoration uniform over the window, as a per-minute density */
     size_t Lr = (size_t)ceil(restore_over);
     double *u = malloc(Lr * sizeof *u);
@@ -179,7 +173,7 @@ static int power_pair(evstate *st, const mdl_dcc_event *e, const double *n, cons
         return -1;
     for (size_t k = 0; k < Lr; k++)
         u[k] = (fmin((double)k + 1.0, restore_over) - (double)k) / restore_over;
-    int rc = make_cdf(b, u, Lr, at + dur, e->restore_jitter_s / 60.0);
+    int rc = mdl_dcc_comp_cdf(b, u, Lr, at + dur, jitter_s / 60.0);
     free(u);
     return rc;
 }
@@ -208,7 +202,8 @@ static int event_start(mdl_dcc_events *x, size_t i, const mdl_dcc_fleet_view *f)
     int rc = 0;
     switch (e->type) {
     case MDL_DCC_EV_OUTAGE:
-        return power_pair(st, e, st->pop, NULL, 0, e->time_h * 60.0, e->duration_min, e->restore_over_min);
+        return mdl_dcc_comp_power_pair(st->c, &st->n_comp, st->pop, NULL, 0, e->time_h * 60.0, e->duration_min,
+                                       e->restore_over_min, e->last_gasp_delay_s, e->restore_jitter_s);
     case MDL_DCC_EV_PRICE_CHANGE:
     case MDL_DCC_EV_FIRMWARE: {
         int64_t days = e->type == MDL_DCC_EV_PRICE_CHANGE ? e->days : (int64_t)ceil(P / e->rate_per_day);
@@ -217,7 +212,7 @@ static int event_start(mdl_dcc_events *x, size_t i, const mdl_dcc_fleet_view *f)
         memcpy(c->n, st->pop, sizeof c->n);
         if (!(g = windows_density(e, 0, days < 1 ? 1 : days, &L)))
             return -1;
-        rc = make_cdf(c, g, L, 0.0, 0.0);
+        rc = mdl_dcc_comp_cdf(c, g, L, 0.0, 0.0);
         free(g);
         if (rc || e->type == MDL_DCC_EV_PRICE_CHANGE || e->power_cut_share <= 0)
             return rc;
@@ -226,7 +221,8 @@ static int event_start(mdl_dcc_events *x, size_t i, const mdl_dcc_fleet_view *f)
             cut[r] = floor(e->power_cut_share * st->pop[r] + 0.5);
         if (!(g = windows_density(e, e->activation_date - e->date, 1, &L)))
             return -1;
-        rc = power_pair(st, e, cut, g, L, 0.0, e->duration_min, 0.0);
+        rc = mdl_dcc_comp_power_pair(st->c, &st->n_comp, cut, g, L, 0.0, e->duration_min, 0.0, e->last_gasp_delay_s,
+                                     e->restore_jitter_s);
         free(g);
         return rc;
     }
@@ -235,13 +231,18 @@ static int event_start(mdl_dcc_events *x, size_t i, const mdl_dcc_fleet_view *f)
     }
 }
 
-mdl_dcc_events *mdl_dcc_events_alloc(const mdl_dcc_params *p, sim_err *err)
+mdl_dcc_events *mdl_dcc_events_alloc(const mdl_dcc_params *p, uint64_t seed, sim_err *err)
 {
     mdl_dcc_events *e = calloc(1, sizeof *e);
-    if (!e)
+    if (!e) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC events)");
-    else
-        e->p = p;
+        return NULL;
+    }
+    e->p = p;
+    if (p->outages.enabled && !(e->bg = mdl_dcc_outages_alloc(&p->outages, seed, err))) {
+        free(e);
+        return NULL;
+    }
     return e;
 }
 
@@ -252,7 +253,13 @@ void mdl_dcc_events_free(mdl_dcc_events *e)
     for (size_t i = 0; i < MDL_DCC_MAX_EVENTS; i++)
         for (int k = 0; k < e->ev[i].n_comp; k++)
             free(e->ev[i].c[k].H);
+    mdl_dcc_outages_free(e->bg);
     free(e);
+}
+
+const mdl_dcc_interruption *mdl_dcc_events_interruptions(const mdl_dcc_events *e, size_t *n)
+{
+    return mdl_dcc_outages_last(e ? e->bg : NULL, n);
 }
 
 double mdl_dcc_events_population(const mdl_dcc_events *e, size_t i)
@@ -263,23 +270,21 @@ double mdl_dcc_events_population(const mdl_dcc_events *e, size_t i)
 }
 
 /* ---- the day ---------------------------------------------------------------------- */
-/* Component c's premises in the day starting `off` days after its event's
- * date, added to lane cells (x mult) and, when cnt is not NULL, to
- * cnt[region][minute] (a firmware campaign's own counts). */
-static void comp_day(const comp *c, int64_t off, double mult, mdl_dcc_offer *o, uint32_t (*cnt)[MIN_PER_DAY])
+/* Component c's premises in the day starting `off` days after its origin
+ * (mdl_dcc_comp.h): cumulative rounding of N H at the minute boundaries. */
+void mdl_dcc_comp_day(const comp *c, int64_t off, double mult, mdl_dcc_offer *o, uint32_t (*cnt)[MIN_PER_DAY])
 {
-    if (off < 0)
+    if (!mdl_dcc_comp_live(c, off))
         return;
-    size_t k0 = (size_t)off * MIN_PER_DAY;
-    if (k0 >= c->len)
-        return;
-    for (int r = 0; r < R_; r++) {
+    size_t k0 = (size_t)off * MIN_PER_DAY, m0 = c->lo > k0 ? c->lo - k0 : 0;
+    const size_t lo = c->lo;   /* c->H[k - lo] is H(k), k >= lo */
+    for (int r = 0; r < R_ && m0 < MIN_PER_DAY; r++) {
         if (c->n[r] <= 0)
             continue;
         double *a = mdl_dcc_offer_lane(o, c->svc, r);
-        double prev = floor(c->n[r] * c->H[k0] + 0.5);
-        for (size_t m = 0; m < MIN_PER_DAY && k0 + m < c->len; m++) {
-            double next = floor(c->n[r] * c->H[k0 + m + 1] + 0.5);
+        double prev = floor(c->n[r] * c->H[k0 + m0 - lo] + 0.5);
+        for (size_t m = m0; m < MIN_PER_DAY && k0 + m < c->len; m++) {
+            double next = floor(c->n[r] * c->H[k0 + m + 1 - lo] + 0.5);
             a[m] += (next - prev) * mult;
             if (cnt)
                 cnt[r][m] += (uint32_t)(next - prev);
@@ -394,10 +399,12 @@ int mdl_dcc_events_day(mdl_dcc_events *x, int64_t date, const mdl_dcc_fleet_view
         for (int c = 0; c < x->ev[i].n_comp; c++) {
             const comp *cp = &x->ev[i].c[c];
             int own = cp->svc == MDL_DCC_SVC_FIRMWARE && cls > 0;   /* the images, not the activation cuts */
-            comp_day(cp, off, cp->power ? k : 1.0, o, own ? o->fw_n[cls - 1] : NULL);
+            mdl_dcc_comp_day(cp, off, cp->power ? k : 1.0, o, own ? o->fw_n[cls - 1] : NULL);
             o->fw_any |= own && off * MIN_PER_DAY < (int64_t)cp->len;
         }
     }
+    if (x->bg && mdl_dcc_outages_day(x->bg, date, f->hubs, k, o, out->bg_interruptions, out->bg_premises))
+        return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC background outages)");
     for (int r = 0; r < R_; r++)
         for (int m = 0; m < MIN_PER_DAY; m++) {
             double raised = mdl_dcc_offer_lane(o, MDL_DCC_SVC_OUTAGE_ALERT, r)[m] +
@@ -417,8 +424,37 @@ int mdl_dcc_events_day(mdl_dcc_events *x, int64_t date, const mdl_dcc_fleet_view
 }
 
 /* ---- checkpoints ------------------------------------------------------------ */
+void mdl_dcc_comp_save(const comp *c, sim_ckpt_buf *b)
+{
+    sim_ckpt_put_i64(b, c->svc);
+    sim_ckpt_put_i64(b, c->power);
+    sim_ckpt_put(b, c->n, sizeof c->n);
+    sim_ckpt_put_u64(b, c->lo);
+    sim_ckpt_put_u64(b, c->len);
+    sim_ckpt_put(b, c->H, (c->len - c->lo + 1) * sizeof *c->H);
+}
+
+int mdl_dcc_comp_load(comp *c, sim_ckpt_buf *b)
+{
+    c->H = NULL;
+    c->svc = (int)sim_ckpt_get_i64(b);
+    c->power = (int)sim_ckpt_get_i64(b);
+    sim_ckpt_get(b, c->n, sizeof c->n);
+    c->lo = (size_t)sim_ckpt_get_count(b, UINT32_MAX);
+    c->len = (size_t)sim_ckpt_get_count(b, c->lo + (b->n - b->pos) / sizeof(double));
+    if (c->len < c->lo || c->svc < 0 || c->svc >= MDL_DCC_N_SERVICES)
+        b->bad = 1;
+    if (b->bad)
+        return 0;
+    if (!(c->H = malloc((c->len - c->lo + 1) * sizeof *c->H)))
+        return -1;
+    sim_ckpt_get(b, c->H, (c->len - c->lo + 1) * sizeof *c->H);
+    return 0;
+}
+
 /* Started events keep the population and shape they took on their first
- * day (a resumed run does not re-derive them from a later fleet). */
+ * day (a resumed run does not re-derive them from a later fleet); then the
+ * background interruptions still sending (mdl_dcc_outages.c). */
 void mdl_dcc_events_save(const mdl_dcc_events *x, sim_ckpt_buf *b)
 {
     sim_ckpt_put_u64(b, x->p->n_events);
@@ -427,15 +463,17 @@ void mdl_dcc_events_save(const mdl_dcc_events *x, sim_ckpt_buf *b)
         sim_ckpt_put_u64(b, (uint64_t)st->started);
         sim_ckpt_put(b, st->pop, sizeof st->pop);
         sim_ckpt_put_u64(b, (uint64_t)st->n_comp);
-        for (int k = 0; k < st->n_comp; k++) {
-            const comp *c = &st->c[k];
-            sim_ckpt_put_i64(b, c->svc);
-            sim_ckpt_put_i64(b, c->power);
-            sim_ckpt_put(b, c->n, sizeof c->n);
-            sim_ckpt_put_u64(b, c->len);
-            sim_ckpt_put(b, c->H, (c->len + 1) * sizeof *c->H);
-        }
+        for (int k = 0; k < st->n_comp; k++)
+            mdl_dcc_comp_save(&st->c[k], b);
     }
+    mdl_dcc_outages_save(x->bg, b);
+}
+
+static void evstate_free(evstate *st)
+{
+    for (int k = 0; k < st->n_comp; k++)
+        free(st->c[k].H);
+    st->n_comp = 0;
 }
 
 int mdl_dcc_events_load(mdl_dcc_events *x, sim_ckpt_buf *b)
@@ -445,27 +483,18 @@ int mdl_dcc_events_load(mdl_dcc_events *x, sim_ckpt_buf *b)
         evstate st = {0};
         st.started = (int)sim_ckpt_get_u64(b);
         sim_ckpt_get(b, st.pop, sizeof st.pop);
-        st.n_comp = (int)sim_ckpt_get_count(b, 3);
-        for (int k = 0; k < st.n_comp && !b->bad; k++) {
-            comp *c = &st.c[k];
-            c->svc = (int)sim_ckpt_get_i64(b);
-            c->power = (int)sim_ckpt_get_i64(b);
-            sim_ckpt_get(b, c->n, sizeof c->n);
-            c->len = (size_t)sim_ckpt_get_count(b, (b->n - b->pos) / sizeof(double));
-            if (!b->bad && !(c->H = malloc((c->len + 1) * sizeof *c->H)))
+        int nc = (int)sim_ckpt_get_count(b, 3);
+        for (int k = 0; k < nc && !b->bad; k++, st.n_comp++)
+            if (mdl_dcc_comp_load(&st.c[k], b)) {
+                evstate_free(&st);
                 return -1;
-            sim_ckpt_get(b, c->H, (c->len + 1) * sizeof *c->H);
-            if (c->svc < 0 || c->svc >= MDL_DCC_N_SERVICES)
-                b->bad = 1;
-        }
+            }
         if (i < x->p->n_events) {
-            for (int k = 0; k < x->ev[i].n_comp; k++)
-                free(x->ev[i].c[k].H);
+            evstate_free(&x->ev[i]);
             x->ev[i] = st;
         } else {
-            for (int k = 0; k < st.n_comp; k++)
-                free(st.c[k].H);
+            evstate_free(&st);
         }
     }
-    return 0;
+    return b->bad ? 0 : mdl_dcc_outages_load(x->bg, b);
 }

@@ -186,6 +186,22 @@ typedef struct mdl_dcc_event {
     double power_cut_share;      /* firmware: activation cuts the hub's power on this share */
 } mdl_dcc_event;
 
+/* Background (undated) power interruptions (dcc.outages; mdl_dcc_outages.c). */
+#define MDL_DCC_OUTAGE_MAX_MIN 1440.0   /* an interruption's duration is capped at a day */
+typedef struct mdl_dcc_outage_params {
+    int enabled;
+    double per_premises_year;        /* interruptions (>= min_duration_min) per premises per year */
+    double premises_per_interruption;   /* mean hubs one interruption cuts (geometric) */
+    double mean_duration_min;        /* mean duration: min_duration_min + exponential */
+    double min_duration_min;         /* shortest interruption the rate counts */
+    double last_gasp_delay_s;        /* the hub alerts when power has been off this long */
+    double restore_jitter_s;         /* each restored premises alerts after U(0, this) */
+    double hour_profile[MDL_DCC_PROFILE_HOURS];   /* weights of the hour an interruption starts */
+    size_t n_hour_profile;
+    double month_profile[12];        /* weights of the month (the rate is scaled by weight / mean weight) */
+    size_t n_month_profile;
+} mdl_dcc_outage_params;
+
 typedef struct mdl_dcc_params {
     double read_time_profile[MDL_DCC_PROFILE_HOURS];   /* hourly weights of scheduled read times */
     size_t n_read_time_profile;
@@ -203,6 +219,7 @@ typedef struct mdl_dcc_params {
     mdl_dcc_traffic_params traffic;
     mdl_dcc_event events[MDL_DCC_MAX_EVENTS];
     size_t n_events;
+    mdl_dcc_outage_params outages;
 } mdl_dcc_params;
 
 extern const sim_cfg_schema mdl_dcc_schema;

@@ -476,6 +476,67 @@ static const sim_cfg_key event_keys[] = {
 static const sim_cfg_schema event_schema = {"dcc.events.[i]", "One dated event.", event_keys,
                                             sizeof event_keys / sizeof event_keys[0], event_check};
 
+/* ---- background interruptions ------------------------------------------------------- */
+static int weights_ok(const double *w, size_t n, size_t want)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += w[i];
+    return n == want && s > 0;
+}
+
+static int outage_check(void *obj, const sim_cfg_where *where, sim_err *err)
+{
+    const mdl_dcc_outage_params *p = obj;
+    if (p->mean_duration_min < p->min_duration_min)
+        return sim_cfg_fail(err, where, "mean_duration_min", "is %g, below min_duration_min %g; allowed: a mean "
+                            ">= the shortest interruption", p->mean_duration_min, p->min_duration_min);
+    if (!weights_ok(p->hour_profile, p->n_hour_profile, MDL_DCC_PROFILE_HOURS))
+        return sim_cfg_fail(err, where, "hour_profile", "has %zu values or sums to 0; allowed: 24 hourly weights "
+                            ">= 0 with a positive sum", p->n_hour_profile);
+    if (!weights_ok(p->month_profile, p->n_month_profile, 12))
+        return sim_cfg_fail(err, where, "month_profile", "has %zu values or sums to 0; allowed: 12 monthly weights "
+                            ">= 0 (January first) with a positive sum", p->n_month_profile);
+    return SIM_OK;
+}
+
+#define OK_(name_, kind_, field_, lo, hi, def_, unit_, doc_) \
+    SK(mdl_dcc_outage_params, name_, kind_, field_, lo, hi, def_, unit_, doc_)
+static const sim_cfg_key outage_keys[] = {
+    OK_("enabled", SIM_CFG_BOOL, enabled, 0, 1, "false", NULL,
+        "background power interruptions on every day (outage and restoration alerts of the affected hubs)"),
+    OK_("interruptions_per_premises_year", SIM_CFG_FLOAT, per_premises_year, 0, 100, "0.53", "1/year",
+        "interruptions of min_duration_min or longer per premises per year (GB distribution networks: about 50-55 "
+        "customer interruptions per 100 customers a year, Ofgem RIIO-ED1 annual reports)"),
+    OK_("premises_per_interruption", SIM_CFG_FLOAT, premises_per_interruption, 1, 1e6, "250", "hubs",
+        "mean hubs on the DCC one interruption cuts (geometric, capped by the region's hubs; assumed: an LV fault "
+        "cuts tens of premises, an HV fault hundreds to thousands)"),
+    OK_("mean_duration_min", SIM_CFG_FLOAT, mean_duration_min, 0, MDL_DCC_OUTAGE_MAX_MIN, "65", "min",
+        "mean duration (GB: customer minutes lost about 35 a year over about 0.53 interruptions, ~65 min); "
+        "min_duration_min plus an exponential, capped at 24 h"),
+    OK_("min_duration_min", SIM_CFG_FLOAT, min_duration_min, 0, MDL_DCC_OUTAGE_MAX_MIN, "3", "min",
+        "shortest interruption the rate counts (GB regulation counts interruptions of 3 minutes or longer)"),
+    OK_("last_gasp_delay_s", SIM_CFG_FLOAT, last_gasp_delay_s, 0, 3600, "180", "s",
+        "a hub raises its outage alert once power has been off this long; shorter interruptions raise no alerts"),
+    OK_("restore_jitter_s", SIM_CFG_FLOAT, restore_jitter_s, 0, 3600, "120", "s",
+        "a restored premises alerts after a uniform random delay up to this"),
+    {.name = "hour_profile", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_outage_params, hour_profile),
+     .min = 0, .max = 1e9,
+     .def = "[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,"
+            " 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]",
+     .unit = "weight", .doc = "hourly weights (00-01 ... 23-24) of the hour an interruption starts (assumed flat)",
+     .max_count = MDL_DCC_PROFILE_HOURS, .count_offset = offsetof(mdl_dcc_outage_params, n_hour_profile)},
+    {.name = "month_profile", .kind = SIM_CFG_FLOATS, .offset = offsetof(mdl_dcc_outage_params, month_profile),
+     .min = 0, .max = 1e9, .def = "[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]",
+     .unit = "weight", .doc = "monthly weights (January first): a month's rate is the annual rate x weight / mean "
+     "weight (assumed flat; winter storms raise the winter months)",
+     .max_count = 12, .count_offset = offsetof(mdl_dcc_outage_params, n_month_profile)},
+};
+#undef OK_
+static const sim_cfg_schema outage_schema = {
+    "dcc.outages", "Background (undated) power interruptions: a rate per premises, sizes, durations, alerts.",
+    outage_keys, sizeof outage_keys / sizeof outage_keys[0], outage_check};
+
 /* ---- the dcc group ----------------------------------------------------------------- */
 static int profile_ok(const double *w, size_t n)
 {
@@ -546,6 +607,8 @@ static const sim_cfg_key dcc_keys[] = {
      .sub = &event_schema,
      .elem_size = sizeof(mdl_dcc_event), .max_count = MDL_DCC_MAX_EVENTS,
      .count_offset = offsetof(mdl_dcc_params, n_events), .min = 0, .max = MDL_DCC_MAX_EVENTS},
+    {.name = "outages", .kind = SIM_CFG_GROUP, .offset = offsetof(mdl_dcc_params, outages), .def = "{}",
+     .doc = "background power interruptions (a rate, not dated)", .sub = &outage_schema},
 };
 
 const sim_cfg_schema mdl_dcc_schema = {

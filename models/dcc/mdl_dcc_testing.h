@@ -11,6 +11,8 @@
 
 #include "mdl_dcc_day.h"
 #include "mdl_dcc_detail.h"
+#include "mdl_dcc_events.h"
+#include "mdl_dcc_outages.h"
 
 /* Per-stage waiting statistics of the last detail day (for the Erlang C test). */
 typedef struct mdl_dcc_stage_stats {
@@ -32,4 +34,8 @@ struct mdl_dcc;
 const mdl_dcc_dayres *mdl_dcc_last_day(const struct mdl_dcc *d);
 /* A copy of the last day's offered traffic (for the benchmark). */
 void mdl_dcc_copy_offer(const struct mdl_dcc *d, mdl_dcc_offer *out);
+/* The background interruptions the last day drew (dcc.outages; NULL, *n = 0 if off). */
+const mdl_dcc_interruption *mdl_dcc_last_interruptions(const struct mdl_dcc *d, size_t *n);
+/* The last day's traffic-rule counts, raised alerts and background interruptions. */
+const mdl_dcc_events_dayres *mdl_dcc_last_events(const struct mdl_dcc *d);
 #endif
