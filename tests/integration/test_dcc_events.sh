@@ -5,7 +5,7 @@
 # storm's alerts in the outage's regions only, the pushes on their dates,
 # the campaign's images through the North's link, the settlement's
 # half-hourly collections from its date; the storm gives identical
-# datasets at 1 and 2 threads.
+# datasets at 1 and 2 threads, also with background interruptions on.
 set -u
 SMSIM=${SMSIM:-build/smsim}
 PY=${PYTHON:-/usr/bin/python3}
@@ -27,6 +27,18 @@ done
 if h5diff --exclude-attribute / "$tmp/storm.h5" "$tmp/storm1.h5" >"$tmp/diff" 2>&1; then ok "storm: identical datasets at 1 and 2 threads"
 else bad "storm differs between 1 and 2 threads: $(head -10 "$tmp/diff")"; fi
 
+# Background power interruptions (dcc.outages) on the storm's request-level
+# day, at 20 a premises-year so the 280,000 hubs see some: identical
+# datasets at 1 and 2 threads, and their hubs' alerts on top of the storm's.
+BG="--set dcc.outages.enabled=true --set dcc.outages.interruptions_per_premises_year=20"
+for t in 1 2; do
+  "$SMSIM" run scenarios/dcc-storm.cfg $SMALL $BG --threads $t -o "$tmp/bg$t.h5" --quiet >"$tmp/out" 2>&1 ||
+    bad "storm with background interruptions at $t threads: $(tail -3 "$tmp/out")"
+done
+if h5diff --exclude-attribute / "$tmp/bg1.h5" "$tmp/bg2.h5" >"$tmp/diff" 2>&1; then
+  ok "storm + background interruptions: identical datasets at 1 and 2 threads"
+else bad "storm + background interruptions differ between 1 and 2 threads: $(head -10 "$tmp/diff")"; fi
+
 # What each run must show (service indices: 15 outage, 16 restored, 17 tariff, 18 firmware, 19 half-hourly collection).
 if "$PY" - "$tmp" >"$tmp/py" 2>&1 <<'PYEOF'
 import sys, h5py, numpy as np
@@ -46,6 +58,14 @@ assert np.nonzero(arr)[0].tolist() == [17 * 60 + 33], np.nonzero(arr)[0]   # 17:
 rb = np.nonzero(g["detail/arrivals"][0][:, b])[0]
 assert rb.min() >= 17 * 60 + 50 and rb.max() <= 17 * 60 + 50 + 32, rb     # after 20 min, over 30 (+2 jitter)
 assert g["suppressed"][0][0].tolist() == [100800.0, 101640.0, 0.0]         # consolidation: 2 alerts -> 1
+# background interruptions: 280,000 x 20 / 365.25 / 250 ~ 61 a day; each hub cut (>= 3 min, the last-gasp
+# delay) alerts, unless its alert falls after midnight (a one-day run): between 0 and its hubs, on top of the storm
+g = h5py.File(t + "/bg1.h5")["dcc"]
+n, p = g["outage_interruptions"][0], g["outage_premises"][0]
+assert n.sum() > 20 and p.sum() >= n.sum(), (n, p)
+extra = g["requests"][0][o] - np.array([50400.0, 50820.0, 0.0])
+assert np.all(extra >= 0) and np.all(extra <= p) and extra.sum() > 0.5 * p.sum(), (extra, p)
+assert np.all(g["alerts_raised"][0] == 2 * (g["requests"][0][o] + g["requests"][0][b])), g["alerts_raised"][0]
 g = h5py.File(t + "/price-change.h5")["dcc"]
 tq = svc(g, "tariff update (price change)")
 meters = g["fleet_meters"][0].sum()
