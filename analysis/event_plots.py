@@ -1,6 +1,7 @@
 """
 analysis.event_plots — the DCC's worst days: one figure per dated event
-type (alert storm, price change, firmware campaign, settlement change) and
+type (alert storm, price change, firmware campaign, settlement change), one
+for the background power interruptions (dcc.outages), and
 the capacity engineer's table per service and request-level day (share
 within target, p50 / p95 / p99, the worst minute).
 
@@ -24,7 +25,7 @@ HH_COLLECT = "half-hourly data collection (settlement)"
 DAILY = "09.04 scheduled read (daily data)"
 
 __all__ = ["EVENT_FIGURES", "storm", "price_change", "firmware_campaign", "settlement", "capacity_rows",
-           "campaign_progress", "storm_summary"]
+           "campaign_progress", "storm_summary", "background_outages", "background_summary"]
 
 
 def _events(run: Run, kind: str) -> list:
@@ -256,10 +257,48 @@ def capacity_rows(run: Run) -> list:
     return rows
 
 
+def background_summary(run: Run) -> dict:
+    """Background power interruptions (dcc.outages) over the run, all
+    regions: interruptions, hubs cut, hubs cut per hub-year on the DCC, and
+    the power alerts raised (dated outages' included)."""
+    d = run.dcc
+    if d is None or "outage_interruptions" not in d:
+        raise MissingData("the run has no background interruptions (dcc.outages)")
+    hub_years = float(d["fleet_hubs"].sum()) / 365.25
+    cut = float(d["outage_premises"].sum())
+    return {"interruptions": float(d["outage_interruptions"].sum()), "hubs cut": cut,
+            "hubs cut per hub-year": cut / hub_years if hub_years > 0 else float("nan"),
+            "alerts raised": float(d["alerts_raised"].sum())}
+
+
+def background_outages(run: Run):
+    """Background power interruptions: interruptions and hubs cut per month
+    and region (the daily series /dcc/outage_interruptions, outage_premises)."""
+    summ = background_summary(run)
+    d = run.dcc
+    t = time_dim(d["outage_interruptions"])
+    fig, axes = _fig(2, 1, figsize=(10, 7), sharex=True)
+    for ax, name, what in ((axes[0], "outage_interruptions", "interruptions"),
+                           (axes[1], "outage_premises", "hubs cut off supply")):
+        da = d[name]
+        m = da.resample({t: "MS"}).sum() if np.issubdtype(da[t].dtype, np.datetime64) else da
+        for r in da["region"].values:
+            ax.plot(m[t].values, m.sel(region=r).values, lw=1, label=str(r))
+        ax.set_ylabel(f"{what} per month" if m is not da else f"{what} per day")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_title(f"Background power interruptions: {summ['interruptions']:.0f} cutting "
+                      f"{summ['hubs cut']:.0f} hubs ({summ['hubs cut per hub-year']:.2f} per hub-year on the DCC)")
+    _rotate(fig)
+    return fig
+
+
 # name, title, function (one Run)
 EVENT_FIGURES = [
     ("event_storm", "Alert storm: alerts raised, suppressed, delivered; saturation", storm),
     ("event_price_change", "Price change: tariff updates and their response times", price_change),
     ("event_firmware", "Firmware campaign: devices reached and WAN utilisation", firmware_campaign),
     ("event_settlement", "Settlement change: half-hourly collection and WAN bytes", settlement),
+    ("event_background_outages", "Background power interruptions: interruptions and hubs cut per month",
+     background_outages),
 ]

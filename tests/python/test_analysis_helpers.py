@@ -98,7 +98,7 @@ def test_report_without_detail_days_skips_with_notes(run_small_no_detail, tmp_pa
     skipped = dict(res["skipped"])
     events = {k: v for k, v in skipped.items() if k.startswith("event_")}   # the worst-day page: no dcc.events
     assert set(events) == {n for n, _, _ in event_plots.EVENT_FIGURES}
-    assert all("event (dcc.events)" in v for v in events.values()), events
+    assert all("event (dcc.events)" in v or "interruptions (dcc.outages)" in v for v in events.values()), events
     skipped = {k: v for k, v in skipped.items() if k not in events}
     assert set(skipped) == {"dcc_load_by_hour", "latency_vs_sla", "latency_distribution"}
     assert all(n.startswith("skipped: no /dcc/detail") for n in skipped.values()), skipped

@@ -2,7 +2,7 @@
 The worst-day pages on real runs of the event scenarios at reduced scale
 (28,000 hubs): the storm's accounting (raised = consolidated + throttled +
 delivered), a firmware campaign's days to 50 % / 95 %, the capacity table,
-and the report's worst-day section.
+the report's worst-day section, and the background interruptions' page.
 """
 import subprocess
 import sys
@@ -67,3 +67,32 @@ def test_capacity_rows_and_report(storm, tmp_path):
     html = (out / "events.html").read_text()
     assert "Worst days" in html and "Per service and request-level day" in html and 'src="event_storm.png"' in html
     assert "Firmware campaign" in html and "no firmware event" in html   # no campaign in the storm: noted
+
+
+@pytest.fixture(scope="module")
+def background(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bg") / "bg.h5"
+    # 28,000 hubs, 60 days, 20 interruptions a premises-year of 25 hubs: ~61 interruptions a day
+    return run_smsim(_smsim_binary(), REPO / "scenarios" / "dcc-storm.cfg", out,
+                     "--set", "dcc.initial_fleet.hubs=28000", "--set", "run.end=\"2024-03-15\"",
+                     "--set", "dcc.outages.enabled=true", "--set", "dcc.outages.interruptions_per_premises_year=20",
+                     "--set", "dcc.outages.premises_per_interruption=25")
+
+
+def test_background_outages(background, tmp_path):
+    from analysis import event_plots
+    from analysis.load import open_run
+    import h5py
+    s = event_plots.background_summary(open_run(background.path))
+    with h5py.File(background.path) as f:
+        assert s["interruptions"] == f["dcc/outage_interruptions"][:].sum()
+        assert s["hubs cut"] == f["dcc/outage_premises"][:].sum()
+    # 60 days x 20 / 365.25 x 28,000 / 25: ~3,680 interruptions; hubs cut per hub-year about the rate
+    # (compound Poisson: sd of the total ~ sqrt(3,680 x 2 x 25^2) ~ 2,150 of ~92,000, 2.3 %): within 10 %
+    assert 3000 < s["interruptions"] < 4400
+    assert abs(s["hubs cut per hub-year"] - 20) < 2
+    out = tmp_path / "rep"
+    p = subprocess.run([sys.executable, "-m", "analysis.report", str(background.path), "-o", str(out)], cwd=REPO,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert 'src="event_background_outages.png"' in (out / "events.html").read_text()
