@@ -4,7 +4,8 @@
 # (h5diff of every dataset; only root attributes, which say how and when a
 # file was made, may differ), at 1 and 2 threads, for small.cfg (fleet on)
 # with DCC detail days on both sides of D and for default.cfg made small
-# with the fleet on; writing a checkpoint does not change the run's own
+# with the fleet on, for a firmware campaign and for background power
+# interruptions crossing midnight at D; writing a checkpoint does not change the run's own
 # output; --set of a key that acts on later days leaves every row before D
 # as it was and changes rows after it; a key that shapes the state built
 # before D is refused (exit 2, named, no output); a run killed with
@@ -54,6 +55,18 @@ done
 "$SMSIM" run scenarios/dcc-firmware.cfg -q -o "$tmp/fw.h5" --checkpoint-at 2024-05-05 \
   && "$SMSIM" run --from "$tmp/fw.ckpt.h5" -q -o "$tmp/fw2.h5" || bad "dcc-firmware.cfg checkpoint/resume failed"
 same "dcc-firmware.cfg: resumed mid-campaign == uninterrupted" "$tmp/fw.h5" "$tmp/fw2.h5"
+
+# Background interruptions (dcc.outages) all starting 23:00-24:00 and lasting
+# 2 h: at the checkpoint their restorations are still to come (carried into
+# the next day's offer); they carry through it.
+H23="[$(printf '0.0, %.0s' $(seq 23))1.0]"
+BGO=(scenarios/dcc-storm.cfg -q --set dcc.initial_fleet.hubs=28000 --set 'run.end="2024-01-22"'
+     --set dcc.outages.enabled=true --set dcc.outages.interruptions_per_premises_year=20
+     --set dcc.outages.min_duration_min=120 --set dcc.outages.mean_duration_min=120
+     --set "dcc.outages.hour_profile=$H23")
+"$SMSIM" run "${BGO[@]}" -o "$tmp/bg.h5" --checkpoint-at 2024-01-19 \
+  && "$SMSIM" run --from "$tmp/bg.ckpt.h5" -q -o "$tmp/bg2.h5" || bad "background interruptions: checkpoint/resume failed"
+same "background interruptions: resumed across a midnight carry == uninterrupted" "$tmp/bg.h5" "$tmp/bg2.h5"
 
 # A fork: a key that acts on later days.  Rows of days <= D as before, later rows differ.
 "$SMSIM" run --from "$tmp/a.ckpt.h5" --set rollout.visit.max_revisits=0 --set dcc.dsp.servers=3 \
