@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Distributed runs: `make MPI=1` builds build-mpi/smsim, and
 # `mpirun -np N build-mpi/smsim run small.cfg` writes the same datasets as
-# the OpenMP build for N = 1, 2, 3 (also with more ranks than shards), the
+# the OpenMP build for N = 1, 2, 3 (also with more ranks than shards, with
+# background power interruptions on), the
 # `ranks` root attribute says N, and a failure (a bad scenario; a signal to
 # a rank other than 0) ends every rank with one message and no output.
 # Also runs tests/test_mpi.c on 3 ranks (the collectives themselves).
@@ -69,11 +70,13 @@ for n in 1 2 3; do
 done
 ls "$tmp" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no temporary files left"
 
-# More ranks than shards: a rank with no shard still takes part.
-"$SMSIM" run scenarios/small.cfg --threads 1 --set run.shards=2 --set run.households=3001 -o "$tmp/s2.h5" --quiet >/dev/null 2>&1
-if mpi 3 "$MPI_SMSIM" run scenarios/small.cfg --set run.shards=2 --set run.households=3001 -o "$tmp/s2m.h5" --quiet >/dev/null 2>"$tmp/s2m.err" \
+# More ranks than shards: a rank with no shard still takes part (and the
+# DCC's background interruptions, drawn on rank 0, are the one-process ones).
+BG="--set dcc.outages.enabled=true --set dcc.outages.interruptions_per_premises_year=20"
+"$SMSIM" run scenarios/small.cfg --threads 1 --set run.shards=2 --set run.households=3001 $BG -o "$tmp/s2.h5" --quiet >/dev/null 2>&1
+if mpi 3 "$MPI_SMSIM" run scenarios/small.cfg --set run.shards=2 --set run.households=3001 $BG -o "$tmp/s2m.h5" --quiet >/dev/null 2>"$tmp/s2m.err" \
    && h5diff --exclude-attribute / "$tmp/s2.h5" "$tmp/s2m.h5" >/dev/null 2>&1; then
-  ok "3 ranks, 2 shards: identical datasets"
+  ok "3 ranks, 2 shards, background interruptions on: identical datasets"
 else
   bad "3 ranks, 2 shards: $(head -c 400 "$tmp/s2m.err")"
 fi
