@@ -540,7 +540,8 @@ static int ckpt_due(const run_ctx *c, int64_t day, int64_t n_days)
 }
 
 /* Keys that shape state built before the checkpoint (the population, the
- * work lists, the shards, the run's days): one differs -> SIM_EINPUT. */
+ * work lists, the shards, the run's days, the output's series): one
+ * differs -> SIM_EINPUT. */
 static int ckpt_refused(const mdl_scenario *a, const mdl_scenario *b, int64_t day, sim_err *err)
 {
     const char *key = NULL;
@@ -554,6 +555,7 @@ static int ckpt_refused(const mdl_scenario *a, const mdl_scenario *b, int64_t da
     else if (memcmp(&pa->population, &pb->population, sizeof pa->population)) key = "rollout.population";
     else if (memcmp(&pa->wan, &pb->wan, sizeof pa->wan)) key = "rollout.wan";
     else if (pa->fleet.enabled != pb->fleet.enabled) key = "rollout.fleet.enabled";
+    else if (a->dcc.outages.enabled != b->dcc.outages.enabled) key = "dcc.outages.enabled";   /* its /dcc series */
     else if (pa->n_suppliers != pb->n_suppliers) key = "rollout.suppliers";
     for (size_t i = 0; !key && i < pa->n_suppliers; i++) {
         const mdl_rollout_supplier *x = &pa->suppliers[i], *y = &pb->suppliers[i];

@@ -110,7 +110,7 @@ h5diff --exclude-attribute / -q "$tmp/full.h5" "$tmp/sw-runs/run-v000-r000.h5" >
 
 # Refused keys: exit 2, the key named, no output
 for kv in run.seed=7 run.households=20001 'rollout.suppliers.[1].name="other"' \
-          rollout.population.dual_fuel_share=0.5 'run.end="2026-12-31"'; do
+          rollout.population.dual_fuel_share=0.5 'run.end="2026-12-31"' dcc.outages.enabled=true; do
   key=${kv%%=*}; key=${key%.dual_fuel_share}
   "$SMSIM" run --from "$tmp/a.ckpt.h5" --set "$kv" -o "$tmp/no.h5" -q 2>"$tmp/err"; rc=$?
   if [ $rc = 2 ] && grep -qF "$key cannot change after the checkpoint ($D)" "$tmp/err" && [ ! -e "$tmp/no.h5" ]; then
