@@ -1096,6 +1096,13 @@ int mdl_dcc_check(const mdl_dcc *d, sim_err *err)
     if (d->remote)
         return SIM_OK;
     for (int r = 0; r < MDL_N_REGIONS; r++) {
+        if (d->hubs[r] < d->init_hubs[r] || d->meters[r] < d->init_meters[r] || d->prepay[r] < d->init_prepay[r] ||
+            d->gen[r] > d->hubs[r] || d->prepay[r] > d->hubs[r] || d->meters[r] > 2 * d->hubs[r] ||
+            d->meters[r] < d->hubs[r])
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC fleet, %s: counts out of range (hubs %llu, meters %llu, "
+                            "generating %llu, prepayment %llu): a leave without its join", mdl_region_names[r],
+                            (unsigned long long)d->hubs[r], (unsigned long long)d->meters[r],
+                            (unsigned long long)d->gen[r], (unsigned long long)d->prepay[r]);
         uint64_t reads = 0, gen = 0;
         for (int m = 0; m < MDL_DCC_MINUTES; m++) {
             reads += (uint64_t)d->sched[0][r][m] + d->sched[1][r][m];
@@ -1106,13 +1113,6 @@ int mdl_dcc_check(const mdl_dcc *d, sim_err *err)
                             "generating hubs, the counts say %llu and %llu", mdl_region_names[r],
                             (unsigned long long)reads, (unsigned long long)gen, (unsigned long long)d->meters[r],
                             (unsigned long long)d->gen[r]);
-        if (d->hubs[r] < d->init_hubs[r] || d->meters[r] < d->init_meters[r] || d->prepay[r] < d->init_prepay[r] ||
-            d->gen[r] > d->hubs[r] || d->prepay[r] > d->hubs[r] || d->meters[r] > 2 * d->hubs[r] ||
-            d->meters[r] < d->hubs[r])
-            return SIM_FAIL(err, SIM_ERUNTIME, "DCC fleet, %s: counts out of range (hubs %llu, meters %llu, "
-                            "generating %llu, prepayment %llu): a leave without its join", mdl_region_names[r],
-                            (unsigned long long)d->hubs[r], (unsigned long long)d->meters[r],
-                            (unsigned long long)d->gen[r], (unsigned long long)d->prepay[r]);
     }
     return SIM_OK;
 }
