@@ -828,6 +828,30 @@ static int run_setup(run_ctx *c, sim_err *err)
     return alloc_models(c, err);
 }
 
+/* --check-invariants after the DCC's day: the read fleet's own sums (rank
+ * 0) and, with fleet life in one process, the fleet less its initial part
+ * against the households that send reads (mdl_rollout_fleet_reads). */
+static int check_fleet(const run_ctx *c, int64_t day, sim_err *err)
+{
+    if (c->rank != 0)
+        return SIM_OK;
+    int rc = mdl_dcc_check(c->dcc, err);
+    if (rc || c->ranks > 1 || !c->sc->rollout.fleet.enabled)
+        return rc;
+    uint64_t h[MDL_N_REGIONS], m[MDL_N_REGIONS], p[MDL_N_REGIONS], dh[MDL_N_REGIONS], dm[MDL_N_REGIONS],
+        dp[MDL_N_REGIONS];
+    mdl_rollout_fleet_reads(c->ro, h, m, p);
+    mdl_dcc_fleet_counts(c->dcc, dh, dm, dp);
+    for (int g = 0; g < MDL_N_REGIONS; g++)
+        if (h[g] != dh[g] || m[g] != dm[g] || p[g] != dp[g])
+            return SIM_FAIL(err, SIM_ERUNTIME, "day %lld, %s: households sending reads: %llu hubs, %llu meters, "
+                            "%llu prepayment; the DCC's read fleet (less its initial fleet): %llu, %llu, %llu",
+                            (long long)day, mdl_region_names[g], (unsigned long long)h[g], (unsigned long long)m[g],
+                            (unsigned long long)p[g], (unsigned long long)dh[g], (unsigned long long)dm[g],
+                            (unsigned long long)dp[g]);
+    return SIM_OK;
+}
+
 /* One simulated day on every rank: the engine's window, the rollout's and
  * the DCC's end of day. */
 static int run_day(run_ctx *c, int64_t day, int64_t n_days, sim_err *err)
@@ -853,6 +877,8 @@ static int run_day(run_ctx *c, int64_t day, int64_t n_days, sim_err *err)
         sim_err err2;
         sim_err_clear(&err2);
         int rc2 = mdl_dcc_day(c->dcc, day, c->threads, &err2);
+        if (!rc2 && c->o->check_invariants && (day % 64 == 63 || day + 1 == n_days))
+            rc2 = check_fleet(c, day, &err2);
         if (!rc && rc2) {
             rc = rc2;
             *err = err2;

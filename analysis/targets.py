@@ -36,9 +36,9 @@ depend on the simulated population (scenarios/README.md, "Calibration":
   home (hub on the DCC, the gas meter not joined).  Meters in traditional
   mode (no WAN yet, a failed step, lost on a change of supplier, a device
   fault) are not operating.  (Counted from states, not from
-  `/dcc/fleet_meters`: a hub that has joined the DCC's read fleet stays in
-  it through a fault or a switch, so the DCC's count is not the smart-mode
-  count once `rollout.fleet` is on.)
+  `/dcc/fleet_meters`: the DCC's read fleet holds only hubs on the DCC, not
+  SMETS1 meters working smart on a supplier's own system, and without
+  `rollout.fleet` a hub that has joined it stays through a fault.)
 * *traditional*: smart meters in traditional mode = homes `traditional` x
   meters per home + one meter for each `partial` home.  (Not installed -
   operating: installed counts every meter ever put in, and a replaced

@@ -1,5 +1,5 @@
 /*
- * test_dcc.c — the DCC model: fleet joins and reads, conservation at both
+ * test_dcc.c — the DCC model: fleet joins, leaves and reads, conservation at both
  * resolutions, aggregate versus request level on the same day, Erlang C
  * for one M/M/c stage, the histogram merge, thread-count independence,
  * bad calls.  Every scenario is a small text in this file; every
@@ -697,10 +697,115 @@ static void test_schema_errors(void **state)
     assert_true(sc.dcc.svc[MDL_DCC_SVC_ALERT].rate == 1.75);
 }
 
+/* ---- leaves: a hub's leave takes out exactly what its join put in ---- */
+/* Reads of the three scheduled kinds in the offer, every lane and minute. */
+static int same_schedule(const mdl_dcc *a, const mdl_dcc *b)
+{
+    static mdl_dcc_offer x, y;
+    mdl_dcc_copy_offer(a, &x);
+    mdl_dcc_copy_offer(b, &y);
+    const int kinds[] = {MDL_DCC_SVC_READ_DAILY, MDL_DCC_SVC_READ_HH, MDL_DCC_SVC_GENERATION};
+    for (int k = 0; k < 3; k++)
+        for (int r = 0; r < MDL_N_REGIONS; r++)
+            if (memcmp(mdl_dcc_offer_lane(&x, kinds[k], r), mdl_dcc_offer_lane(&y, kinds[k], r),
+                       MDL_DCC_MINUTES * sizeof(double)))
+                return 0;
+    return 1;
+}
+
+/* 211 hubs join on day 0 (daily data: before half_hourly_from), 54 of them
+ * leave on day 1 from the other shard than their join's (a leave can meet
+ * the fleet before or after other shards' joins) while 53 new hubs join
+ * with half-hourly data and 11 of the leavers rejoin with new flags: on
+ * day 2 the offered reads of every kind, region and minute are exactly
+ * those of a DCC that only saw the surviving joins, and the counts
+ * (less the initial fleet) are theirs too.  A leave without its join, and
+ * a leave of a region out of range, are caught. */
+static void test_fleet_leave(void **state)
+{
+    (void)state;
+    const char *text = "half_hourly_from = \"2024-01-16\"; initial_fleet = { hubs = 1009; }; generation_share = 0.3;";
+    mdl_scenario *sc = load(text);
+    mdl_dcc *d = test_dcc_make(sc, 2), *ref = test_dcc_make(sc, 2);
+    unsigned joined[211];
+    for (uint64_t h = 0; h < 211; h++) {
+        unsigned f = (h % 4 ? MDL_DCC_FLAG_GAS : 0u) | (h % 5 ? 0u : MDL_DCC_FLAG_PREPAY);
+        joined[h] = mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, h % 2), 3000 + h, (int)(h % 3), f);
+        assert_int_equal(joined[h], f);   /* day 0 is before half_hourly_from: no half-hourly bit */
+        if (h % 8 >= 3 || h % 8 == 0)   /* (the 54 with h % 8 in 1..2 leave; 157 stay) */
+            mdl_dcc_fleet_join(mdl_dcc_outbox_of(ref, h % 2), 3000 + h, (int)(h % 3), f);
+    }
+    test_dcc_run_day(d, 0);
+    test_dcc_run_day(ref, 0);
+    uint64_t left = 0;
+    for (uint64_t h = 0; h < 211; h++)
+        if (h % 8 == 1 || h % 8 == 2) {
+            mdl_dcc_fleet_leave(mdl_dcc_outbox_of(d, (h + 1) % 2), 3000 + h, (int)(h % 3), joined[h]);
+            left++;
+            if (h % 5 == 1) {   /* back with the other payment mode (the half-hourly bit as it joined) */
+                unsigned f = joined[h] ^ MDL_DCC_FLAG_PREPAY;
+                mdl_dcc_fleet_rejoin(mdl_dcc_outbox_of(d, h % 2), 3000 + h, (int)(h % 3), f);
+                mdl_dcc_fleet_rejoin(mdl_dcc_outbox_of(ref, h % 2), 3000 + h, (int)(h % 3), f);
+            }
+        }
+    assert_int_equal(left, 54);
+    for (uint64_t h = 0; h < 53; h++) {
+        unsigned f = h % 3 ? MDL_DCC_FLAG_GAS : 0u;
+        assert_int_equal(mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, h % 2), 9000 + h, (int)(h % 3), f),
+                         f | MDL_DCC_FLAG_HALF_HOURLY);
+        mdl_dcc_fleet_join(mdl_dcc_outbox_of(ref, h % 2), 9000 + h, (int)(h % 3), f);
+    }
+    test_dcc_run_day(d, 1);
+    test_dcc_run_day(ref, 1);
+    test_dcc_run_day(d, 2);
+    test_dcc_run_day(ref, 2);
+    assert_true(same_schedule(d, ref));
+    sim_err err = {0};
+    assert_int_equal(mdl_dcc_check(d, &err), 0);
+    uint64_t h1[MDL_N_REGIONS], m1[MDL_N_REGIONS], p1[MDL_N_REGIONS], h2[MDL_N_REGIONS], m2[MDL_N_REGIONS],
+        p2[MDL_N_REGIONS], hubs = 0;
+    mdl_dcc_fleet_counts(d, h1, m1, p1);
+    mdl_dcc_fleet_counts(ref, h2, m2, p2);
+    for (int r = 0; r < MDL_N_REGIONS; r++) {
+        assert_int_equal(h1[r], h2[r]);
+        assert_int_equal(m1[r], m2[r]);
+        assert_int_equal(p1[r], p2[r]);
+        hubs += h1[r];
+    }
+    assert_int_equal(hubs, 157 + 11 + 53);   /* stayed, rejoined, joined on day 1 */
+    mdl_dcc_free(d);
+    mdl_dcc_free(ref);
+    /* A leave without its join: the fleet would drop below its initial part. */
+    d = test_dcc_make(sc, 1);
+    mdl_dcc_fleet_leave(mdl_dcc_outbox_of(d, 0), 42, MDL_REGION_SOUTH, MDL_DCC_FLAG_GAS);
+    test_dcc_run_day(d, 0);
+    assert_int_equal(mdl_dcc_check(d, &err), SIM_ERUNTIME);
+    assert_non_null(strstr(err.msg, "a leave without its join"));
+    /* A region out of range fails the day, as a join's does. */
+    mdl_dcc_fleet_leave(mdl_dcc_outbox_of(d, 0), 43, 5, 0);
+    assert_int_equal(mdl_dcc_day(d, 1, 1, &err), SIM_ERUNTIME);
+    assert_non_null(strstr(err.msg, "out of range"));
+    mdl_dcc_free(d);
+    /* A leave with another half-hourly bit than its join's: the counts come
+     * back, the histogram does not (the join's daily reads stay, the
+     * half-hourly kind goes below zero). */
+    d = test_dcc_make(sc, 1);
+    unsigned f = mdl_dcc_fleet_join(mdl_dcc_outbox_of(d, 0), 44, MDL_REGION_NORTH, MDL_DCC_FLAG_GAS);
+    test_dcc_run_day(d, 0);
+    assert_int_equal(mdl_dcc_check(d, &err), 0);
+    mdl_dcc_fleet_leave(mdl_dcc_outbox_of(d, 0), 44, MDL_REGION_NORTH, f | MDL_DCC_FLAG_HALF_HOURLY);
+    test_dcc_run_day(d, 1);
+    assert_int_equal(mdl_dcc_check(d, &err), SIM_ERUNTIME);
+    assert_non_null(strstr(err.msg, "scheduled reads by minute sum"));
+    mdl_dcc_free(d);
+    free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_only_from_joined),
+        cmocka_unit_test(test_fleet_leave),
         cmocka_unit_test(test_install_messages),
         cmocka_unit_test(test_message_counts),
         cmocka_unit_test(test_conservation),

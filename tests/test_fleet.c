@@ -8,6 +8,9 @@
  * only when the gaining supplier cannot operate it, migrated meters
  * surviving a switch, repair visits taking installer days from new
  * installs, and property references reducing two-visit dual-fuel jobs.
+ * With the DCC: its read fleet equals the households sending reads every
+ * day (faults leave it, repairs rejoin it), and hub faults cut the
+ * scheduled reads offered by the off-air hub-days they cause.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include <string.h>
 
 #include "mdl_common.h"
+#include "mdl_dcc_testing.h"
 #include "mdl_household.h"
 #include "mdl_rollout.h"
 #include "mdl_scenario.h"
@@ -371,6 +375,164 @@ static void test_tariff_spread(void **state)
     }
 }
 
+/* ---- the DCC's read fleet --------------------------------------------------------- */
+typedef struct reads_run {
+    int64_t days;
+    double *reads;      /* [days] scheduled reads offered (daily + half-hourly data), all regions */
+    uint64_t *hubs;     /* [days] the read fleet's hubs at the day's end, all regions */
+    uint64_t *meters;   /* [days] ... meters */
+    uint64_t drops;     /* days on which some region's read fleet shrank */
+} reads_run;
+
+/* A whole run with the DCC: every day the DCC's read fleet (less its
+ * initial fleet) equals the households sending reads, region by region
+ * (hubs, meters, prepayment hubs), the fleet's own sums hold, and the
+ * reads offered on a day are the meters in the fleet at the end of the
+ * day before. */
+static void run_reads(const mdl_scenario *sc, int threads, reads_run *out)
+{
+    sim_err err;
+    sim_err_clear(&err);
+    size_t shards = (size_t)sc->run.shards;
+    sim_engine *e = sim_engine_alloc(mdl_rollout_model(), shards, 1024, &err);
+    assert_non_null(e);
+    sim_engine_set_always_parallel(e, threads > 1);
+    mdl_dcc *d = test_dcc_make(sc, shards);
+    mdl_rollout *r = mdl_rollout_alloc(sc, e, d, NULL, threads, &err);
+    assert_non_null(r);
+    out->days = mdl_scenario_days(sc);
+    out->reads = calloc((size_t)out->days, sizeof *out->reads);
+    out->hubs = calloc((size_t)out->days, sizeof *out->hubs);
+    out->meters = calloc((size_t)out->days, sizeof *out->meters);
+    assert_true(out->reads && out->hubs && out->meters);
+    out->drops = 0;
+    uint64_t prev_h[MDL_N_REGIONS] = {0}, prev_m = 0;
+    for (int64_t day = 0; day < out->days; day++) {
+        assert_int_equal(sim_engine_run_window(e, sim_time_from_days(day), sim_time_from_days(day + 1), threads, &err), 0);
+        assert_int_equal(mdl_rollout_day_end(r, day, &err), 0);
+        test_dcc_run_day(d, day);
+        int rc = mdl_dcc_check(d, &err);
+        if (rc)
+            fprintf(stderr, "day %lld: %s\n", (long long)day, err.msg);
+        assert_int_equal(rc, 0);
+        uint64_t h[MDL_N_REGIONS], m[MDL_N_REGIONS], p[MDL_N_REGIONS], dh[MDL_N_REGIONS], dm[MDL_N_REGIONS],
+            dp[MDL_N_REGIONS];
+        mdl_rollout_fleet_reads(r, h, m, p);
+        mdl_dcc_fleet_counts(d, dh, dm, dp);
+        const mdl_dcc_dayres *res = mdl_dcc_last_day(d);
+        double offered = 0;
+        for (int g = 0; g < MDL_N_REGIONS; g++) {
+            if (h[g] != dh[g] || m[g] != dm[g] || p[g] != dp[g])
+                fprintf(stderr, "day %lld region %d: sending %llu/%llu/%llu, fleet %llu/%llu/%llu\n", (long long)day,
+                        g, (unsigned long long)h[g], (unsigned long long)m[g], (unsigned long long)p[g],
+                        (unsigned long long)dh[g], (unsigned long long)dm[g], (unsigned long long)dp[g]);
+            assert_int_equal(h[g], dh[g]);
+            assert_int_equal(m[g], dm[g]);
+            assert_int_equal(p[g], dp[g]);
+            out->hubs[day] += h[g];
+            out->meters[day] += m[g];
+            offered += res->requests[MDL_DCC_SVC_READ_DAILY][g] + res->requests[MDL_DCC_SVC_READ_HH][g];
+            out->drops += day > 0 && h[g] < prev_h[g];
+            prev_h[g] = h[g];
+        }
+        assert_true(offered == (double)prev_m);   /* today's reads: the fleet at yesterday's end */
+        prev_m = out->meters[day];
+        out->reads[day] = offered;
+        if (day % 365 == 364)
+            assert_int_equal(mdl_rollout_check(r, &err), 0);
+    }
+    assert_int_equal(mdl_rollout_check(r, &err), 0);
+    mdl_rollout_free(r);
+    mdl_dcc_free(d);
+    sim_engine_free(e);
+}
+
+static void reads_free(reads_run *x)
+{
+    free(x->reads);
+    free(x->hubs);
+    free(x->meters);
+}
+
+/* Every fault kind often (half of them fixed remotely, half by a visit),
+ * dual fuel, moves with payment-mode changes, switching, SMETS1
+ * migration and the 2G/3G programme: the read fleet follows the
+ * households every day (run_reads), it shrinks on many days (leaves
+ * happen), and the same on 1 and 3 threads. */
+static void test_read_fleet_conservation(void **state)
+{
+    (void)state;
+    const char *ov[] = {"run.end=\"2021-12-31\"", "rollout.fleet.faults.hub_rate=[0.5,0.5,0.5]",
+                        "rollout.fleet.faults.elec_rate=[0.3,0.3,0.3]", "rollout.fleet.faults.gas_rate=[0.3,0.3,0.3]",
+                        "rollout.fleet.faults.han_rate=[0.5,0.5,0.5]",
+                        "rollout.fleet.faults.remote_fix_prob=[0.5,0.5,0.5,0.5]",
+                        "rollout.fleet.tenancy.annual_rate=0.3", "rollout.fleet.tenancy.to_prepay_prob=0.3",
+                        "rollout.fleet.hub_replacement.start=[\"2020-01-01\",\"2020-01-01\",\"2020-01-01\"]",
+                        "rollout.fleet.hub_replacement.smets2_share=[0.3,0.3,0.3]",
+                        "dcc.half_hourly_from=\"2019-06-01\""};
+    mdl_scenario *sc = load(ov, sizeof ov / sizeof ov[0]);
+    reads_run a, b;
+    run_reads(sc, 1, &a);
+    run_reads(sc, 3, &b);
+    fprintf(stderr, "read fleet at the end: %llu hubs, %llu meters; %llu region-days it shrank\n",
+            (unsigned long long)a.hubs[a.days - 1], (unsigned long long)a.meters[a.days - 1],
+            (unsigned long long)a.drops);
+    assert_true(a.hubs[a.days - 1] > 1000);
+    assert_true(a.drops > 300);
+    assert_memory_equal(a.reads, b.reads, (size_t)a.days * sizeof *a.reads);
+    assert_memory_equal(a.meters, b.meters, (size_t)a.days * sizeof *a.meters);
+    reads_free(&a);
+    reads_free(&b);
+}
+
+/* Hub faults fixed remotely only (no visits, so the install paths are
+ * the same with and without them), SMETS2 only (no migration queue),
+ * nobody moving (hazards never pause): each hub in the read fleet
+ * alternates between on air for floor(Exp(1 / lambda)) days (the fault
+ * hazard inverted to a day, at least 1) and off for K = 1 + floor(Exp(mu))
+ * days (the remote fix; a hub that leaves on day t misses days t+1 .. t+K
+ * and sends again from t+K+1).  So the reads offered fall by
+ * p_off = E[K] / (E[on] + E[K]) of the fault-free run's, with
+ * E[floor(Exp(x))] = 1 / (e^(1/x) - 1).  Spread: the missed reads are a
+ * compound sum over episodes (Poisson, mean lambda x on-air hub-days) of
+ * K x meters, variance E[N] E[K^2] E[m^2] (m = 1 or 2 meters: E[m^2] =
+ * 3 E[m] - 2).  Tolerance 4 sigma plus 2 % for the start (every hub
+ * starts on air, so the first months run slightly below p_off). */
+static void test_faults_cut_reads(void **state)
+{
+    (void)state;
+    const char *common[] = {"run.start=\"2019-01-01\"", "run.end=\"2023-12-31\"",
+                            "rollout.fleet.tenancy.annual_rate=0", "rollout.fleet.faults.elec_rate=[0,0,0]",
+                            "rollout.fleet.faults.gas_rate=[0,0,0]", "rollout.fleet.faults.han_rate=[0,0,0]",
+                            "rollout.fleet.faults.remote_fix_prob=[1,0,0,0]", "rollout.fleet.faults.remote_fix_days=20"};
+    const double rate = 2.0, mu = 20.0;
+    const char *ov[9];
+    memcpy(ov, common, sizeof common);
+    ov[8] = "rollout.fleet.faults.hub_rate=[0,0,0]";
+    reads_run a, b;
+    run_reads(load(ov, 9), 1, &a);
+    ov[8] = "rollout.fleet.faults.hub_rate=[2,2,2]";
+    run_reads(load(ov, 9), 1, &b);
+    double ra = 0, rb = 0, hub_days = 0, meter_days = 0;
+    for (int64_t d = 0; d < a.days; d++) {
+        ra += a.reads[d];
+        rb += b.reads[d];
+        hub_days += (double)a.hubs[d];
+        meter_days += (double)a.meters[d];
+    }
+    double lam = rate / 365.25, q = exp(-1.0 / mu);
+    double ek = 1.0 + q / (1.0 - q), ek2 = q / ((1.0 - q) * (1.0 - q)) + ek * ek;
+    double eon = 1.0 / expm1(lam), p_off = ek / (eon + ek);
+    double em = meter_days / hub_days, episodes = lam * hub_days * (1.0 - p_off);
+    double expect = p_off * ra, sd = sqrt(episodes * ek2 * (3.0 * em - 2.0));
+    fprintf(stderr, "scheduled reads: %.0f without faults, %.0f with: %.0f fewer, expected %.0f +- %.0f (p_off %.4f)\n",
+            ra, rb, ra - rb, expect, sd, p_off);
+    assert_true(ra > 1e6);
+    assert_true(fabs((ra - rb) - expect) < 4.0 * sd + 0.02 * expect);
+    reads_free(&a);
+    reads_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +545,8 @@ int main(void)
         cmocka_unit_test(test_repairs_compete_for_installers),
         cmocka_unit_test(test_property_references),
         cmocka_unit_test(test_tariff_spread),
+        cmocka_unit_test(test_read_fleet_conservation),
+        cmocka_unit_test(test_faults_cut_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

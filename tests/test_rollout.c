@@ -29,7 +29,16 @@
 /* The DCC outbox is NULL in these tests (dcc = NULL), so nothing is sent;
  * weak stand-ins let this file link before or without mdl_dcc.c (the real
  * ones win when linked). */
-__attribute__((weak)) void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t h, int r, unsigned f)
+__attribute__((weak)) unsigned mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t h, int r, unsigned f)
+{
+    (void)o, (void)h, (void)r;
+    return f;
+}
+__attribute__((weak)) void mdl_dcc_fleet_leave(mdl_dcc_outbox *o, uint64_t h, int r, unsigned f)
+{
+    (void)o, (void)h, (void)r, (void)f;
+}
+__attribute__((weak)) void mdl_dcc_fleet_rejoin(mdl_dcc_outbox *o, uint64_t h, int r, unsigned f)
 {
     (void)o, (void)h, (void)r, (void)f;
 }

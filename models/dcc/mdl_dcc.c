@@ -81,6 +81,7 @@ struct mdl_dcc {
     double minute_w[3][MDL_DCC_MINUTES];   /* per-minute share of a day: read times, on demand, flat */
     uint32_t sched[FLEET_KINDS][MDL_N_REGIONS][MDL_DCC_MINUTES];
     uint64_t hubs[MDL_N_REGIONS], meters[MDL_N_REGIONS], gen[MDL_N_REGIONS], prepay[MDL_N_REGIONS];
+    uint64_t init_hubs[MDL_N_REGIONS], init_meters[MDL_N_REGIONS], init_prepay[MDL_N_REGIONS];   /* fleet_initial's */
     mdl_dcc_offer *offer;            /* kept between days and updated where it changes (build_offer) */
     int sched_dirty;                 /* the fleet's read times changed since the offer was built */
     uint64_t offer_hubs[MDL_N_REGIONS];   /* hubs the rate lanes were scaled for (UINT64_MAX: never) */
@@ -103,7 +104,9 @@ struct mdl_dcc {
 };
 
 /* ---- outbox ------------------------------------------------------------------------ */
-/* Join record: minute (11 bits) | region << 11 | half-hourly << 13 | gas << 14 | generation << 15 | prepay << 16 */
+/* Join record: minute (11 bits) | region << 11 | half-hourly << 13 | gas << 14 | generation << 15 | prepay << 16
+ * | leave << 17.  A leave record is its hub's join record with the leave bit: fleet_add takes it out. */
+#define JOIN_LEAVE (1u << 17)
 static uint32_t pack_join(int minute, int region, int hh, int gas, int gen, int prepay)
 {
     return (uint32_t)minute | (uint32_t)region << 11 | (uint32_t)hh << 13 | (uint32_t)gas << 14 |
@@ -118,7 +121,9 @@ static int draw_read_minute(const mdl_dcc *d, double u_hour, uint32_t w_min)
     return h * 60 + (int)(((uint64_t)w_min * 60u) >> 32);
 }
 
-void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags)
+/* The household's join (or, with `leave`, leave) record into the outbox:
+ * read minute and generation from its own stream, the rest from flags. */
+static void fleet_record(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags, uint32_t leave)
 {
     if (region < 0 || region >= MDL_N_REGIONS) {
         o->bad++;
@@ -130,7 +135,6 @@ void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsig
     double u_hour = sim_rng_uniform(&s);
     uint32_t w_min = sim_rng_u32(&s);
     int gen = sim_rng_uniform(&s) < d->p->generation_share;
-    int hh = d->window_day >= d->hh_from;
     if (o->n_joins == o->cap_joins) {
         uint32_t *v = sim_vec_grow(o->joins, &o->cap_joins, o->n_joins + 1, sizeof *v, 4096);
         if (!v) {
@@ -139,8 +143,28 @@ void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsig
         }
         o->joins = v;
     }
-    o->joins[o->n_joins++] = pack_join(draw_read_minute(d, u_hour, w_min), region, hh,
-                                       (flags & MDL_DCC_FLAG_GAS) != 0, gen, (flags & MDL_DCC_FLAG_PREPAY) != 0);
+    o->joins[o->n_joins++] = pack_join(draw_read_minute(d, u_hour, w_min), region,
+                                       (flags & MDL_DCC_FLAG_HALF_HOURLY) != 0, (flags & MDL_DCC_FLAG_GAS) != 0, gen,
+                                       (flags & MDL_DCC_FLAG_PREPAY) != 0) | leave;
+}
+
+unsigned mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags)
+{
+    flags &= MDL_DCC_FLAG_GAS | MDL_DCC_FLAG_PREPAY;
+    if (o->dcc->window_day >= o->dcc->hh_from)
+        flags |= MDL_DCC_FLAG_HALF_HOURLY;
+    fleet_record(o, household, region, flags, 0);
+    return flags;
+}
+
+void mdl_dcc_fleet_rejoin(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags)
+{
+    fleet_record(o, household, region, flags, 0);
+}
+
+void mdl_dcc_fleet_leave(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags)
+{
+    fleet_record(o, household, region, flags, JOIN_LEAVE);
 }
 
 /* Append to a growable uint32 array, kept across days, so nothing is
@@ -197,17 +221,24 @@ mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard)
 }
 
 /* ---- fleet ---------------------------------------------------------------------------- */
+/* A join record into the fleet, or a leave record out of it.  Unsigned
+ * arithmetic: a day's records sum to the same fleet in any order (a leave
+ * met before its hub's join, as it can be across shards, wraps and comes
+ * back), and every leave is of a hub that joined, so the day's end is
+ * never below zero. */
 static void fleet_add(mdl_dcc *d, uint32_t j)
 {
     int m = (int)(j & 2047u), r = (int)(j >> 11 & 3u);
     int hh = (int)(j >> 13 & 1u), gas = (int)(j >> 14 & 1u), gen = (int)(j >> 15 & 1u), pre = (int)(j >> 16 & 1u);
-    d->sched[hh][r][m] += 1u + (uint32_t)gas;
-    d->sched[2][r][m] += (uint32_t)gen;
+    uint32_t k = j & JOIN_LEAVE ? UINT32_MAX : 1u;   /* +1 or -1 */
+    uint64_t k64 = j & JOIN_LEAVE ? UINT64_MAX : 1u;
+    d->sched[hh][r][m] += k * (1u + (uint32_t)gas);
+    d->sched[2][r][m] += k * (uint32_t)gen;
     d->sched_dirty = 1;
-    d->hubs[r]++;
-    d->meters[r] += 1u + (uint64_t)gas;
-    d->gen[r] += (uint64_t)gen;
-    d->prepay[r] += (uint64_t)pre;
+    d->hubs[r] += k64;
+    d->meters[r] += k64 * (1u + (uint64_t)gas);
+    d->gen[r] += k64 * (uint64_t)gen;
+    d->prepay[r] += k64 * (uint64_t)pre;
 }
 
 /* Spread n items over k cells with weights w (sum 1) by cumulative rounding:
@@ -259,6 +290,9 @@ static void fleet_initial(mdl_dcc *d)
         d->hubs[r] += H;
         d->gen[r] += G;
         d->prepay[r] += (uint64_t)floor((double)H * f->prepay_share + 0.5);
+        d->init_hubs[r] = d->hubs[r];
+        d->init_meters[r] = d->meters[r];
+        d->init_prepay[r] = d->prepay[r];
     }
     free(cells);
 }
@@ -1073,6 +1107,42 @@ void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out)
     for (int r = 0; r < MDL_N_REGIONS; r++)
         hubs += d->hubs[r];
     out->fleet_hubs = hubs;
+}
+
+void mdl_dcc_fleet_counts(const mdl_dcc *d, uint64_t hubs[MDL_N_REGIONS], uint64_t meters[MDL_N_REGIONS],
+                          uint64_t prepay[MDL_N_REGIONS])
+{
+    for (int r = 0; r < MDL_N_REGIONS; r++) {
+        hubs[r] = d->hubs[r] - d->init_hubs[r];
+        meters[r] = d->meters[r] - d->init_meters[r];
+        prepay[r] = d->prepay[r] - d->init_prepay[r];
+    }
+}
+
+int mdl_dcc_check(const mdl_dcc *d, sim_err *err)
+{
+    if (d->remote)
+        return SIM_OK;
+    for (int r = 0; r < MDL_N_REGIONS; r++) {
+        if (d->hubs[r] < d->init_hubs[r] || d->meters[r] < d->init_meters[r] || d->prepay[r] < d->init_prepay[r] ||
+            d->gen[r] > d->hubs[r] || d->prepay[r] > d->hubs[r] || d->meters[r] > 2 * d->hubs[r] ||
+            d->meters[r] < d->hubs[r])
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC fleet, %s: counts out of range (hubs %llu, meters %llu, "
+                            "generating %llu, prepayment %llu): a leave without its join", mdl_region_names[r],
+                            (unsigned long long)d->hubs[r], (unsigned long long)d->meters[r],
+                            (unsigned long long)d->gen[r], (unsigned long long)d->prepay[r]);
+        uint64_t reads = 0, gen = 0;
+        for (int m = 0; m < MDL_DCC_MINUTES; m++) {
+            reads += (uint64_t)d->sched[0][r][m] + d->sched[1][r][m];
+            gen += d->sched[2][r][m];
+        }
+        if (reads != d->meters[r] || gen != d->gen[r])
+            return SIM_FAIL(err, SIM_ERUNTIME, "DCC fleet, %s: scheduled reads by minute sum to %llu meters and %llu "
+                            "generating hubs, the counts say %llu and %llu", mdl_region_names[r],
+                            (unsigned long long)reads, (unsigned long long)gen, (unsigned long long)d->meters[r],
+                            (unsigned long long)d->gen[r]);
+    }
+    return SIM_OK;
 }
 
 /* ---- for tests and the benchmark (declared in mdl_dcc_testing.h) ---------------------- */

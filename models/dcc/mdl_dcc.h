@@ -46,6 +46,7 @@ int mdl_dcc_msg_service(int msg);
 /* Fleet-join flags. */
 #define MDL_DCC_FLAG_GAS     1u   /* the hub serves a gas meter as well */
 #define MDL_DCC_FLAG_PREPAY  2u   /* prepayment mode */
+#define MDL_DCC_FLAG_HALF_HOURLY 4u   /* its reads carry half-hourly data (set by mdl_dcc_fleet_join) */
 
 typedef struct mdl_dcc mdl_dcc;
 typedef struct mdl_dcc_outbox mdl_dcc_outbox;
@@ -54,8 +55,20 @@ struct mdl_scenario;
 /* ---- inside a window, from rollout handlers (own shard's outbox only) ---- */
 /* A hub is commissioned through the DCC (or a SMETS1 hub migrated onto it):
  * from the next day it sends scheduled reads.  The DCC draws its read time
- * of day and other per-hub traits from the household's own stream. */
-void mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags);
+ * of day and other per-hub traits from the household's own stream.
+ * Returns the flags it joined with: `flags` (gas, prepay), plus
+ * MDL_DCC_FLAG_HALF_HOURLY when the day is on or after half_hourly_from. */
+unsigned mdl_dcc_fleet_join(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags);
+/* A household's hub stops sending scheduled reads (from the next day):
+ * its record is rebuilt from the household's stream (the same read minute
+ * and generation as at its join; one stream and three draws) and taken out
+ * of the fleet.  `flags` must be those its reads are in the fleet with
+ * (gas, prepay, half-hourly), as mdl_dcc_fleet_join returned them or as
+ * the last mdl_dcc_fleet_rejoin gave them. */
+void mdl_dcc_fleet_leave(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags);
+/* The household's hub sends scheduled reads again (from the next day) with
+ * `flags` as given (the half-hourly bit included: no date rule). */
+void mdl_dcc_fleet_rejoin(mdl_dcc_outbox *o, uint64_t household, int region, unsigned flags);
 /* One install-related message at time t (within the current window). */
 void mdl_dcc_message(mdl_dcc_outbox *o, int region, int msg, sim_time t);
 /* `count` such messages in the minute of t (one record per 32,768). */
@@ -98,5 +111,16 @@ typedef struct mdl_dcc_totals {
     double peak_minute_load;      /* most requests arriving in one minute, any day */
 } mdl_dcc_totals;
 void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out);
+/* The read fleet per region now (rank 0): hubs, meters, prepayment hubs,
+ * less the initial fleet's (dcc.initial_fleet), i.e. what the joins and
+ * leaves have made it. */
+void mdl_dcc_fleet_counts(const mdl_dcc *d, uint64_t hubs[MDL_N_REGIONS], uint64_t meters[MDL_N_REGIONS],
+                          uint64_t prepay[MDL_N_REGIONS]);
+/* The read fleet's own consistency (rank 0): each region's scheduled reads
+ * by minute sum to its meters (daily and half-hourly kinds) and its
+ * generating hubs (generation reads), and no count is above what the
+ * initial fleet and the joins can make (a leave without its join wraps
+ * below zero).  0, or SIM_ERUNTIME naming the first violation. */
+int mdl_dcc_check(const mdl_dcc *d, sim_err *err);
 
 #endif

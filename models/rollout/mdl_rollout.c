@@ -436,6 +436,38 @@ void mdl_rollout_free(mdl_rollout *r)
     free(r);
 }
 
+/* Fleet life: the household's reads are in the DCC's read fleet (FS_READS)
+ * exactly when it sends them now, and only after a first join. */
+static int reads_check(const shard_state *sh, sim_err *err)
+{
+    for (size_t k = 0; k < sh->n_hh; k++) {
+        const fleet_hh *f = &sh->fl[k];
+        int in = (f->saved & FS_READS) != 0, sends = fleet_reads(&sh->hh[k]) != 0;
+        if (in != sends || (in && !(f->flags & FF_JOINED)))
+            return SIM_FAIL(err, SIM_ERUNTIME, "household %llu: %s the DCC's read fleet but %s reads",
+                            (unsigned long long)hh_id(sh, (uint32_t)k), in ? "in" : "not in",
+                            sends ? "sends" : "sends no");
+    }
+    return SIM_OK;
+}
+
+void mdl_rollout_fleet_reads(const mdl_rollout *r, uint64_t hubs[MDL_N_REGIONS], uint64_t meters[MDL_N_REGIONS],
+                             uint64_t prepay[MDL_N_REGIONS])
+{
+    for (int g = 0; g < MDL_N_REGIONS; g++)
+        hubs[g] = meters[g] = prepay[g] = 0;
+    for (size_t i = r->own_first; r->fleet && i < r->own_first + r->own_count; i++) {
+        const shard_state *sh = &r->shards[i];
+        for (size_t k = 0; k < sh->n_hh; k++) {
+            unsigned x = fleet_reads(&sh->hh[k]);
+            int g = mdl_hh_region(&sh->hh[k]);
+            hubs[g] += (x & READS_ON) != 0;
+            meters[g] += x & READS_ON ? 1u + ((x & MDL_DCC_FLAG_GAS) != 0) : 0u;
+            prepay[g] += (x & READS_ON) && (x & MDL_DCC_FLAG_PREPAY);
+        }
+    }
+}
+
 int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
 {
     size_t n_rs = r->n_sup * 3;
@@ -470,6 +502,8 @@ int mdl_rollout_check(const mdl_rollout *r, sim_err *err)
         }
         if (!rc)
             rc = mdl_rollout_pend_check(sh, err);
+        if (!rc && sh->fl)
+            rc = reads_check(sh, err);
         if (!rc && sh->fl) {   /* traditional-mode stock by cause: recounted, and summing to the state count */
             int64_t tc[3][TC_N] = {{0}}, tt[3] = {0};
             for (size_t k = 0; k < sh->n_hh; k++)

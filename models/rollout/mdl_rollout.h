@@ -92,6 +92,15 @@ int mdl_rollout_ckpt_shard_load(mdl_rollout *r, size_t shard, struct sim_ckpt_bu
  * electricity meter is.  0, or SIM_ERUNTIME naming the first violation. */
 int mdl_rollout_check(const mdl_rollout *r, sim_err *err);   /* owned shards only */
 
+/* The scheduled reads the rollout's households send (rollout.fleet): per
+ * region, households whose hub is on the DCC with the electricity meter
+ * commissioned (hubs), their commissioned meters (electricity + gas) and
+ * those in prepayment (owned shards only; zeros when fleet life is off).
+ * With fleet life the DCC's read fleet, less its initial fleet, holds
+ * exactly these (mdl_dcc_fleet_counts). */
+void mdl_rollout_fleet_reads(const mdl_rollout *r, uint64_t hubs[MDL_N_REGIONS], uint64_t meters[MDL_N_REGIONS],
+                             uint64_t prepay[MDL_N_REGIONS]);
+
 /* Life after the install (rollout.fleet): events so far by kind (the
  * `event` coordinate of /fleet/events, MDL_FLEET_N_EVENTS of them) and the
  * households in traditional mode now by cause (`cause` of

@@ -13,9 +13,12 @@
 #include "mdl_rollout_internal.h"
 #include "mdl_visit.h"
 
+/* Without fleet life a hub joins the DCC's read fleet when it is
+ * commissioned and stays; with it the fleet follows the household's reads
+ * (mdl_fleet_reads_sync after the step). */
 static void join_fleet(shard_state *sh, const mdl_household *h, uint32_t local)
 {
-    if (!sh->outbox || !fleet_first_join(sh, local))
+    if (!sh->outbox || sh->fl)
         return;
     unsigned flags = (mdl_hh_dual(h) && mdl_hh_gas(h) == MDL_DEV_COMMISSIONED ? MDL_DCC_FLAG_GAS : 0u) |
                      (mdl_hh_prepay(h) ? MDL_DCC_FLAG_PREPAY : 0u);
@@ -125,21 +128,27 @@ static void remote_commission(shard_state *sh, mdl_household *h, uint32_t local,
     mdl_visit_env env;
     mdl_visit_outcome o;
     env_of(sh, local, today, &env);
+    unsigned reads = sh->fl ? fleet_reads(h) : 0;
     mdl_visit_remote(&env, h, &o);
     if (o.hub_on_dcc || mdl_hh_hub(h) == MDL_DEV_NOT_JOINED)
         cnt_of(sh, h)[C_REMOTE]++;
     dcc_after(sh, h, local, &o, office_time(sh, h, local, MDL_DCC_MSG_COMMISSION, t0));
     apply_next(sh, h, local, &o, today);
+    if (sh->fl)
+        mdl_fleet_reads_sync(sh, h, local, reads);
 }
 
 static void migrate(shard_state *sh, mdl_household *h, uint32_t local, sim_time t0)
 {
+    unsigned reads = sh->fl ? fleet_reads(h) : 0;
     mdl_hh_set_hub(h, MDL_DEV_COMMISSIONED);
     cnt_of(sh, h)[C_MIGRATIONS]++;
     send(sh, h, MDL_DCC_MSG_COMMISSION, office_time(sh, h, local, MDL_DCC_MSG_COMMISSION, t0));
     join_fleet(sh, h, local);
     h->proc = MDL_PROC_DONE;
     set_stage(sh, h, mdl_hh_device_state(h, MDL_HH_ENGAGED));
+    if (sh->fl)
+        mdl_fleet_reads_sync(sh, h, local, reads);
 }
 
 /* ---- the visit event -------------------------------------------------------- */
@@ -166,6 +175,7 @@ static void on_visit(sim_shard *shard, void *state, const sim_event *ev)
     mdl_visit_outcome o;
     env_of(sh, local, today, &env);
     fleet_visit fv;
+    unsigned reads = sh->fl ? fleet_reads(h) : 0;
     if (!sh->fl || !mdl_fleet_before_visit(sh, h, local, today, &fv, &o))
         mdl_visit_run(&env, h, &o);
     if (sh->fl)
@@ -184,6 +194,8 @@ static void on_visit(sim_shard *shard, void *state, const sim_event *ev)
     sim_time done = ev->time + sim_time_from_minutes(o.minutes);
     dcc_after(sh, h, local, &o, done);
     apply_next(sh, h, local, &o, today);
+    if (sh->fl)
+        mdl_fleet_reads_sync(sh, h, local, reads);
     if (mdl_hh_elec(h) != MDL_DEV_LEGACY && (o.elec_installed || o.revisit)) {
         if (h->stage == MDL_HH_SMART || h->stage == MDL_HH_SMETS1)
             c[C_SMART]++;

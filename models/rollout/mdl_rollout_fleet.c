@@ -616,7 +616,7 @@ static int on_fault(shard_state *sh, mdl_household *h, uint32_t local, int64_t t
             break;
         }
     }
-    f->saved = h->meters;
+    f->saved = (uint8_t)((f->saved & FS_READS) | h->meters);
     f->cause = (uint8_t)((f->cause & ~(3u << 5)) | (unsigned)dev << 5);
     int cause = dev == MDL_FLEET_HAN ? TC_HAN_FAULT : TC_DEVICE_FAULT;
     set_cause(sh, h, f, cause);
@@ -633,7 +633,7 @@ static int on_fault(shard_state *sh, mdl_household *h, uint32_t local, int64_t t
     }
     restage(sh, h);
     fcnt_of(sh, h)[F_FAULT_HUB + dev]++;
-    if (on_dcc(h) || (f->flags & FF_JOINED))
+    if (((f->saved >> 4) & 3u) == MDL_DEV_COMMISSIONED)   /* the hub was on the DCC: it sees the fault */
         send(sh, h, MDL_DCC_MSG_REPAIR, office_time(sh, h, local, MDL_DCC_MSG_REPAIR, t0));
     if (u_fix < fp->remote_fix_prob[dev]) {   /* (a hub: reset remotely rather than replaced) */
         file_event(sh, h, local, K_REMOTE_FIX, today + 1 + (int64_t)floor(-log(u_days) * fp->remote_fix_days));
@@ -647,7 +647,7 @@ static int on_fault(shard_state *sh, mdl_household *h, uint32_t local, int64_t t
 static void on_remote_fix(shard_state *sh, mdl_household *h, uint32_t local, sim_time t0)
 {
     fleet_hh *f = &sh->fl[local];
-    h->meters = f->saved;
+    h->meters = f->saved & FS_METERS;
     restage(sh, h);
     if (h->stage == MDL_HH_TRADITIONAL)   /* it was in traditional mode before the fault too */
         set_cause(sh, h, f, TC_NONE);
@@ -661,6 +661,7 @@ static void on_remote_fix(shard_state *sh, mdl_household *h, uint32_t local, sim
 void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, sim_time t0)
 {
     mdl_household *h = &sh->hh[local];
+    unsigned reads = fleet_reads(h);
     int waits = 0;
     switch (kind) {
     case K_SWITCH: waits = on_switch(sh, h, local, today, t0); break;
@@ -676,14 +677,50 @@ void mdl_fleet_event(shard_state *sh, uint32_t local, int kind, int64_t today, s
         break;
     default: break;
     }
+    mdl_fleet_reads_sync(sh, h, local, reads);
     if (!waits)
         schedule(sh, h, local, today);
+}
+
+/* ---- the household's scheduled reads at the DCC ---------------------------------- */
+/* The DCC's read fleet follows the household (see fleet_reads): a change
+ * of record leaves with the old record and joins with the new (a gas
+ * meter joining or failing, a payment-mode change, a fault, a repair).
+ * The half-hourly bit is the premise's: its first join sets it by the
+ * date (dcc.half_hourly_from) and every later record carries it, so a
+ * leave takes out exactly what the last join put in. */
+void mdl_fleet_reads_sync(shard_state *sh, const mdl_household *h, uint32_t local, unsigned before)
+{
+    fleet_hh *f = &sh->fl[local];
+    unsigned now = fleet_reads(h);
+    if (now == before)
+        return;
+    uint64_t id = hh_id(sh, local);
+    int reg = mdl_hh_region(h);
+    unsigned hh = f->cause & FC_HALF_HOURLY ? MDL_DCC_FLAG_HALF_HOURLY : 0u;
+    if (before & READS_ON) {
+        if (sh->outbox)
+            mdl_dcc_fleet_leave(sh->outbox, id, reg, (before & ~READS_ON) | hh);
+        f->saved &= (uint8_t)~FS_READS;
+    }
+    if (now & READS_ON) {
+        if (f->flags & FF_JOINED) {
+            if (sh->outbox)
+                mdl_dcc_fleet_rejoin(sh->outbox, id, reg, (now & ~READS_ON) | hh);
+        } else {
+            f->flags |= FF_JOINED;
+            if (sh->outbox && (mdl_dcc_fleet_join(sh->outbox, id, reg, now & ~READS_ON) & MDL_DCC_FLAG_HALF_HOURLY))
+                f->cause |= FC_HALF_HOURLY;
+        }
+        f->saved |= FS_READS;
+    }
 }
 
 /* ---- the day: SMETS1 migration capacity, a supplier's tariff pushes ----------------- */
 static void migrate_one(shard_state *sh, mdl_household *h, uint32_t local, sim_time t0)
 {
     fleet_hh *f = &sh->fl[local];
+    unsigned reads = fleet_reads(h);
     mdl_hh_set_hub(h, MDL_DEV_COMMISSIONED);
     if (h->stage == MDL_HH_TRADITIONAL)
         set_cause(sh, h, f, TC_NONE);
@@ -691,11 +728,7 @@ static void migrate_one(shard_state *sh, mdl_household *h, uint32_t local, sim_t
     cnt_of(sh, h)[C_MIGRATIONS]++;
     fcnt_of(sh, h)[F_MIGRATIONS]++;
     send(sh, h, MDL_DCC_MSG_COMMISSION, office_time(sh, h, local, MDL_DCC_MSG_COMMISSION, t0));
-    if (sh->outbox && fleet_first_join(sh, local)) {
-        unsigned flags = (mdl_hh_dual(h) && mdl_hh_gas(h) == MDL_DEV_COMMISSIONED ? MDL_DCC_FLAG_GAS : 0u) |
-                         (mdl_hh_prepay(h) ? MDL_DCC_FLAG_PREPAY : 0u);
-        mdl_dcc_fleet_join(sh->outbox, hh_id(sh, local), mdl_hh_region(h), flags);
-    }
+    mdl_fleet_reads_sync(sh, h, local, reads);
 }
 
 /* The share of the DCC's migration capacity on `today` (migration.capacity_dates/share, piecewise constant). */

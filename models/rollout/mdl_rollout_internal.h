@@ -164,19 +164,25 @@ enum fleet_counter {
  * stays 16), only when rollout.fleet is on. */
 typedef struct fleet_hh {
     uint8_t install_q;   /* quarter (91.3 days) since the start its devices were installed: their age */
-    uint8_t cause;       /* cause:3 (enum trad_cause) family:2 (SMETS1 device family) device:2 (last fault) */
+    uint8_t cause;       /* cause:3 (enum trad_cause) family:2 (SMETS1 device family) device:2 (last fault)
+                          * half-hourly:1 (FC_HALF_HOURLY) */
     uint8_t flags;       /* FF_* */
-    uint8_t saved;       /* mdl_household.meters before a fault (a remote fix restores them) */
+    uint8_t saved;       /* meters:7 (mdl_household.meters before a fault: a remote fix restores them)
+                          * reads:1 (FS_READS) */
     uint16_t tenancy;    /* where the tenancy walk may resume: moves:3 << 13 | move-in day:13; 0 = from the start */
 } fleet_hh;
 #define FF_LIVE       1u   /* has entered fleet life (install quarter set) */
-#define FF_JOINED     2u   /* its hub has joined the DCC's read fleet (a repaired hub does not join again) */
+#define FF_JOINED     2u   /* has joined the DCC's read fleet at least once (FC_HALF_HOURLY is set) */
 #define FF_ENROLLED   4u   /* SMETS1: enrolment decided (queued for migration, or never) */
 #define FF_VACANT     8u   /* between occupiers */
 #define FF_REPLACE   16u   /* the next visit replaces its SMETS1 meters with SMETS2 */
 #define FF_HUBSWAP   32u   /* the next visit replaces the comms hub (2G/3G programme) */
 #define FF_HUBSWAPPED 64u  /* the programme has been to this home */
 #define FF_GAS_VISIT 128u  /* the next visit installs the gas meter a one-fuel visit left */
+
+#define FC_HALF_HOURLY 128u   /* (in cause) the premise's reads carry half-hourly data: set by its first join */
+#define FS_READS       128u   /* (in saved) its scheduled reads are in the DCC's read fleet now */
+#define FS_METERS      127u   /* (in saved) the meters before the last fault */
 
 static inline int fl_cause(const fleet_hh *f) { return f->cause & 7u; }
 static inline int fl_family(const fleet_hh *f) { return (f->cause >> 3) & 3u; }
@@ -496,16 +502,24 @@ int mdl_fleet_before_visit(shard_state *sh, mdl_household *h, uint32_t local, in
                            mdl_visit_outcome *o);
 void mdl_fleet_after_visit(shard_state *sh, mdl_household *h, uint32_t local, const fleet_visit *fv,
                            mdl_visit_outcome *o);
-/* The hub joins the DCC's read fleet only once in its life. */
-static inline int fleet_first_join(shard_state *sh, uint32_t local)
+/* The household's scheduled reads at the DCC (rollout.fleet): they are
+ * sent while the hub is on the DCC and the electricity meter is
+ * commissioned on its HAN (state smart or partial), the gas meter's too
+ * when it is commissioned.  READS_ON | MDL_DCC_FLAG_GAS | _PREPAY as the
+ * DCC's fleet should hold them now, or 0 when the household sends none. */
+#define READS_ON 0x100u
+static inline unsigned fleet_reads(const mdl_household *h)
 {
-    if (!sh->fl)
-        return 1;
-    if (sh->fl[local].flags & FF_JOINED)
+    if (mdl_hh_hub(h) != MDL_DEV_COMMISSIONED || mdl_hh_elec(h) != MDL_DEV_COMMISSIONED)
         return 0;
-    sh->fl[local].flags |= FF_JOINED;
-    return 1;
+    return READS_ON | (mdl_hh_dual(h) && mdl_hh_gas(h) == MDL_DEV_COMMISSIONED ? MDL_DCC_FLAG_GAS : 0u) |
+           (mdl_hh_prepay(h) ? MDL_DCC_FLAG_PREPAY : 0u);
 }
+/* After a step that may change a household's devices or payment mode (a
+ * visit, a remote commissioning, a migration, a fleet event), with
+ * `before` = fleet_reads before the step: the DCC's fleet follows, a leave
+ * with the old record and a join (or rejoin) with the new one. */
+void mdl_fleet_reads_sync(shard_state *sh, const mdl_household *h, uint32_t local, unsigned before);
 
 /* mdl_rollout_alloc, or (restoring) the same without generating the
  * households and work lists, which mdl_rollout_ckpt_load fills. */

@@ -70,6 +70,14 @@ for n in 1 2 3; do
 done
 ls "$tmp" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no temporary files left"
 
+# --check-invariants on 2 ranks: each rank checks its households, rank 0
+# the DCC's read fleet (leaves and joins gathered from both ranks).
+if mpi 2 "$MPI_SMSIM" run scenarios/small.cfg --check-invariants -o "$tmp/inv.h5" --quiet >/dev/null 2>"$tmp/inv.err"; then
+  ok "-np 2 --check-invariants: exit 0"
+else
+  bad "-np 2 --check-invariants: $(head -c 400 "$tmp/inv.err")"
+fi
+
 # More ranks than shards: a rank with no shard still takes part (and the
 # DCC's background interruptions, drawn on rank 0, are the one-process ones).
 BG="--set dcc.outages.enabled=true --set dcc.outages.interruptions_per_premises_year=20"
