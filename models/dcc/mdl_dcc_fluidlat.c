@@ -1,0 +1,617 @@
+/*
+ * mdl_dcc_fluidlat.c — response times on fluid (ordinary) days.
+ *
+ * The fluid day (mdl_dcc_fluid.c) knows, per stage and minute, the work
+ * that arrived and the work left waiting (mdl_dcc_fluid_load), and the
+ * network pass (mdl_dcc_network.c) each WAN link's bytes and backlog.  A
+ * request's response time is measured as on a request-level day
+ * (mdl_dcc_detail.c): from its creation to its response, a retried
+ * request from its first attempt, failures after the last attempt not
+ * counted (their 1.75 notice is a request of its own, created when the
+ * failure is detected, done when the DSP has served it).  An attempt
+ * arriving in minute m at a stage of capacity C (work a minute) waits
+ *  - the fluid backlog ahead of it: the mean over the minute of its tier's
+ *    waiting work (the backlog moves linearly between the minute's ends, or
+ *    drains to 0 inside it) over C; a lower tier (on_demand_first) over
+ *    C minus the higher tier's arrivals, which overtake it;
+ *  - plus the random queueing wait a fluid model misses below capacity: the
+ *    M/G/c mean wait at the minute's utilisation rho, Erlang C(c, rho) x
+ *    (1 + cs^2) / 2 x E[S] / (c (1 - rho)) (Allen-Cunneen; cs^2 = 1
+ *    exponential, 0 deterministic service; E[S] the minute's mean service
+ *    time; the non-preemptive priority form, / (1 - sigma_0) and / ((1 -
+ *    sigma_0)(1 - rho)), with on_demand_first on stepped days); Erlang C
+ *    comes from a table over rho made at alloc;
+ * at the DSP, then at its region's CSP (looked up at the minute it gets
+ * there), then at the WAN link: its mean backlog over the link's capacity
+ * plus the M/G/1 (Pollaczek-Khinchine) mean wait from the minute's bytes
+ * and bytes squared.  The sum D is the attempt's load-dependent delay.
+ * What does not depend on load — service times, the attempt's own bytes
+ * over the link, the WAN latency min + Exp(mean), the device's response,
+ * and for a retried request each failed attempt's service, bytes, time-out
+ * and back-off — is a fixed part plus one or two exponentials per
+ * (service, region, attempt), whose CDF is known in closed form
+ * (hypoexponential); the day's load-dependent shifts are gathered per
+ * (service, region, attempt) on a grid (linear 0.05 s below 1 s, 16 bins
+ * an octave above; each bin keeps its weighted mean shift), so a
+ * service's response-time CDF is a mixture of a few shifted closed-form
+ * CDFs.  Its p50 / p95 / p99 are read on the latency histogram's bins
+ * (mdl_dcc_hist.h) as the request-level day reads them: the bin by
+ * bisection on the mixture CDF at the bins' edges, linear inside it.
+ * The share within target_s per region gives sla_breaches; the worst
+ * minute is the arrival minute with the largest mean response (among
+ * minutes expecting at least half a completion).
+ * Retries: attempt k+1 arrives (D_k + service + time-out + back-off_k)
+ * after attempt k; it succeeds with the fluid day's probabilities.  Only
+ * means, no draws: the result is a function of the offer and the load.
+ * Cost: lanes with traffic x minutes x attempts adds, plus ~40 mixture
+ * evaluations per service with traffic; lanes without traffic are skipped.
+ * Not for: the counts (mdl_dcc_fluid.c), request-level days.
+ */
+#include "mdl_dcc_fluidlat.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_dcc_hist.h"
+
+#define R_ MDL_N_REGIONS
+#define S_ MDL_DCC_N_SERVICES
+#define T_ MDL_DCC_N_STAGES
+#define H_ MDL_DCC_HORIZON
+#define M_ MDL_DCC_MINUTES
+#define MAX_K 8
+#define NRHO 512
+#define RHO_MAX 0.999
+/* The shift grid: SH_LIN bins of SH_LIN_W s below 1 s, then SH_SUB an octave up to 2^SH_OCT s. */
+#define SH_LIN 20
+#define SH_LIN_W 0.05
+#define SH_SUB 16
+#define SH_OCT 20
+#define SH_BINS (SH_LIN + SH_SUB * SH_OCT + 1)
+
+const double mdl_dcc_latency_q[MDL_DCC_N_LATENCY_Q] = {0.50, 0.95, 0.99};
+
+/* One service's mixture: per (region, attempt) the shift bins' weights and
+ * weighted shifts (a list of the bins in use), the fixed part and the
+ * exponential means of its base response time, and per arrival minute the
+ * weighted response times for the worst minute. */
+typedef struct mix {
+    double w[R_][MAX_K][SH_BINS], wd[R_][MAX_K][SH_BINS];
+    uint16_t used[R_][MAX_K][SH_BINS];
+    int n_used[R_][MAX_K];
+    double c[R_][MAX_K], e1[R_][MAX_K], e2[R_][MAX_K];
+    double mnum[M_], mden[M_];
+} mix;
+
+struct mdl_dcc_fluidlat {
+    const mdl_dcc_params *p;
+    int K;
+    double cap_min[T_];          /* work units a minute */
+    double st[T_];               /* service time of work 1 (s) */
+    double servers[T_];
+    double burst[T_];            /* (1 + cs^2) / 2 */
+    double erl[T_][NRHO + 1];    /* Erlang C at rho = RHO_MAX i / NRHO */
+    double fail[R_][MAX_K];
+    double after_fail[MAX_K];    /* s from a failed attempt's link to the next attempt (time-out + back-off) */
+    double *wait;                /* [stage][tier][H] mean wait (s) of an attempt arriving in the minute */
+    double *lwait;               /* [region][H] the same at the WAN link */
+    double *lin, *lin2;          /* [M] a link's bytes and bytes squared arriving per minute */
+    float *shift;                /* [region][tier][K][M] summed delay (s) up to attempt k of a request of minute m */
+    uint16_t *sbin;              /* its bin */
+    float *nshift;               /* [region][tier][M] the 1.75 notice's DSP wait */
+    int16_t *nmin;               /* [region][tier][M] the notice's creation minute (-1: past the horizon) */
+    mix *cur, *notices;
+};
+
+#define WAIT(L_, t_, tier_, m_) ((L_)->wait[((size_t)(t_) * 2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
+#define CH(r_, tier_, k_) ((((size_t)(r_) * 2 + (size_t)(tier_)) * MAX_K + (size_t)(k_)) * M_)
+#define NCH(r_, tier_) (((size_t)(r_) * 2 + (size_t)(tier_)) * M_)
+
+/* ---- alloc / free ---------------------------------------------------------------------- */
+/* Erlang C(c, a = c rho) by the Erlang B recursion (stable for any c). */
+static double erlang_c(double c, double rho)
+{
+    double a = c * rho, B = 1.0;
+    for (double k = 1; k <= c; k++)
+        B = a * B / (k + a * B);
+    double d = c - a * (1.0 - B);
+    return d > 0 ? c * B / d : 1.0;
+}
+
+static void stage_params(mdl_dcc_fluidlat *L, const mdl_dcc_params *p)
+{
+    for (int t = 0; t < T_; t++) {
+        double c = t ? (double)p->csp[t - 1].servers : (double)p->dsp.servers;
+        double st = t ? p->csp[t - 1].service_time_s : p->dsp.service_time_s;
+        int dist = t ? p->csp[t - 1].distribution : p->dsp.distribution;
+        L->servers[t] = c;
+        L->st[t] = st;
+        L->cap_min[t] = c * 60.0 / st;
+        L->burst[t] = dist == MDL_DCC_DIST_DETERMINISTIC ? 0.5 : 1.0;
+        for (int i = 0; i <= NRHO; i++)
+            L->erl[t][i] = erlang_c(c, RHO_MAX * i / NRHO);
+    }
+}
+
+mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
+{
+    mdl_dcc_fluidlat *L = calloc(1, sizeof *L);
+    if (!L) {
+        SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
+        return NULL;
+    }
+    L->p = p;
+    L->K = (int)p->retry.max_retries + 1;
+    stage_params(L, p);
+    for (int r = 0; r < R_; r++)
+        for (int k = 0; k < L->K; k++)
+            L->fail[r][k] = mdl_dcc_fail_p(p, r, k);
+    for (int k = 0; k < L->K; k++)
+        L->after_fail[k] = p->retry.response_timeout_s +
+                           (k < L->K - 1 ? p->retry.backoff_s * pow(p->retry.backoff_factor, k) : 0.0);
+    L->wait = calloc((size_t)T_ * 2 * H_, sizeof *L->wait);
+    L->lwait = calloc((size_t)R_ * H_, sizeof *L->lwait);
+    L->lin = calloc(M_, sizeof *L->lin);
+    L->lin2 = calloc(M_, sizeof *L->lin2);
+    L->shift = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->shift);
+    L->sbin = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->sbin);
+    L->nshift = calloc((size_t)R_ * 2 * M_, sizeof *L->nshift);
+    L->nmin = calloc((size_t)R_ * 2 * M_, sizeof *L->nmin);
+    L->cur = calloc(1, sizeof *L->cur);
+    L->notices = calloc(1, sizeof *L->notices);
+    if (!L->wait || !L->lwait || !L->lin || !L->lin2 || !L->shift || !L->sbin || !L->nshift || !L->nmin ||
+        !L->cur || !L->notices) {
+        SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
+        mdl_dcc_fluidlat_free(L);
+        return NULL;
+    }
+    return L;
+}
+
+void mdl_dcc_fluidlat_free(mdl_dcc_fluidlat *L)
+{
+    if (!L)
+        return;
+    free(L->wait);
+    free(L->lwait);
+    free(L->lin);
+    free(L->lin2);
+    free(L->shift);
+    free(L->sbin);
+    free(L->nshift);
+    free(L->nmin);
+    free(L->cur);
+    free(L->notices);
+    free(L);
+}
+
+/* ---- waits per stage and minute ------------------------------------------------------------ */
+/* Mean over a minute of a backlog going from bs to be with net inflow
+ * `net` (work a minute): linear, or draining to 0 inside the minute. */
+static double mean_backlog(double bs, double be, double net)
+{
+    if (be > 0 || bs <= 0)
+        return 0.5 * (bs + be);
+    return net < -bs ? bs * bs / (2.0 * -net) : 0.5 * bs;
+}
+
+static double erlang_at(const mdl_dcc_fluidlat *L, int t, double rho)
+{
+    double x = rho / RHO_MAX * NRHO;
+    if (x >= NRHO)
+        return L->erl[t][NRHO];
+    int i = (int)x;
+    return L->erl[t][i] + (x - i) * (L->erl[t][i + 1] - L->erl[t][i]);
+}
+
+/* WAIT(t, tier, m) for every stage: fluid backlog ahead plus the M/G/c mean wait. */
+static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
+{
+    const int n = ld->n < H_ ? ld->n : H_, two = ld->tiers == 2;
+    for (int t = 0; t < T_; t++) {
+        const double C = L->cap_min[t], c = L->servers[t];
+        const double *W = ld->work + (size_t)t * H_, *N = ld->count + (size_t)t * H_;
+        const double *W0 = ld->work0 + (size_t)t * H_;
+        const double *B0 = ld->back0 + (size_t)t * H_, *B1 = ld->back1 + (size_t)t * H_;
+        double *w0 = &WAIT(L, t, 0, 0), *w1 = &WAIT(L, t, 1, 0);
+        double lag0 = 0, lag1 = 0;   /* the random wait, relaxing towards its stationary value */
+        for (int m = 0; m < n; m++) {
+            double rho = fmin(W[m] / C, RHO_MAX), q0 = 0, q1 = 0;
+            if (N[m] > 0 && W[m] > 0) {
+                double es = W[m] / N[m] * L->st[t], base = erlang_at(L, t, rho) * L->burst[t] * es / c;
+                double s0 = two ? fmin(W0[m] / C, RHO_MAX) : rho;
+                q0 = base / (1.0 - s0);
+                q1 = two ? q0 / (1.0 - rho) : q0;
+                /* The queue needs time to reach its stationary wait: near rho = 1
+                 * far longer than a minute, and the stationary wait would
+                 * overstate it.  The queue of a stationary mean Lq = lambda q0
+                 * is a random walk of variance (1 + cs^2) lambda a second: it
+                 * gets there in ~ Lq^2 / ((1 + cs^2) lambda) s, and no later
+                 * than the relaxation time es / (c (1 - sqrt(rho))^2). */
+                double g = 1.0 - sqrt(rho), lam = N[m] / 60.0;
+                double tau = fmin(es / (c * g * g), lam * q1 * q1 / (2.0 * L->burst[t]));
+                double alpha = tau > 0 ? -expm1(-60.0 / tau) : 1.0;
+                q0 = lag0 += alpha * (q0 - lag0);
+                q1 = lag1 += alpha * (q1 - lag1);
+            } else {
+                lag0 = lag1 = 0;
+            }
+            if (ld->backlog) {
+                double net = W[m] - C;
+                double b0 = mean_backlog(m ? B0[m - 1] : 0.0, B0[m], net);
+                q0 += b0 / C * 60.0;
+                if (two) {
+                    double b1 = mean_backlog(m ? B1[m - 1] : 0.0, B1[m], net);
+                    double left = fmax(C - W0[m], 1e-3 * C);   /* the higher tier's arrivals overtake */
+                    q1 += (b0 + b1) / left * 60.0;
+                } else {
+                    q1 = q0;
+                }
+            }
+            w0[m] = q0;
+            w1[m] = q1;
+        }
+        memset(w0 + n, 0, (size_t)(H_ - n) * sizeof *w0);
+        memset(w1 + n, 0, (size_t)(H_ - n) * sizeof *w1);
+    }
+}
+
+/* Bytes (and their squares) per request of lane (s, r): each attempt's
+ * transmission is its request, and on success its request and response
+ * together (one transmission, as on request-level days). */
+static void lane_bytes(const mdl_dcc_offer *o, const mdl_dcc_dayres *res, int s, int r, double req, double *b1,
+                       double *b2)
+{
+    double n = res->requests[s][r], att = res->attempts[s][r], ok = res->completed[s][r];
+    double resp = o->resp_bytes[s], fails = att - ok > 0 ? att - ok : 0;
+    *b1 = (att * req + ok * resp) / n;
+    *b2 = (fails * req * req + ok * (req + resp) * (req + resp)) / n;
+}
+
+/* Region r's link: bytes and bytes squared arriving per minute into L->lin, L->lin2. */
+static void link_inflow(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res, int r)
+{
+    memset(L->lin, 0, M_ * sizeof *L->lin);
+    memset(L->lin2, 0, M_ * sizeof *L->lin2);
+    for (int s = 0; s < S_; s++) {
+        if (mdl_dcc_services[s].dsp_only || res->requests[s][r] <= 0)
+            continue;
+        const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
+        double b1, b2;
+        lane_bytes(o, res, s, r, o->req_bytes[s], &b1, &b2);
+        int camp = s == MDL_DCC_SVC_FIRMWARE && o->fw_any;
+        for (int m = 0; m < M_; m++) {
+            double rest = a[m];
+            if (rest <= 0)
+                continue;
+            for (int k = 0; camp && k < MDL_DCC_FW_CLASSES; k++) {
+                double c = o->fw_n[k][r][m], c1, c2;
+                if (c <= 0)
+                    continue;
+                lane_bytes(o, res, s, r, o->fw_bytes[1 + k], &c1, &c2);
+                L->lin[m] += c * c1;
+                L->lin2[m] += c * c2;
+                rest -= c;
+            }
+            if (rest > 0) {
+                L->lin[m] += rest * b1;
+                L->lin2[m] += rest * b2;
+            }
+        }
+    }
+}
+
+/* The WAN links' waits: the fluid backlog (res->wan_backlog, drained at
+ * capacity after midnight) over the capacity, plus the M/G/1 mean wait. */
+static void link_waits(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res)
+{
+    for (int r = 0; r < R_; r++) {
+        double *lw = L->lwait + (size_t)r * H_, cap = L->p->csp[r].wan_bytes_per_s;
+        if (cap <= 0) {
+            memset(lw, 0, H_ * sizeof *lw);
+            continue;
+        }
+        link_inflow(L, o, res, r);
+        const double cap60 = cap * 60.0;
+        const double m2 = L->p->csp[r].wan_size_distribution == MDL_DCC_DIST_EXPONENTIAL ? 2.0 : 1.0;
+        double prev = 0;
+        for (int m = 0; m < H_; m++) {
+            double in = m < M_ ? L->lin[m] : 0.0;
+            double be = m < M_ ? res->wan_backlog[r][m] : fmax(0.0, prev - cap60);
+            double w = mean_backlog(prev, be, in - cap60) / cap;
+            if (in > 0) {
+                double rho = fmin(in / cap60, RHO_MAX);
+                w += m2 * L->lin2[m] / (cap * cap * 60.0) / (2.0 * (1.0 - rho));
+            }
+            lw[m] = w;
+            prev = be;
+        }
+    }
+}
+
+/* ---- the attempt chains ------------------------------------------------------------------ */
+static int shift_bin(double d)
+{
+    if (d < 1.0)
+        return d <= 0 ? 0 : (int)(d / SH_LIN_W);
+    int e;
+    double f = frexp(d, &e);   /* d = f 2^e, f in [0.5, 1): octave e - 1 from 1 s */
+    if (e - 1 >= SH_OCT)
+        return SH_BINS - 1;
+    return SH_LIN + (e - 1) * SH_SUB + (int)((2.0 * f - 1.0) * SH_SUB);
+}
+
+static double wait_at(const double *w, double x)
+{
+    int m = (int)x;
+    return m < H_ ? w[m] : 0.0;
+}
+
+/* For each region, tier and arrival minute: the delay summed over
+ * attempts 0..k, and the 1.75 notice's minute and DSP wait. */
+static void chains(mdl_dcc_fluidlat *L, int tiers)
+{
+    const int K = L->K;
+    for (int r = 0; r < R_; r++)
+        for (int tier = 0; tier < tiers; tier++) {
+            const double *wd = &WAIT(L, 0, tier, 0), *wc = &WAIT(L, 1 + r, tier, 0);
+            const double *wl = L->lwait + (size_t)r * H_;
+            const double svc = L->st[0] + L->st[1 + r];
+            for (int m = 0; m < M_; m++) {
+                double x = m + 0.5, sum = 0;
+                for (int k = 0; k < K; k++) {
+                    double y = x + wait_at(wd, x) / 60.0;
+                    y += wait_at(wc, y) / 60.0;
+                    y += wait_at(wl, y) / 60.0;
+                    sum += (y - x) * 60.0;
+                    L->shift[CH(r, tier, k) + (size_t)m] = (float)sum;
+                    L->sbin[CH(r, tier, k) + (size_t)m] = (uint16_t)shift_bin(sum);
+                    x = y + (svc + L->after_fail[k]) / 60.0;   /* the next attempt, or (k = K-1) the notice */
+                }
+                int nm = x < H_ ? (int)x : -1;
+                L->nmin[NCH(r, tier) + (size_t)m] = (int16_t)nm;
+                L->nshift[NCH(r, tier) + (size_t)m] = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f;
+            }
+        }
+}
+
+/* ---- one service's mixture ------------------------------------------------------------- */
+static void mix_reset(mix *x)
+{
+    for (int r = 0; r < R_; r++)
+        for (int k = 0; k < MAX_K; k++) {
+            for (int i = 0; i < x->n_used[r][k]; i++) {
+                int b = x->used[r][k][i];
+                x->w[r][k][b] = x->wd[r][k][b] = 0;
+            }
+            x->n_used[r][k] = 0;
+        }
+    memset(x->mnum, 0, sizeof x->mnum);
+    memset(x->mden, 0, sizeof x->mden);
+}
+
+static inline void mix_add(mix *x, int r, int k, int b, double w, double shift)
+{
+    if (x->w[r][k][b] == 0.0)
+        x->used[r][k][x->n_used[r][k]++] = (uint16_t)b;
+    x->w[r][k][b] += w;
+    x->wd[r][k][b] += w * shift;
+}
+
+/* P(c + Exp(e1) + Exp(e2) <= y) (an absent exponential has mean 0). */
+static double base_cdf(double y, double c, double e1, double e2)
+{
+    y -= c;
+    if (y < 0)
+        return 0.0;
+    if (e1 <= 0 || e2 <= 0) {
+        double e = e1 > 0 ? e1 : e2;
+        return e > 0 ? -expm1(-y / e) : 1.0;
+    }
+    if (fabs(e1 - e2) <= 1e-9 * (e1 + e2)) {
+        double z = y / e1;
+        return 1.0 - exp(-z) * (1.0 + z);
+    }
+    return 1.0 - (e1 * exp(-y / e1) - e2 * exp(-y / e2)) / (e1 - e2);
+}
+
+/* The weight of x's requests of regions [r0, r1) done by y (not normalised). */
+static double mix_cdf(const mix *x, double y, int r0, int r1)
+{
+    double f = 0;
+    for (int r = r0; r < r1; r++)
+        for (int k = 0; k < MAX_K; k++)
+            for (int i = 0; i < x->n_used[r][k]; i++) {
+                int b = x->used[r][k][i];
+                double w = x->w[r][k][b];
+                f += w * base_cdf(y - x->wd[r][k][b] / w, x->c[r][k], x->e1[r][k], x->e2[r][k]);
+            }
+    return f;
+}
+
+/* The q-quantile on the latency histogram's bins: the bin by bisection on
+ * the mixture's CDF at the bins' upper edges, linear inside it (as
+ * mdl_dcc_hist_quantile reads a request-level day). */
+static double mix_quantile(const mix *x, double W, double q)
+{
+    const double want = q * W;
+    int lo = 0, hi = MDL_DCC_HIST_BINS - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (mix_cdf(x, mdl_dcc_hist_upper_s(mid), 0, R_) >= want)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    double a = mdl_dcc_hist_lower_s(lo), b = mdl_dcc_hist_upper_s(lo);
+    if (isinf(b))
+        return a;
+    double fa = lo ? mix_cdf(x, a, 0, R_) : 0.0, fb = mix_cdf(x, b, 0, R_);
+    return fb > fa ? a + (b - a) * fmin(1.0, fmax(0.0, (want - fa) / (fb - fa))) : a;
+}
+
+/* Service s's outputs from its mixture. */
+static void mix_eval(const mdl_dcc_fluidlat *L, const mix *x, int s, mdl_dcc_dayres *res)
+{
+    double Wr[R_] = {0}, W = 0;
+    for (int r = 0; r < R_; r++) {
+        for (int k = 0; k < MAX_K; k++)
+            for (int i = 0; i < x->n_used[r][k]; i++)
+                Wr[r] += x->w[r][k][x->used[r][k][i]];
+        W += Wr[r];
+    }
+    for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
+        res->latency_q[s][i] = NAN;
+    res->worst_minute[s] = res->worst_minute_s[s] = NAN;
+    for (int r = 0; r < R_; r++) {
+        double done = Wr[r] > 0 ? mix_cdf(x, L->p->svc[s].target_s, r, r + 1) / Wr[r] : 1.0;
+        res->sla_breaches[s][r] = res->completed[s][r] * fmax(0.0, 1.0 - done);
+    }
+    if (W <= 0)
+        return;
+    for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
+        res->latency_q[s][i] = mix_quantile(x, W, mdl_dcc_latency_q[i]);
+    double top = 0, thr = 0.5;
+    for (int m = 0; m < M_; m++)
+        top = fmax(top, x->mden[m]);
+    if (top < thr)
+        thr = top;
+    for (int m = 0; m < M_; m++)
+        if (x->mden[m] >= thr && x->mden[m] > 0) {
+            double v = x->mnum[m] / x->mden[m];
+            if (isnan(res->worst_minute_s[s]) || v > res->worst_minute_s[s]) {
+                res->worst_minute_s[s] = v;
+                res->worst_minute[s] = m;
+            }
+        }
+}
+
+/* ---- the lanes ------------------------------------------------------------------------- */
+/* The base response time of service s in region r succeeding at attempt
+ * k: every attempt's mean service times, the failed attempts' bytes,
+ * time-outs and back-offs, the last attempt's bytes (or their exponential
+ * when sizes are exponential), the WAN latency and the device. */
+static void lane_base(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, int r, mix *x)
+{
+    const mdl_dcc_params *p = L->p;
+    const double w = p->svc[s].work, sd = w * L->st[0], sc = w * L->st[1 + r];
+    if (mdl_dcc_services[s].dsp_only) {
+        int ex = p->dsp.distribution == MDL_DCC_DIST_EXPONENTIAL;
+        x->c[r][0] = ex ? 0.0 : sd;
+        x->e1[r][0] = ex ? sd : 0.0;
+        x->e2[r][0] = 0.0;
+        return;
+    }
+    double req = o->req_bytes[s], resp = o->resp_bytes[s], cap = p->csp[r].wan_bytes_per_s;
+    if (s == MDL_DCC_SVC_FIRMWARE && o->fw_any) {   /* the day's mean image in the region */
+        double n = 0, b = 0;
+        for (int k = 0; k < MDL_DCC_FW_CLASSES; k++)
+            for (int m = 0; m < M_; m++) {
+                n += o->fw_n[k][r][m];
+                b += o->fw_n[k][r][m] * o->fw_bytes[1 + k];
+            }
+        double all = 0;
+        const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
+        for (int m = 0; m < M_; m++)
+            all += a[m];
+        if (all > 0)
+            req = (b + (all > n ? all - n : 0) * req) / all;
+    }
+    const int ex = cap > 0 && p->csp[r].wan_size_distribution == MDL_DCC_DIST_EXPONENTIAL;
+    const double tx_fail = cap > 0 ? req / cap : 0.0, tx_ok = cap > 0 ? (req + resp) / cap : 0.0;
+    double pre = 0;
+    for (int k = 0; k < L->K; k++) {
+        x->c[r][k] = pre + sd + sc + (ex ? 0.0 : tx_ok) + p->csp[r].wan_latency_min_s + p->retry.device_response_s;
+        x->e1[r][k] = p->csp[r].wan_latency_mean_s;
+        x->e2[r][k] = ex ? tx_ok : 0.0;
+        pre += sd + sc + tx_fail + L->after_fail[k];
+    }
+}
+
+/* Lane (s, r)'s requests into cur (completions by attempt) and their
+ * final failures' 1.75 notices into ntc. */
+static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, int r, mix *cur, mix *ntc)
+{
+    const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
+    const int tier = L->p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND;
+    if (mdl_dcc_services[s].dsp_only) {   /* fresh DSP-only requests: with the notices */
+        const double *wd = &WAIT(L, 0, tier, 0), mean = ntc->c[r][0] + ntc->e1[r][0];
+        for (int m = 0; m < M_; m++)
+            if (a[m] > 0) {
+                mix_add(ntc, r, 0, shift_bin(wd[m]), a[m], wd[m]);
+                ntc->mnum[m] += a[m] * (wd[m] + mean);
+                ntc->mden[m] += a[m];
+            }
+        return;
+    }
+    const int retry = !mdl_dcc_services[s].device_originated, K = retry ? L->K : 1;
+    double P = 1.0;
+    for (int k = 0; k < K; k++) {
+        const double fk = retry ? L->fail[r][k] : 0.0, wk = P * (1.0 - fk);
+        const float *sh = L->shift + CH(r, tier, k);
+        const uint16_t *sb = L->sbin + CH(r, tier, k);
+        const double mean = cur->c[r][k] + cur->e1[r][k] + cur->e2[r][k];
+        if (wk > 0)
+            for (int m = 0; m < M_; m++) {
+                if (a[m] <= 0)
+                    continue;
+                double w = a[m] * wk;
+                mix_add(cur, r, k, sb[m], w, sh[m]);
+                cur->mnum[m] += w * (sh[m] + mean);
+                cur->mden[m] += w;
+            }
+        P *= fk;
+    }
+    if (!retry || P <= 0)
+        return;
+    const int16_t *nm = L->nmin + NCH(r, tier);
+    const float *ns = L->nshift + NCH(r, tier);
+    const double mean = ntc->c[r][0] + ntc->e1[r][0];
+    for (int m = 0; m < M_; m++) {
+        if (a[m] <= 0 || nm[m] < 0)
+            continue;
+        double w = a[m] * P;
+        mix_add(ntc, r, 0, shift_bin(ns[m]), w, ns[m]);
+        if (nm[m] < M_) {
+            ntc->mnum[nm[m]] += w * (ns[m] + mean);
+            ntc->mden[nm[m]] += w;
+        }
+    }
+}
+
+void mdl_dcc_fluidlat_day(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld, const mdl_dcc_offer *o,
+                          mdl_dcc_dayres *res)
+{
+    const int N = MDL_DCC_SVC_FAILURE_NOTICE;
+    stage_waits(L, ld);
+    link_waits(L, o, res);
+    chains(L, L->p->on_demand_first ? 2 : 1);
+    mix_reset(L->notices);
+    for (int r = 0; r < R_; r++)
+        lane_base(L, o, N, r, L->notices);
+    for (int s = 0; s < S_; s++) {
+        double any = 0;
+        for (int r = 0; r < R_; r++)
+            any += res->requests[s][r] > 0;
+        if (s == N || any == 0) {
+            for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
+                res->latency_q[s][i] = NAN;
+            res->worst_minute[s] = res->worst_minute_s[s] = NAN;
+            for (int r = 0; r < R_; r++)
+                res->sla_breaches[s][r] = 0.0;
+            continue;
+        }
+        mix_reset(L->cur);
+        for (int r = 0; r < R_; r++) {
+            if (res->requests[s][r] <= 0)
+                continue;
+            lane_base(L, o, s, r, L->cur);
+            lane_add(L, o, s, r, L->cur, L->notices);
+        }
+        mix_eval(L, L->cur, s, res);
+    }
+    for (int r = 0; r < R_; r++)   /* 1.75 requests offered as such (none from the fleet) */
+        lane_add(L, o, N, r, L->notices, L->notices);
+    mix_eval(L, L->notices, N, res);
+}
