@@ -391,12 +391,13 @@ static void mix_reset(mix *x)
     memset(x->mden, 0, sizeof x->mden);
 }
 
-static inline void mix_add(mix *x, int r, int k, int b, double w, double shift)
+/* Weight w with weighted shift wd into bin b of (r, k). */
+static inline void mix_add(mix *x, int r, int k, int b, double w, double wd)
 {
     if (x->w[r][k][b] == 0.0)
         x->used[r][k][x->n_used[r][k]++] = (uint16_t)b;
     x->w[r][k][b] += w;
-    x->wd[r][k][b] += w * shift;
+    x->wd[r][k][b] += wd;
 }
 
 /* P(c + Exp(e1) + Exp(e2) <= y) (an absent exponential has mean 0). */
@@ -539,7 +540,7 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
         const double *wd = &WAIT(L, 0, tier, 0), mean = ntc->c[r][0] + ntc->e1[r][0];
         for (int m = 0; m < M_; m++)
             if (a[m] > 0) {
-                mix_add(ntc, r, 0, shift_bin(wd[m]), a[m], wd[m]);
+                mix_add(ntc, r, 0, shift_bin(wd[m]), a[m], a[m] * wd[m]);
                 ntc->mnum[m] += a[m] * (wd[m] + mean);
                 ntc->mden[m] += a[m];
             }
@@ -552,15 +553,28 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
         const float *sh = L->shift + CH(r, tier, k);
         const uint16_t *sb = L->sbin + CH(r, tier, k);
         const double mean = cur->c[r][k] + cur->e1[r][k] + cur->e2[r][k];
-        if (wk > 0)
+        if (wk > 0) {
+            /* Runs of minutes in one shift bin (most of a day) are added once. */
+            int rb = sb[0];
+            double rw = 0, rwd = 0;
             for (int m = 0; m < M_; m++) {
                 if (a[m] <= 0)
                     continue;
                 double w = a[m] * wk;
-                mix_add(cur, r, k, sb[m], w, sh[m]);
+                if (sb[m] != rb) {
+                    if (rw > 0)
+                        mix_add(cur, r, k, rb, rw, rwd);
+                    rb = sb[m];
+                    rw = rwd = 0;
+                }
+                rw += w;
+                rwd += w * sh[m];
                 cur->mnum[m] += w * (sh[m] + mean);
                 cur->mden[m] += w;
             }
+            if (rw > 0)
+                mix_add(cur, r, k, rb, rw, rwd);
+        }
         P *= fk;
     }
     if (!retry || P <= 0)
@@ -572,7 +586,7 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
         if (a[m] <= 0 || nm[m] < 0)
             continue;
         double w = a[m] * P;
-        mix_add(ntc, r, 0, shift_bin(ns[m]), w, ns[m]);
+        mix_add(ntc, r, 0, shift_bin(ns[m]), w, w * ns[m]);
         if (nm[m] < M_) {
             ntc->mnum[nm[m]] += w * (ns[m] + mean);
             ntc->mden[nm[m]] += w;
