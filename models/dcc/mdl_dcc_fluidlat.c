@@ -69,17 +69,26 @@
 #define SH_SUB 16
 #define SH_OCT 20
 #define SH_BINS (SH_LIN + SH_SUB * SH_OCT + 1)
+/* The random waits' grid: below QW_MIN s one bin, then QW_SUB an octave up
+ * to QW_MIN 2^QW_OCT s, then one overflow bin. */
+#define QW_MIN 0.05
+#define QW_SUB 4
+#define QW_OCT 12
+#define QW_BINS (2 + QW_SUB * QW_OCT)
+#define MIX_BINS (SH_BINS * QW_BINS)
 
 const double mdl_dcc_latency_q[MDL_DCC_N_LATENCY_Q] = {0.50, 0.95, 0.99};
 
-/* One service's mixture: per (region, attempt) the shift bins' weights and
- * weighted shifts (a list of the bins in use), the fixed part and the
- * exponential means of its base response time, and per arrival minute the
- * weighted response times for the worst minute. */
+/* One service's mixture: per (region, attempt) and (shift, random wait)
+ * bin the weight and the weighted shift and random wait (a list of the
+ * bins in use), the fixed part and the exponential means of its base
+ * response time, and per arrival minute the weighted response times for
+ * the worst minute.  Component (r, k) is at [r * K + k]. */
 typedef struct mix {
-    double w[R_][MAX_K][SH_BINS], wd[R_][MAX_K][SH_BINS];
-    uint16_t used[R_][MAX_K][SH_BINS];
-    int n_used[R_][MAX_K];
+    int K;
+    double *w, *wd, *wq;         /* [R * K][MIX_BINS] */
+    uint32_t *used;              /* [R * K][MIX_BINS] */
+    int n_used[R_ * MAX_K];
     double c[R_][MAX_K], e1[R_][MAX_K], e2[R_][MAX_K];
     double mnum[M_], mden[M_];
 } mix;
@@ -94,17 +103,20 @@ struct mdl_dcc_fluidlat {
     double erl[T_][NRHO + 1];    /* Erlang C at rho = RHO_MAX i / NRHO */
     double fail[R_][MAX_K];
     double after_fail[MAX_K];    /* s from a failed attempt's link to the next attempt (time-out + back-off) */
-    double *wait;                /* [stage][tier][H] mean wait (s) of an attempt arriving in the minute */
-    double *lwait;               /* [region][H] the same at the WAN link */
-    double *lin, *lin2;          /* [M] a link's bytes and bytes squared arriving per minute */
-    float *shift;                /* [region][tier][K][M] summed delay (s) up to attempt k of a request of minute m */
-    uint16_t *sbin;              /* its bin */
-    float *nshift;               /* [region][tier][M] the 1.75 notice's DSP wait */
+    double *wait;                /* [stage][tier][H] fluid wait (s) of an attempt arriving in the minute */
+    double *rwait;               /* [stage][tier][H] mean random wait (s) on top */
+    double *lwait, *lrwait;      /* [region][H] the same at the WAN link */
+    double *lin, *lin2, *lcnt;   /* [M] a link's bytes, bytes squared and transmissions arriving per minute */
+    float *shift;                /* [region][tier][K][M] summed fluid wait (s) up to attempt k of a request of minute m */
+    float *qsum;                 /* ... and summed mean random wait (s) */
+    uint32_t *sbin;              /* their mixture bin */
+    float *nshift, *nq;          /* [region][tier][M] the 1.75 notice's DSP waits (fluid, random) */
     int16_t *nmin;               /* [region][tier][M] the notice's creation minute (-1: past the horizon) */
     mix *cur, *notices;
 };
 
 #define WAIT(L_, t_, tier_, m_) ((L_)->wait[((size_t)(t_) * 2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
+#define RWAIT(L_, t_, tier_, m_) ((L_)->rwait[((size_t)(t_) * 2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
 #define CH(r_, tier_, k_) ((((size_t)(r_) * 2 + (size_t)(tier_)) * MAX_K + (size_t)(k_)) * M_)
 #define NCH(r_, tier_) (((size_t)(r_) * 2 + (size_t)(tier_)) * M_)
 
@@ -134,6 +146,35 @@ static void stage_params(mdl_dcc_fluidlat *L, const mdl_dcc_params *p)
     }
 }
 
+static void mix_free(mix *x)
+{
+    if (!x)
+        return;
+    free(x->w);
+    free(x->wd);
+    free(x->wq);
+    free(x->used);
+    free(x);
+}
+
+static mix *mix_alloc(int K)
+{
+    mix *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    size_t n = (size_t)R_ * (size_t)K * MIX_BINS;
+    x->K = K;
+    x->w = calloc(n, sizeof *x->w);
+    x->wd = calloc(n, sizeof *x->wd);
+    x->wq = calloc(n, sizeof *x->wq);
+    x->used = calloc(n, sizeof *x->used);
+    if (!x->w || !x->wd || !x->wq || !x->used) {
+        mix_free(x);
+        return NULL;
+    }
+    return x;
+}
+
 mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
 {
     mdl_dcc_fluidlat *L = calloc(1, sizeof *L);
@@ -151,17 +192,22 @@ mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
         L->after_fail[k] = p->retry.response_timeout_s +
                            (k < L->K - 1 ? p->retry.backoff_s * pow(p->retry.backoff_factor, k) : 0.0);
     L->wait = calloc((size_t)T_ * 2 * H_, sizeof *L->wait);
+    L->rwait = calloc((size_t)T_ * 2 * H_, sizeof *L->rwait);
     L->lwait = calloc((size_t)R_ * H_, sizeof *L->lwait);
+    L->lrwait = calloc((size_t)R_ * H_, sizeof *L->lrwait);
+    L->qsum = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->qsum);
+    L->nq = calloc((size_t)R_ * 2 * M_, sizeof *L->nq);
     L->lin = calloc(M_, sizeof *L->lin);
     L->lin2 = calloc(M_, sizeof *L->lin2);
+    L->lcnt = calloc(M_, sizeof *L->lcnt);
     L->shift = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->shift);
     L->sbin = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->sbin);
     L->nshift = calloc((size_t)R_ * 2 * M_, sizeof *L->nshift);
     L->nmin = calloc((size_t)R_ * 2 * M_, sizeof *L->nmin);
-    L->cur = calloc(1, sizeof *L->cur);
-    L->notices = calloc(1, sizeof *L->notices);
-    if (!L->wait || !L->lwait || !L->lin || !L->lin2 || !L->shift || !L->sbin || !L->nshift || !L->nmin ||
-        !L->cur || !L->notices) {
+    L->cur = mix_alloc(L->K);
+    L->notices = mix_alloc(L->K);
+    if (!L->wait || !L->rwait || !L->lwait || !L->lrwait || !L->qsum || !L->nq || !L->lin || !L->lin2 || !L->lcnt ||
+        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->cur || !L->notices) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
         mdl_dcc_fluidlat_free(L);
         return NULL;
@@ -175,14 +221,19 @@ void mdl_dcc_fluidlat_free(mdl_dcc_fluidlat *L)
         return;
     free(L->wait);
     free(L->lwait);
+    free(L->rwait);
+    free(L->lrwait);
+    free(L->qsum);
+    free(L->nq);
     free(L->lin);
     free(L->lin2);
+    free(L->lcnt);
     free(L->shift);
     free(L->sbin);
     free(L->nshift);
     free(L->nmin);
-    free(L->cur);
-    free(L->notices);
+    mix_free(L->cur);
+    mix_free(L->notices);
     free(L);
 }
 
@@ -205,7 +256,20 @@ static double erlang_at(const mdl_dcc_fluidlat *L, int t, double rho)
     return L->erl[t][i] + (x - i) * (L->erl[t][i + 1] - L->erl[t][i]);
 }
 
-/* WAIT(t, tier, m) for every stage: fluid backlog ahead plus the M/G/c mean wait. */
+/* How far a minute moves the random wait towards its stationary value q:
+ * the queue needs time to get there, near rho = 1 far longer than a
+ * minute (the stationary wait would overstate it).  A queue of stationary
+ * mean Lq = lambda q is reached by a random walk of variance (1 + cs^2)
+ * lambda a second in ~ Lq^2 / ((1 + cs^2) lambda) s, and no later than the
+ * relaxation time es / (c (1 - sqrt(rho))^2). */
+static double relax(double rho, double es, double c, double lam, double q, double burst)
+{
+    double g = 1.0 - sqrt(rho);
+    double tau = fmin(es / (c * g * g), lam * q * q / (2.0 * burst));
+    return tau > 0 ? -expm1(-60.0 / tau) : 1.0;
+}
+
+/* For every stage, WAIT(t, tier, m) the fluid backlog ahead, RWAIT the M/G/c mean wait. */
 static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
 {
     const int n = ld->n < H_ ? ld->n : H_, two = ld->tiers == 2;
@@ -215,6 +279,7 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
         const double *W0 = ld->work0 + (size_t)t * H_;
         const double *B0 = ld->back0 + (size_t)t * H_, *B1 = ld->back1 + (size_t)t * H_;
         double *w0 = &WAIT(L, t, 0, 0), *w1 = &WAIT(L, t, 1, 0);
+        double *r0 = &RWAIT(L, t, 0, 0), *r1 = &RWAIT(L, t, 1, 0);
         double lag0 = 0, lag1 = 0;   /* the random wait, relaxing towards its stationary value */
         for (int m = 0; m < n; m++) {
             double rho = fmin(W[m] / C, RHO_MAX), q0 = 0, q1 = 0;
@@ -223,20 +288,15 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
                 double s0 = two ? fmin(W0[m] / C, RHO_MAX) : rho;
                 q0 = base / (1.0 - s0);
                 q1 = two ? q0 / (1.0 - rho) : q0;
-                /* The queue needs time to reach its stationary wait: near rho = 1
-                 * far longer than a minute, and the stationary wait would
-                 * overstate it.  The queue of a stationary mean Lq = lambda q0
-                 * is a random walk of variance (1 + cs^2) lambda a second: it
-                 * gets there in ~ Lq^2 / ((1 + cs^2) lambda) s, and no later
-                 * than the relaxation time es / (c (1 - sqrt(rho))^2). */
-                double g = 1.0 - sqrt(rho), lam = N[m] / 60.0;
-                double tau = fmin(es / (c * g * g), lam * q1 * q1 / (2.0 * L->burst[t]));
-                double alpha = tau > 0 ? -expm1(-60.0 / tau) : 1.0;
+                double alpha = relax(rho, es, c, N[m] / 60.0, q1, L->burst[t]);
                 q0 = lag0 += alpha * (q0 - lag0);
                 q1 = lag1 += alpha * (q1 - lag1);
             } else {
                 lag0 = lag1 = 0;
             }
+            r0[m] = q0;
+            r1[m] = q1;
+            q0 = q1 = 0;
             if (ld->backlog) {
                 double net = W[m] - C;
                 double b0 = mean_backlog(m ? B0[m - 1] : 0.0, B0[m], net);
@@ -254,6 +314,8 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
         }
         memset(w0 + n, 0, (size_t)(H_ - n) * sizeof *w0);
         memset(w1 + n, 0, (size_t)(H_ - n) * sizeof *w1);
+        memset(r0 + n, 0, (size_t)(H_ - n) * sizeof *r0);
+        memset(r1 + n, 0, (size_t)(H_ - n) * sizeof *r1);
     }
 }
 
@@ -274,17 +336,19 @@ static void link_inflow(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_d
 {
     memset(L->lin, 0, M_ * sizeof *L->lin);
     memset(L->lin2, 0, M_ * sizeof *L->lin2);
+    memset(L->lcnt, 0, M_ * sizeof *L->lcnt);
     for (int s = 0; s < S_; s++) {
         if (mdl_dcc_services[s].dsp_only || res->requests[s][r] <= 0)
             continue;
         const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
-        double b1, b2;
+        double b1, b2, tr = res->attempts[s][r] / res->requests[s][r];   /* transmissions a request */
         lane_bytes(o, res, s, r, o->req_bytes[s], &b1, &b2);
         int camp = s == MDL_DCC_SVC_FIRMWARE && o->fw_any;
         for (int m = 0; m < M_; m++) {
             double rest = a[m];
             if (rest <= 0)
                 continue;
+            L->lcnt[m] += rest * tr;
             for (int k = 0; camp && k < MDL_DCC_FW_CLASSES; k++) {
                 double c = o->fw_n[k][r][m], c1, c2;
                 if (c <= 0)
@@ -307,24 +371,29 @@ static void link_inflow(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_d
 static void link_waits(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res)
 {
     for (int r = 0; r < R_; r++) {
-        double *lw = L->lwait + (size_t)r * H_, cap = L->p->csp[r].wan_bytes_per_s;
+        double *lw = L->lwait + (size_t)r * H_, *lr = L->lrwait + (size_t)r * H_;
+        double cap = L->p->csp[r].wan_bytes_per_s;
         if (cap <= 0) {
             memset(lw, 0, H_ * sizeof *lw);
+            memset(lr, 0, H_ * sizeof *lr);
             continue;
         }
         link_inflow(L, o, res, r);
         const double cap60 = cap * 60.0;
         const double m2 = L->p->csp[r].wan_size_distribution == MDL_DCC_DIST_EXPONENTIAL ? 2.0 : 1.0;
-        double prev = 0;
+        double prev = 0, lag = 0;
         for (int m = 0; m < H_; m++) {
             double in = m < M_ ? L->lin[m] : 0.0;
             double be = m < M_ ? res->wan_backlog[r][m] : fmax(0.0, prev - cap60);
-            double w = mean_backlog(prev, be, in - cap60) / cap;
-            if (in > 0) {
-                double rho = fmin(in / cap60, RHO_MAX);
-                w += m2 * L->lin2[m] / (cap * cap * 60.0) / (2.0 * (1.0 - rho));
+            lw[m] = mean_backlog(prev, be, in - cap60) / cap;
+            if (in <= 0 || L->lcnt[m] <= 0) {
+                lr[m] = lag = 0;
+            } else {   /* M/G/1: lambda E[S^2] / (2 (1 - rho)), relaxed as a stage's */
+                double rho = fmin(in / cap60, RHO_MAX), es = in / L->lcnt[m] / cap;
+                double es2 = m2 * L->lin2[m] / L->lcnt[m] / (cap * cap), q = L->lcnt[m] / 60.0 * es2 / (2.0 * (1.0 - rho));
+                lag += relax(rho, es, 1.0, L->lcnt[m] / 60.0, q, es2 / (2.0 * es * es)) * (q - lag);
+                lr[m] = lag;
             }
-            lw[m] = w;
             prev = be;
         }
     }
@@ -342,92 +411,146 @@ static int shift_bin(double d)
     return SH_LIN + (e - 1) * SH_SUB + (int)((2.0 * f - 1.0) * SH_SUB);
 }
 
+static int qwait_bin(double q)
+{
+    if (q < QW_MIN)
+        return 0;
+    int e;
+    double f = frexp(q / QW_MIN, &e);
+    if (e - 1 >= QW_OCT)
+        return QW_BINS - 1;
+    return 1 + (e - 1) * QW_SUB + (int)((2.0 * f - 1.0) * QW_SUB);
+}
+
+static inline uint32_t mix_bin(double d, double q)
+{
+    return (uint32_t)(shift_bin(d) * QW_BINS + qwait_bin(q));
+}
+
 static double wait_at(const double *w, double x)
 {
     int m = (int)x;
     return m < H_ ? w[m] : 0.0;
 }
 
-/* For each region, tier and arrival minute: the delay summed over
- * attempts 0..k, and the 1.75 notice's minute and DSP wait. */
+/* For each region, tier and arrival minute: the fluid and the random waits
+ * summed over attempts 0..k, and the 1.75 notice's minute and DSP waits.
+ * Each stage is looked up at the minute the attempt gets there (its mean
+ * waits before). */
 static void chains(mdl_dcc_fluidlat *L, int tiers)
 {
     const int K = L->K;
     for (int r = 0; r < R_; r++)
         for (int tier = 0; tier < tiers; tier++) {
             const double *wd = &WAIT(L, 0, tier, 0), *wc = &WAIT(L, 1 + r, tier, 0);
-            const double *wl = L->lwait + (size_t)r * H_;
+            const double *qd = &RWAIT(L, 0, tier, 0), *qc = &RWAIT(L, 1 + r, tier, 0);
+            const double *wl = L->lwait + (size_t)r * H_, *ql = L->lrwait + (size_t)r * H_;
             const double svc = L->st[0] + L->st[1 + r];
             for (int m = 0; m < M_; m++) {
-                double x = m + 0.5, sum = 0;
+                double x = m + 0.5, sum = 0, qsum = 0;
                 for (int k = 0; k < K; k++) {
-                    double y = x + wait_at(wd, x) / 60.0;
-                    y += wait_at(wc, y) / 60.0;
-                    y += wait_at(wl, y) / 60.0;
-                    sum += (y - x) * 60.0;
-                    L->shift[CH(r, tier, k) + (size_t)m] = (float)sum;
-                    L->sbin[CH(r, tier, k) + (size_t)m] = (uint16_t)shift_bin(sum);
+                    double a = wait_at(wd, x), b = wait_at(qd, x);
+                    double y = x + (a + b) / 60.0;
+                    double a2 = wait_at(wc, y), b2 = wait_at(qc, y);
+                    y += (a2 + b2) / 60.0;
+                    double a3 = wait_at(wl, y), b3 = wait_at(ql, y);
+                    y += (a3 + b3) / 60.0;
+                    sum += a + a2 + a3;
+                    qsum += b + b2 + b3;
+                    size_t i = CH(r, tier, k) + (size_t)m;
+                    L->shift[i] = (float)sum;
+                    L->qsum[i] = (float)qsum;
+                    L->sbin[i] = mix_bin(sum, qsum);
                     x = y + (svc + L->after_fail[k]) / 60.0;   /* the next attempt, or (k = K-1) the notice */
                 }
                 int nm = x < H_ ? (int)x : -1;
                 L->nmin[NCH(r, tier) + (size_t)m] = (int16_t)nm;
                 L->nshift[NCH(r, tier) + (size_t)m] = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f;
+                L->nq[NCH(r, tier) + (size_t)m] = nm >= 0 ? (float)RWAIT(L, 0, 0, nm) : 0.0f;
             }
         }
 }
 
 /* ---- one service's mixture ------------------------------------------------------------- */
+#define MIXI(x_, r_, k_) ((size_t)((r_) * (x_)->K + (k_)))
+
 static void mix_reset(mix *x)
 {
-    for (int r = 0; r < R_; r++)
-        for (int k = 0; k < MAX_K; k++) {
-            for (int i = 0; i < x->n_used[r][k]; i++) {
-                int b = x->used[r][k][i];
-                x->w[r][k][b] = x->wd[r][k][b] = 0;
-            }
-            x->n_used[r][k] = 0;
-        }
+    for (int j = 0; j < R_ * x->K; j++) {
+        double *w = x->w + (size_t)j * MIX_BINS, *wd = x->wd + (size_t)j * MIX_BINS, *wq = x->wq + (size_t)j * MIX_BINS;
+        const uint32_t *u = x->used + (size_t)j * MIX_BINS;
+        for (int i = 0; i < x->n_used[j]; i++)
+            w[u[i]] = wd[u[i]] = wq[u[i]] = 0;
+        x->n_used[j] = 0;
+    }
     memset(x->mnum, 0, sizeof x->mnum);
     memset(x->mden, 0, sizeof x->mden);
 }
 
-/* Weight w with weighted shift wd into bin b of (r, k). */
-static inline void mix_add(mix *x, int r, int k, int b, double w, double wd)
+/* Weight w with weighted fluid shift wd and random wait wq into bin b of (r, k). */
+static inline void mix_add(mix *x, int r, int k, uint32_t b, double w, double wd, double wq)
 {
-    if (x->w[r][k][b] == 0.0)
-        x->used[r][k][x->n_used[r][k]++] = (uint16_t)b;
-    x->w[r][k][b] += w;
-    x->wd[r][k][b] += wd;
+    size_t j = MIXI(x, r, k), o = j * MIX_BINS + b;
+    if (x->w[o] == 0.0)
+        x->used[j * MIX_BINS + (size_t)x->n_used[j]++] = b;
+    x->w[o] += w;
+    x->wd[o] += wd;
+    x->wq[o] += wq;
 }
 
-/* P(c + Exp(e1) + Exp(e2) <= y) (an absent exponential has mean 0). */
-static double base_cdf(double y, double c, double e1, double e2)
+/* P(c + the sum of independent exponentials of means e[0..n) <= y): the
+ * hypoexponential CDF, 1 - sum_i prod_{j != i} e_i / (e_i - e_j) exp(-y / e_i).
+ * Means closer than 0.1 % are pulled apart by that much (the sum changes
+ * by less). */
+static double base_cdf(double y, double c, const double *e_in, int n_in)
 {
     y -= c;
     if (y < 0)
         return 0.0;
-    if (e1 <= 0 || e2 <= 0) {
-        double e = e1 > 0 ? e1 : e2;
-        return e > 0 ? -expm1(-y / e) : 1.0;
+    double e[3];
+    int n = 0;
+    for (int i = 0; i < n_in; i++)
+        if (e_in[i] > 1e-9) {
+            double v = e_in[i];
+            for (int j = 0; j < n; j++)
+                if (fabs(v - e[j]) < 1e-3 * fmax(v, e[j]))
+                    v = e[j] * (1.0 + 2e-3);
+            e[n++] = v;
+        }
+    if (n == 0)
+        return 1.0;
+    if (n == 1)
+        return -expm1(-y / e[0]);
+    double surv = 0;
+    for (int i = 0; i < n; i++) {
+        double f = 1.0;
+        for (int j = 0; j < n; j++)
+            if (j != i)
+                f *= e[i] / (e[i] - e[j]);
+        surv += f * exp(-y / e[i]);
     }
-    if (fabs(e1 - e2) <= 1e-9 * (e1 + e2)) {
-        double z = y / e1;
-        return 1.0 - exp(-z) * (1.0 + z);
-    }
-    return 1.0 - (e1 * exp(-y / e1) - e2 * exp(-y / e2)) / (e1 - e2);
+    return fmin(1.0, fmax(0.0, 1.0 - surv));
 }
 
-/* The weight of x's requests of regions [r0, r1) done by y (not normalised). */
+/* The weight of x's requests of regions [r0, r1) done by y (not
+ * normalised): each bin's base CDF shifted by its mean fluid wait, with its
+ * mean random wait as one more exponential (the M/M/c wait beyond the
+ * servers is exponential). */
 static double mix_cdf(const mix *x, double y, int r0, int r1)
 {
     double f = 0;
     for (int r = r0; r < r1; r++)
-        for (int k = 0; k < MAX_K; k++)
-            for (int i = 0; i < x->n_used[r][k]; i++) {
-                int b = x->used[r][k][i];
-                double w = x->w[r][k][b];
-                f += w * base_cdf(y - x->wd[r][k][b] / w, x->c[r][k], x->e1[r][k], x->e2[r][k]);
+        for (int k = 0; k < x->K; k++) {
+            size_t j = MIXI(x, r, k);
+            const double *w = x->w + j * MIX_BINS, *wd = x->wd + j * MIX_BINS, *wq = x->wq + j * MIX_BINS;
+            const uint32_t *u = x->used + j * MIX_BINS;
+            double e[3] = {x->e1[r][k], x->e2[r][k], 0};
+            for (int i = 0; i < x->n_used[j]; i++) {
+                uint32_t b = u[i];
+                e[2] = wq[b] / w[b];
+                f += w[b] * base_cdf(y - wd[b] / w[b], x->c[r][k], e, 3);
             }
+        }
     return f;
 }
 
@@ -457,9 +580,11 @@ static void mix_eval(const mdl_dcc_fluidlat *L, const mix *x, int s, mdl_dcc_day
 {
     double Wr[R_] = {0}, W = 0;
     for (int r = 0; r < R_; r++) {
-        for (int k = 0; k < MAX_K; k++)
-            for (int i = 0; i < x->n_used[r][k]; i++)
-                Wr[r] += x->w[r][k][x->used[r][k][i]];
+        for (int k = 0; k < x->K; k++) {
+            size_t j = MIXI(x, r, k);
+            for (int i = 0; i < x->n_used[j]; i++)
+                Wr[r] += x->w[j * MIX_BINS + x->used[j * MIX_BINS + (size_t)i]];
+        }
         W += Wr[r];
     }
     for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
@@ -537,11 +662,12 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
     const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
     const int tier = L->p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND;
     if (mdl_dcc_services[s].dsp_only) {   /* fresh DSP-only requests: with the notices */
-        const double *wd = &WAIT(L, 0, tier, 0), mean = ntc->c[r][0] + ntc->e1[r][0];
+        const double *wd = &WAIT(L, 0, tier, 0), *qd = &RWAIT(L, 0, tier, 0);
+        const double mean = ntc->c[r][0] + ntc->e1[r][0];
         for (int m = 0; m < M_; m++)
             if (a[m] > 0) {
-                mix_add(ntc, r, 0, shift_bin(wd[m]), a[m], a[m] * wd[m]);
-                ntc->mnum[m] += a[m] * (wd[m] + mean);
+                mix_add(ntc, r, 0, mix_bin(wd[m], qd[m]), a[m], a[m] * wd[m], a[m] * qd[m]);
+                ntc->mnum[m] += a[m] * (wd[m] + qd[m] + mean);
                 ntc->mden[m] += a[m];
             }
         return;
@@ -550,45 +676,46 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
     double P = 1.0;
     for (int k = 0; k < K; k++) {
         const double fk = retry ? L->fail[r][k] : 0.0, wk = P * (1.0 - fk);
-        const float *sh = L->shift + CH(r, tier, k);
-        const uint16_t *sb = L->sbin + CH(r, tier, k);
+        const float *sh = L->shift + CH(r, tier, k), *qs = L->qsum + CH(r, tier, k);
+        const uint32_t *sb = L->sbin + CH(r, tier, k);
         const double mean = cur->c[r][k] + cur->e1[r][k] + cur->e2[r][k];
         if (wk > 0) {
-            /* Runs of minutes in one shift bin (most of a day) are added once. */
-            int rb = sb[0];
-            double rw = 0, rwd = 0;
+            /* Runs of minutes in one bin (most of a day) are added once. */
+            uint32_t rb = sb[0];
+            double rw = 0, rwd = 0, rwq = 0;
             for (int m = 0; m < M_; m++) {
                 if (a[m] <= 0)
                     continue;
                 double w = a[m] * wk;
                 if (sb[m] != rb) {
                     if (rw > 0)
-                        mix_add(cur, r, k, rb, rw, rwd);
+                        mix_add(cur, r, k, rb, rw, rwd, rwq);
                     rb = sb[m];
-                    rw = rwd = 0;
+                    rw = rwd = rwq = 0;
                 }
                 rw += w;
                 rwd += w * sh[m];
-                cur->mnum[m] += w * (sh[m] + mean);
+                rwq += w * qs[m];
+                cur->mnum[m] += w * (sh[m] + qs[m] + mean);
                 cur->mden[m] += w;
             }
             if (rw > 0)
-                mix_add(cur, r, k, rb, rw, rwd);
+                mix_add(cur, r, k, rb, rw, rwd, rwq);
         }
         P *= fk;
     }
     if (!retry || P <= 0)
         return;
     const int16_t *nm = L->nmin + NCH(r, tier);
-    const float *ns = L->nshift + NCH(r, tier);
+    const float *ns = L->nshift + NCH(r, tier), *nq = L->nq + NCH(r, tier);
     const double mean = ntc->c[r][0] + ntc->e1[r][0];
     for (int m = 0; m < M_; m++) {
         if (a[m] <= 0 || nm[m] < 0)
             continue;
         double w = a[m] * P;
-        mix_add(ntc, r, 0, shift_bin(ns[m]), w, w * ns[m]);
+        mix_add(ntc, r, 0, mix_bin(ns[m], nq[m]), w, w * ns[m], w * nq[m]);
         if (nm[m] < M_) {
-            ntc->mnum[nm[m]] += w * (ns[m] + mean);
+            ntc->mnum[nm[m]] += w * (ns[m] + nq[m] + mean);
             ntc->mden[nm[m]] += w;
         }
     }
