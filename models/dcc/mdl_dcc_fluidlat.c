@@ -19,32 +19,39 @@
  *    (1 + cs^2) / 2 x E[S] / (c (1 - rho)) (Allen-Cunneen; cs^2 = 1
  *    exponential, 0 deterministic service; E[S] the minute's mean service
  *    time; the non-preemptive priority form, / (1 - sigma_0) and / ((1 -
- *    sigma_0)(1 - rho)), with on_demand_first on stepped days); Erlang C
- *    comes from a table over rho made at alloc;
+ *    sigma_0)(1 - rho)), with on_demand_first on stepped days), reached at
+ *    the queue's own pace (relax()); Erlang C comes from a table over rho
+ *    made at alloc;
  * at the DSP, then at its region's CSP (looked up at the minute it gets
  * there), then at the WAN link: its mean backlog over the link's capacity
  * plus the M/G/1 (Pollaczek-Khinchine) mean wait from the minute's bytes
- * and bytes squared.  The sum D is the attempt's load-dependent delay.
- * What does not depend on load — service times, the attempt's own bytes
- * over the link, the WAN latency min + Exp(mean), the device's response,
- * and for a retried request each failed attempt's service, bytes, time-out
- * and back-off — is a fixed part plus one or two exponentials per
- * (service, region, attempt), whose CDF is known in closed form
- * (hypoexponential); the day's load-dependent shifts are gathered per
- * (service, region, attempt) on a grid (linear 0.05 s below 1 s, 16 bins
- * an octave above; each bin keeps its weighted mean shift), so a
- * service's response-time CDF is a mixture of a few shifted closed-form
- * CDFs.  Its p50 / p95 / p99 are read on the latency histogram's bins
- * (mdl_dcc_hist.h) as the request-level day reads them: the bin by
- * bisection on the mixture CDF at the bins' edges, linear inside it.
- * The share within target_s per region gives sla_breaches; the worst
- * minute is the arrival minute with the largest mean response (among
- * minutes expecting at least half a completion).
- * Retries: attempt k+1 arrives (D_k + service + time-out + back-off_k)
- * after attempt k; it succeeds with the fluid day's probabilities.  Only
- * means, no draws: the result is a function of the offer and the load.
+ * and bytes squared, relaxed the same way.  The fluid waits shift the
+ * response time; the random waits, summed, enter as one exponential of
+ * their mean (the M/M/c wait beyond the servers is exponential).  What
+ * does not depend on load — service times, the attempt's own bytes over
+ * the link, the WAN latency min + Exp(mean), the device's response, and
+ * for a retried request each failed attempt's service, bytes, time-out and
+ * back-off — is a fixed part plus one or two exponentials per (service,
+ * region, attempt); with the random wait's, the CDF is hypoexponential, in
+ * closed form.  The day's (fluid shift, random wait) pairs are gathered per
+ * (service, region, attempt) on a grid (shift: linear 0.05 s below 1 s, 16
+ * bins an octave above; random wait: one bin below 0.05 s, 4 an octave
+ * above; each bin keeps its weighted means), so a service's response-time
+ * CDF is a mixture of a few closed-form CDFs.  Its p50 / p95 / p99 are
+ * read on the latency histogram's bins (mdl_dcc_hist.h) as the
+ * request-level day reads them: the bin by bisection on the mixture CDF at
+ * the bins' edges, linear inside it.  The share within target_s per region
+ * gives sla_breaches; the worst minute is the arrival minute with the
+ * largest mean response (among minutes expecting at least half a
+ * completion).
+ * Retries: attempt k+1 arrives (its waits + service + time-out +
+ * back-off_k) after attempt k; it succeeds with the fluid day's
+ * probabilities.  Only means, no draws: the result is a function of the
+ * offer and the load.  Agreement with request-level days, and where it
+ * fails: models/README.md part 4 and tests/test_dcc_fluidlat.c.
  * Cost: lanes with traffic x minutes x attempts adds, plus ~40 mixture
- * evaluations per service with traffic; lanes without traffic are skipped.
+ * evaluations per service with traffic; lanes without traffic are skipped
+ * (~1-2 ms a GB day).
  * Not for: the counts (mdl_dcc_fluid.c), request-level days.
  */
 #include "mdl_dcc_fluidlat.h"
