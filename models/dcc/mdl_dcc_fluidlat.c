@@ -119,6 +119,15 @@ struct mdl_dcc_fluidlat {
     uint32_t *sbin;              /* their mixture bin */
     float *nshift, *nq;          /* [region][tier][M] the 1.75 notice's DSP waits (fluid, random) */
     int16_t *nmin;               /* [region][tier][M] the notice's creation minute (-1: past the horizon) */
+    /* Runs of minutes in one mixture bin: chain (r, tier, k) (and, at
+     * k = MAX_K, its notices) ends run j at run_end[.. + j], bin run_bin. */
+    uint16_t *run_end;           /* [region][tier][MAX_K + 1][M] */
+    uint32_t *run_bin;
+    int n_runs[R_][2][MAX_K + 1];
+    double wsum[R_][2][2];       /* completions a request: [.][.][0] retried, [1] one attempt */
+    double *tmp;                 /* [2 H] scratch */
+    double *wmean;               /* [region][tier][2][M] sum over attempts of completions x waits (worst minute) */
+    double *nfresh;              /* [region][tier][M] requests whose failures make notices */
     mix *cur, *notices;
 };
 
@@ -126,6 +135,7 @@ struct mdl_dcc_fluidlat {
 #define RWAIT(L_, t_, tier_, m_) ((L_)->rwait[((size_t)(t_) * 2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
 #define CH(r_, tier_, k_) ((((size_t)(r_) * 2 + (size_t)(tier_)) * MAX_K + (size_t)(k_)) * M_)
 #define NCH(r_, tier_) (((size_t)(r_) * 2 + (size_t)(tier_)) * M_)
+#define RUN(r_, tier_, k_) ((((size_t)(r_) * 2 + (size_t)(tier_)) * (MAX_K + 1) + (size_t)(k_)) * M_)
 
 /* ---- alloc / free ---------------------------------------------------------------------- */
 /* Erlang C(c, a = c rho) by the Erlang B recursion (stable for any c). */
@@ -211,10 +221,15 @@ mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
     L->sbin = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->sbin);
     L->nshift = calloc((size_t)R_ * 2 * M_, sizeof *L->nshift);
     L->nmin = calloc((size_t)R_ * 2 * M_, sizeof *L->nmin);
+    L->run_end = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_end);
+    L->run_bin = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_bin);
+    L->tmp = calloc(2 * (size_t)H_, sizeof *L->tmp);
+    L->wmean = calloc((size_t)R_ * 2 * 2 * M_, sizeof *L->wmean);
+    L->nfresh = calloc((size_t)R_ * 2 * M_, sizeof *L->nfresh);
     L->cur = mix_alloc(L->K);
     L->notices = mix_alloc(L->K);
     if (!L->wait || !L->rwait || !L->lwait || !L->lrwait || !L->qsum || !L->nq || !L->lin || !L->lin2 || !L->lcnt ||
-        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->cur || !L->notices) {
+        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->run_end || !L->run_bin || !L->wmean || !L->tmp || !L->nfresh || !L->cur || !L->notices) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
         mdl_dcc_fluidlat_free(L);
         return NULL;
@@ -239,6 +254,11 @@ void mdl_dcc_fluidlat_free(mdl_dcc_fluidlat *L)
     free(L->sbin);
     free(L->nshift);
     free(L->nmin);
+    free(L->run_end);
+    free(L->run_bin);
+    free(L->wmean);
+    free(L->tmp);
+    free(L->nfresh);
     mix_free(L->cur);
     mix_free(L->notices);
     free(L);
@@ -295,7 +315,7 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
                 double s0 = two ? fmin(W0[m] / C, RHO_MAX) : rho;
                 q0 = base / (1.0 - s0);
                 q1 = two ? q0 / (1.0 - rho) : q0;
-                double alpha = relax(rho, es, c, N[m] / 60.0, q1, L->burst[t]);
+                double alpha = q1 < 1e-3 ? 1.0 : relax(rho, es, c, N[m] / 60.0, q1, L->burst[t]);
                 q0 = lag0 += alpha * (q0 - lag0);
                 q1 = lag1 += alpha * (q1 - lag1);
             } else {
@@ -398,7 +418,7 @@ static void link_waits(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dc
             } else {   /* M/G/1: lambda E[S^2] / (2 (1 - rho)), relaxed as a stage's */
                 double rho = fmin(in / cap60, RHO_MAX), es = in / L->lcnt[m] / cap;
                 double es2 = m2 * L->lin2[m] / L->lcnt[m] / (cap * cap), q = L->lcnt[m] / 60.0 * es2 / (2.0 * (1.0 - rho));
-                lag += relax(rho, es, 1.0, L->lcnt[m] / 60.0, q, es2 / (2.0 * es * es)) * (q - lag);
+                lag += (q < 1e-3 ? 1.0 : relax(rho, es, 1.0, L->lcnt[m] / 60.0, q, es2 / (2.0 * es * es))) * (q - lag);
                 lr[m] = lag;
             }
             prev = be;
@@ -440,6 +460,97 @@ static double wait_at(const double *w, double x)
     return m < H_ ? w[m] : 0.0;
 }
 
+/* Chain c's bins (per minute) as runs of equal bins. */
+static void make_runs(mdl_dcc_fluidlat *L, int r, int tier, int c, const uint32_t *bin)
+{
+    uint16_t *end = L->run_end + RUN(r, tier, c);
+    uint32_t *b = L->run_bin + RUN(r, tier, c);
+    int n = 0;
+    for (int m = 1; m <= M_; m++)
+        if (m == M_ || bin[m] != bin[m - 1]) {
+            end[n] = (uint16_t)m;
+            b[n++] = bin[m - 1];
+        }
+    L->n_runs[r][tier][c] = n;
+}
+
+/* Per region and tier: completions a request and, per arrival minute, the
+ * completions x summed waits over its attempts (retried and one-attempt
+ * services), for the worst minute. */
+static void chain_means(mdl_dcc_fluidlat *L, int r, int tier)
+{
+    double *wr = L->wmean + (NCH(r, tier) * 2), *w1 = wr + M_;
+    double P = 1.0, tot = 0;
+    memset(wr, 0, M_ * sizeof *wr);
+    for (int k = 0; k < L->K; k++) {
+        const double wk = P * (1.0 - L->fail[r][k]);
+        const float *sh = L->shift + CH(r, tier, k), *qs = L->qsum + CH(r, tier, k);
+        for (int m = 0; m < M_; m++)
+            wr[m] += wk * ((double)sh[m] + (double)qs[m]);
+        tot += wk;
+        P *= L->fail[r][k];
+    }
+    const float *sh = L->shift + CH(r, tier, 0), *qs = L->qsum + CH(r, tier, 0);
+    for (int m = 0; m < M_; m++)
+        w1[m] = (double)sh[m] + (double)qs[m];
+    L->wsum[r][tier][0] = tot;
+    L->wsum[r][tier][1] = 1.0;
+}
+
+/* The chains of region r and tier when every wait of the day is under a
+ * second (most days): an attempt then reaches each stage in the minute it
+ * arrived (to within that second), and attempt k arrives a fixed number of
+ * minutes after the request's minute — so each chain is a few shifted
+ * vector adds of the minute's total waits.  Returns 0 (nothing written)
+ * when some wait is longer. */
+static int chains_light(mdl_dcc_fluidlat *L, int r, int tier, uint32_t *nbin)
+{
+    const double *wd = &WAIT(L, 0, tier, 0), *wc = &WAIT(L, 1 + r, tier, 0);
+    const double *qd = &RWAIT(L, 0, tier, 0), *qc = &RWAIT(L, 1 + r, tier, 0);
+    const double *wl = L->lwait + (size_t)r * H_, *ql = L->lrwait + (size_t)r * H_;
+    double *tw = L->tmp, *tq = L->tmp + H_, top = 0;
+    for (int m = 0; m < H_; m++) {
+        tw[m] = wd[m] + wc[m] + wl[m];
+        tq[m] = qd[m] + qc[m] + ql[m];
+        top = fmax(top, tw[m] + tq[m]);
+    }
+    if (top >= 1.0)
+        return 0;
+    const double svc = L->st[0] + L->st[1 + r];
+    double x = 0.5;   /* the attempt's position in its minute, from the request's minute */
+    for (int k = 0; k <= L->K; k++) {
+        const int off = (int)x;   /* whole minutes after the request's minute */
+        if (k == L->K) {          /* the notices */
+            for (int m = 0; m < M_; m++) {
+                int nm = m + off < H_ ? m + off : -1;
+                float ns = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f, nq = nm >= 0 ? (float)RWAIT(L, 0, 0, nm) : 0.0f;
+                L->nmin[NCH(r, tier) + (size_t)m] = (int16_t)nm;
+                L->nshift[NCH(r, tier) + (size_t)m] = ns;
+                L->nq[NCH(r, tier) + (size_t)m] = nq;
+                nbin[m] = mix_bin(ns, nq);
+            }
+            break;
+        }
+        float *sh = L->shift + CH(r, tier, k), *qs = L->qsum + CH(r, tier, k);
+        const float *sh0 = k ? L->shift + CH(r, tier, k - 1) : NULL, *qs0 = k ? L->qsum + CH(r, tier, k - 1) : NULL;
+        double big = 0;
+        for (int m = 0; m < M_; m++) {
+            double a = m + off < H_ ? tw[m + off] : 0.0, b = m + off < H_ ? tq[m + off] : 0.0;
+            sh[m] = (float)((k ? sh0[m] : 0.0f) + a);
+            qs[m] = (float)((k ? qs0[m] : 0.0f) + b);
+            big = fmax(big, fmax(sh[m] / SH_LIN_W, qs[m] / QW_MIN));
+        }
+        uint32_t *sb = L->sbin + CH(r, tier, k);
+        if (big < 1.0)   /* all in the first bin */
+            memset(sb, 0, M_ * sizeof *sb);
+        else
+            for (int m = 0; m < M_; m++)
+                sb[m] = mix_bin(sh[m], qs[m]);
+        x += (svc + L->after_fail[k]) / 60.0;
+    }
+    return 1;
+}
+
 /* For each region, tier and arrival minute: the fluid and the random waits
  * summed over attempts 0..k, and the 1.75 notice's minute and DSP waits.
  * Each stage is looked up at the minute the attempt gets there (its mean
@@ -447,8 +558,11 @@ static double wait_at(const double *w, double x)
 static void chains(mdl_dcc_fluidlat *L, int tiers)
 {
     const int K = L->K;
+    uint32_t nbin[M_];
     for (int r = 0; r < R_; r++)
         for (int tier = 0; tier < tiers; tier++) {
+            if (chains_light(L, r, tier, nbin))
+                goto runs;
             const double *wd = &WAIT(L, 0, tier, 0), *wc = &WAIT(L, 1 + r, tier, 0);
             const double *qd = &RWAIT(L, 0, tier, 0), *qc = &RWAIT(L, 1 + r, tier, 0);
             const double *wl = L->lwait + (size_t)r * H_, *ql = L->lrwait + (size_t)r * H_;
@@ -471,10 +585,17 @@ static void chains(mdl_dcc_fluidlat *L, int tiers)
                     x = y + (svc + L->after_fail[k]) / 60.0;   /* the next attempt, or (k = K-1) the notice */
                 }
                 int nm = x < H_ ? (int)x : -1;
+                float ns = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f, nq = nm >= 0 ? (float)RWAIT(L, 0, 0, nm) : 0.0f;
                 L->nmin[NCH(r, tier) + (size_t)m] = (int16_t)nm;
-                L->nshift[NCH(r, tier) + (size_t)m] = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f;
-                L->nq[NCH(r, tier) + (size_t)m] = nm >= 0 ? (float)RWAIT(L, 0, 0, nm) : 0.0f;
+                L->nshift[NCH(r, tier) + (size_t)m] = ns;
+                L->nq[NCH(r, tier) + (size_t)m] = nq;
+                nbin[m] = mix_bin(ns, nq);
             }
+        runs:
+            for (int k = 0; k < K; k++)
+                make_runs(L, r, tier, k, L->sbin + CH(r, tier, k));
+            make_runs(L, r, tier, MAX_K, nbin);
+            chain_means(L, r, tier);
         }
 }
 
@@ -680,52 +801,72 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
         return;
     }
     const int retry = !mdl_dcc_services[s].device_originated, K = retry ? L->K : 1;
-    double P = 1.0;
+    double P = 1.0, cmean = 0;
     for (int k = 0; k < K; k++) {
         const double fk = retry ? L->fail[r][k] : 0.0, wk = P * (1.0 - fk);
         const float *sh = L->shift + CH(r, tier, k), *qs = L->qsum + CH(r, tier, k);
-        const uint32_t *sb = L->sbin + CH(r, tier, k);
-        const double mean = cur->c[r][k] + cur->e1[r][k] + cur->e2[r][k];
-        if (wk > 0) {
-            /* Runs of minutes in one bin (most of a day) are added once. */
-            uint32_t rb = sb[0];
-            double rw = 0, rwd = 0, rwq = 0;
-            for (int m = 0; m < M_; m++) {
-                if (a[m] <= 0)
-                    continue;
-                double w = a[m] * wk;
-                if (sb[m] != rb) {
-                    if (rw > 0)
-                        mix_add(cur, r, k, rb, rw, rwd, rwq);
-                    rb = sb[m];
-                    rw = rwd = rwq = 0;
+        const uint16_t *end = L->run_end + RUN(r, tier, k);
+        const uint32_t *bin = L->run_bin + RUN(r, tier, k);
+        cmean += wk * (cur->c[r][k] + cur->e1[r][k] + cur->e2[r][k]);
+        if (wk > 0)
+            for (int j = 0, m0 = 0; j < L->n_runs[r][tier][k]; m0 = end[j++]) {
+                double sa = 0, sd = 0, sq = 0;
+#pragma omp simd reduction(+ : sa, sd, sq)
+                for (int m = m0; m < end[j]; m++) {
+                    sa += a[m];
+                    sd += a[m] * (double)sh[m];
+                    sq += a[m] * (double)qs[m];
                 }
-                rw += w;
-                rwd += w * sh[m];
-                rwq += w * qs[m];
-                cur->mnum[m] += w * (sh[m] + qs[m] + mean);
-                cur->mden[m] += w;
+                if (sa > 0)
+                    mix_add(cur, r, k, bin[j], wk * sa, wk * sd, wk * sq);
             }
-            if (rw > 0)
-                mix_add(cur, r, k, rb, rw, rwd, rwq);
-        }
         P *= fk;
     }
-    if (!retry || P <= 0)
-        return;
+    /* The worst minute's sums; the notices' requests (their weight P, later). */
+    const double *wm = L->wmean + NCH(r, tier) * 2 + (retry ? 0 : M_), wt = L->wsum[r][tier][!retry];
+    double *nf = L->nfresh + NCH(r, tier);
+#pragma omp simd
+    for (int m = 0; m < M_; m++) {
+        cur->mnum[m] += a[m] * (wm[m] + cmean);
+        cur->mden[m] += a[m] * wt;
+    }
+    if (retry && P > 0)
+        for (int m = 0; m < M_; m++)
+            nf[m] += a[m];
+}
+
+/* The 1.75 notices of region r's and tier's failed requests (nfresh x
+ * P(every attempt fails)) into ntc: created at the chain's notice minute,
+ * each waits at the DSP. */
+static void notices_add(const mdl_dcc_fluidlat *L, int r, int tier, mix *ntc)
+{
+    double P = 1.0;
+    for (int k = 0; k < L->K; k++)
+        P *= L->fail[r][k];
+    const double *a = L->nfresh + NCH(r, tier);
     const int16_t *nm = L->nmin + NCH(r, tier);
     const float *ns = L->nshift + NCH(r, tier), *nq = L->nq + NCH(r, tier);
+    const uint16_t *end = L->run_end + RUN(r, tier, MAX_K);
+    const uint32_t *bin = L->run_bin + RUN(r, tier, MAX_K);
     const double mean = ntc->c[r][0] + ntc->e1[r][0];
-    for (int m = 0; m < M_; m++) {
-        if (a[m] <= 0 || nm[m] < 0)
-            continue;
-        double w = a[m] * P;
-        mix_add(ntc, r, 0, mix_bin(ns[m], nq[m]), w, w * ns[m], w * nq[m]);
-        if (nm[m] < M_) {
-            ntc->mnum[nm[m]] += w * (ns[m] + nq[m] + mean);
-            ntc->mden[nm[m]] += w;
-        }
+    if (P <= 0)
+        return;
+    for (int j = 0, m0 = 0; j < L->n_runs[r][tier][MAX_K]; m0 = end[j++]) {
+        double sa = 0, sd = 0, sq = 0;
+        for (int m = m0; m < end[j]; m++)
+            if (nm[m] >= 0) {
+                sa += a[m];
+                sd += a[m] * (double)ns[m];
+                sq += a[m] * (double)nq[m];
+            }
+        if (sa > 0)
+            mix_add(ntc, r, 0, bin[j], P * sa, P * sd, P * sq);
     }
+    for (int m = 0; m < M_; m++)
+        if (a[m] > 0 && nm[m] >= 0 && nm[m] < M_) {
+            ntc->mnum[nm[m]] += P * a[m] * (ns[m] + nq[m] + mean);
+            ntc->mden[nm[m]] += P * a[m];
+        }
 }
 
 void mdl_dcc_fluidlat_day(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld, const mdl_dcc_offer *o,
@@ -736,6 +877,7 @@ void mdl_dcc_fluidlat_day(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld, con
     link_waits(L, o, res);
     chains(L, L->p->on_demand_first ? 2 : 1);
     mix_reset(L->notices);
+    memset(L->nfresh, 0, (size_t)R_ * 2 * M_ * sizeof *L->nfresh);
     for (int r = 0; r < R_; r++)
         lane_base(L, o, N, r, L->notices);
     for (int s = 0; s < S_; s++) {
@@ -759,7 +901,10 @@ void mdl_dcc_fluidlat_day(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld, con
         }
         mix_eval(L, L->cur, s, res);
     }
-    for (int r = 0; r < R_; r++)   /* 1.75 requests offered as such (none from the fleet) */
-        lane_add(L, o, N, r, L->notices, L->notices);
+    for (int r = 0; r < R_; r++) {
+        for (int tier = 0; tier < (L->p->on_demand_first ? 2 : 1); tier++)
+            notices_add(L, r, tier, L->notices);
+        lane_add(L, o, N, r, L->notices, L->notices);   /* 1.75 requests offered as such (none from the fleet) */
+    }
     mix_eval(L, L->notices, N, res);
 }
