@@ -84,6 +84,16 @@
 #define QW_BINS (2 + QW_SUB * QW_OCT)
 #define MIX_BINS (SH_BINS * QW_BINS)
 
+/* fmax / fmin without their NaN rules (a libm call each in the minute loops). */
+static inline double dmax(double a, double b)
+{
+    return a > b ? a : b;
+}
+static inline double dmin(double a, double b)
+{
+    return a < b ? a : b;
+}
+
 const double mdl_dcc_latency_q[MDL_DCC_N_LATENCY_Q] = {0.50, 0.95, 0.99};
 
 /* One service's mixture: per (region, attempt) and (shift, random wait)
@@ -123,9 +133,12 @@ struct mdl_dcc_fluidlat {
      * k = MAX_K, its notices) ends run j at run_end[.. + j], bin run_bin. */
     uint16_t *run_end;           /* [region][tier][MAX_K + 1][M] */
     uint32_t *run_bin;
+    double *run_sh, *run_qs;     /* the run's mean fluid and random waits over its minutes */
     int n_runs[R_][2][MAX_K + 1];
     double wsum[R_][2][2];       /* completions a request: [.][.][0] retried, [1] one attempt */
     double *tmp;                 /* [2 H] scratch */
+    int stage_n;                 /* minutes of the stage waits the last day wrote (later ones are 0) */
+    int link_dirty[R_];          /* a region's link waits may hold a day's values */
     double *wmean;               /* [region][tier][2][M] sum over attempts of completions x waits (worst minute) */
     double *nfresh;              /* [region][tier][M] requests whose failures make notices */
     mix *cur, *notices;
@@ -223,13 +236,15 @@ mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
     L->nmin = calloc((size_t)R_ * 2 * M_, sizeof *L->nmin);
     L->run_end = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_end);
     L->run_bin = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_bin);
+    L->run_sh = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_sh);
+    L->run_qs = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_qs);
     L->tmp = calloc(2 * (size_t)H_, sizeof *L->tmp);
     L->wmean = calloc((size_t)R_ * 2 * 2 * M_, sizeof *L->wmean);
     L->nfresh = calloc((size_t)R_ * 2 * M_, sizeof *L->nfresh);
     L->cur = mix_alloc(L->K);
     L->notices = mix_alloc(L->K);
     if (!L->wait || !L->rwait || !L->lwait || !L->lrwait || !L->qsum || !L->nq || !L->lin || !L->lin2 || !L->lcnt ||
-        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->run_end || !L->run_bin || !L->wmean || !L->tmp || !L->nfresh || !L->cur || !L->notices) {
+        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->run_end || !L->run_bin || !L->run_sh || !L->run_qs || !L->wmean || !L->tmp || !L->nfresh || !L->cur || !L->notices) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
         mdl_dcc_fluidlat_free(L);
         return NULL;
@@ -256,6 +271,8 @@ void mdl_dcc_fluidlat_free(mdl_dcc_fluidlat *L)
     free(L->nmin);
     free(L->run_end);
     free(L->run_bin);
+    free(L->run_sh);
+    free(L->run_qs);
     free(L->wmean);
     free(L->tmp);
     free(L->nfresh);
@@ -292,7 +309,7 @@ static double erlang_at(const mdl_dcc_fluidlat *L, int t, double rho)
 static double relax(double rho, double es, double c, double lam, double q, double burst)
 {
     double g = 1.0 - sqrt(rho);
-    double tau = fmin(es / (c * g * g), lam * q * q / (2.0 * burst));
+    double tau = dmin(es / (c * g * g), lam * q * q / (2.0 * burst));
     return tau > 0 ? -expm1(-60.0 / tau) : 1.0;
 }
 
@@ -309,10 +326,10 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
         double *r0 = &RWAIT(L, t, 0, 0), *r1 = &RWAIT(L, t, 1, 0);
         double lag0 = 0, lag1 = 0;   /* the random wait, relaxing towards its stationary value */
         for (int m = 0; m < n; m++) {
-            double rho = fmin(W[m] / C, RHO_MAX), q0 = 0, q1 = 0;
+            double rho = dmin(W[m] / C, RHO_MAX), q0 = 0, q1 = 0;
             if (N[m] > 0 && W[m] > 0) {
                 double es = W[m] / N[m] * L->st[t], base = erlang_at(L, t, rho) * L->burst[t] * es / c;
-                double s0 = two ? fmin(W0[m] / C, RHO_MAX) : rho;
+                double s0 = two ? dmin(W0[m] / C, RHO_MAX) : rho;
                 q0 = base / (1.0 - s0);
                 q1 = two ? q0 / (1.0 - rho) : q0;
                 double alpha = q1 < 1e-3 ? 1.0 : relax(rho, es, c, N[m] / 60.0, q1, L->burst[t]);
@@ -330,7 +347,7 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
                 q0 += b0 / C * 60.0;
                 if (two) {
                     double b1 = mean_backlog(m ? B1[m - 1] : 0.0, B1[m], net);
-                    double left = fmax(C - W0[m], 1e-3 * C);   /* the higher tier's arrivals overtake */
+                    double left = dmax(C - W0[m], 1e-3 * C);   /* the higher tier's arrivals overtake */
                     q1 += (b0 + b1) / left * 60.0;
                 } else {
                     q1 = q0;
@@ -339,11 +356,15 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
             w0[m] = q0;
             w1[m] = q1;
         }
-        memset(w0 + n, 0, (size_t)(H_ - n) * sizeof *w0);
-        memset(w1 + n, 0, (size_t)(H_ - n) * sizeof *w1);
-        memset(r0 + n, 0, (size_t)(H_ - n) * sizeof *r0);
-        memset(r1 + n, 0, (size_t)(H_ - n) * sizeof *r1);
+        if (L->stage_n > n) {   /* what the last day wrote past this day's end */
+            size_t z = (size_t)(L->stage_n - n) * sizeof *w0;
+            memset(w0 + n, 0, z);
+            memset(w1 + n, 0, z);
+            memset(r0 + n, 0, z);
+            memset(r1 + n, 0, z);
+        }
     }
+    L->stage_n = n;
 }
 
 /* Bytes (and their squares) per request of lane (s, r): each attempt's
@@ -393,6 +414,40 @@ static void link_inflow(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_d
     }
 }
 
+/* Region r's link waits all 0 (cleared only if a day wrote them). */
+static void link_clear(mdl_dcc_fluidlat *L, int r)
+{
+    if (!L->link_dirty[r])
+        return;
+    memset(L->lwait + (size_t)r * H_, 0, H_ * sizeof *L->lwait);
+    memset(L->lrwait + (size_t)r * H_, 0, H_ * sizeof *L->lrwait);
+    L->link_dirty[r] = 0;
+}
+
+/* Whether region r's link neither queues nor waits a millisecond all day
+ * (most days): no backlog, and the M/G/1 wait bounded by rho / (1 - rho)
+ * x m2 Bmax / (2 capacity) (E[S^2] / E[S] is at most the largest
+ * transmission's time, Bmax / capacity) under 1 ms in every minute. */
+static int link_idle(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res, int r,
+                     double m2)
+{
+    const double cap = L->p->csp[r].wan_bytes_per_s, cap60 = cap * 60.0;
+    double bmax = 0, rho_max = 0;
+    for (int s = 0; s < S_; s++)
+        if (!mdl_dcc_services[s].dsp_only && res->requests[s][r] > 0)
+            bmax = dmax(bmax, o->req_bytes[s] + o->resp_bytes[s]);
+    for (int k = 0; o->fw_any && k < MDL_DCC_FW_CLASSES; k++)
+        bmax = dmax(bmax, o->fw_bytes[1 + k] + o->resp_bytes[MDL_DCC_SVC_FIRMWARE]);
+    for (int m = 0; m < M_; m++) {
+        if (res->wan_backlog[r][m] > 0)
+            return 0;
+        rho_max = dmax(rho_max, res->wan_minute_bytes[r][m] / cap60);   /* sent = arrived without a backlog */
+    }
+    if (rho_max >= RHO_MAX)
+        return 0;
+    return rho_max / (1.0 - rho_max) * m2 * bmax / (2.0 * cap) < 1e-3;
+}
+
 /* The WAN links' waits: the fluid backlog (res->wan_backlog, drained at
  * capacity after midnight) over the capacity, plus the M/G/1 mean wait. */
 static void link_waits(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res)
@@ -401,22 +456,26 @@ static void link_waits(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dc
         double *lw = L->lwait + (size_t)r * H_, *lr = L->lrwait + (size_t)r * H_;
         double cap = L->p->csp[r].wan_bytes_per_s;
         if (cap <= 0) {
-            memset(lw, 0, H_ * sizeof *lw);
-            memset(lr, 0, H_ * sizeof *lr);
+            link_clear(L, r);
             continue;
         }
-        link_inflow(L, o, res, r);
         const double cap60 = cap * 60.0;
         const double m2 = L->p->csp[r].wan_size_distribution == MDL_DCC_DIST_EXPONENTIAL ? 2.0 : 1.0;
+        if (link_idle(L, o, res, r, m2)) {
+            link_clear(L, r);
+            continue;
+        }
+        L->link_dirty[r] = 1;
+        link_inflow(L, o, res, r);
         double prev = 0, lag = 0;
         for (int m = 0; m < H_; m++) {
             double in = m < M_ ? L->lin[m] : 0.0;
-            double be = m < M_ ? res->wan_backlog[r][m] : fmax(0.0, prev - cap60);
+            double be = m < M_ ? res->wan_backlog[r][m] : dmax(0.0, prev - cap60);
             lw[m] = mean_backlog(prev, be, in - cap60) / cap;
             if (in <= 0 || L->lcnt[m] <= 0) {
                 lr[m] = lag = 0;
             } else {   /* M/G/1: lambda E[S^2] / (2 (1 - rho)), relaxed as a stage's */
-                double rho = fmin(in / cap60, RHO_MAX), es = in / L->lcnt[m] / cap;
+                double rho = dmin(in / cap60, RHO_MAX), es = in / L->lcnt[m] / cap;
                 double es2 = m2 * L->lin2[m] / L->lcnt[m] / (cap * cap), q = L->lcnt[m] / 60.0 * es2 / (2.0 * (1.0 - rho));
                 lag += (q < 1e-3 ? 1.0 : relax(rho, es, 1.0, L->lcnt[m] / 60.0, q, es2 / (2.0 * es * es))) * (q - lag);
                 lr[m] = lag;
@@ -461,16 +520,29 @@ static double wait_at(const double *w, double x)
 }
 
 /* Chain c's bins (per minute) as runs of equal bins. */
-static void make_runs(mdl_dcc_fluidlat *L, int r, int tier, int c, const uint32_t *bin)
+/* Chain c's bins (per minute) as runs of equal bins, with each run's mean
+ * fluid and random waits (sh, qs; NULL: not kept). */
+static void make_runs(mdl_dcc_fluidlat *L, int r, int tier, int c, const uint32_t *bin, const float *sh,
+                      const float *qs)
 {
     uint16_t *end = L->run_end + RUN(r, tier, c);
     uint32_t *b = L->run_bin + RUN(r, tier, c);
-    int n = 0;
-    for (int m = 1; m <= M_; m++)
+    double *rs = L->run_sh + RUN(r, tier, c), *rq = L->run_qs + RUN(r, tier, c), ss = 0, sq = 0;
+    int n = 0, m0 = 0;
+    for (int m = 1; m <= M_; m++) {
+        if (sh) {
+            ss += sh[m - 1];
+            sq += qs[m - 1];
+        }
         if (m == M_ || bin[m] != bin[m - 1]) {
             end[n] = (uint16_t)m;
+            rs[n] = ss / (m - m0);
+            rq[n] = sq / (m - m0);
             b[n++] = bin[m - 1];
+            ss = sq = 0;
+            m0 = m;
         }
+    }
     L->n_runs[r][tier][c] = n;
 }
 
@@ -508,15 +580,19 @@ static int chains_light(mdl_dcc_fluidlat *L, int r, int tier, uint32_t *nbin)
     const double *wd = &WAIT(L, 0, tier, 0), *wc = &WAIT(L, 1 + r, tier, 0);
     const double *qd = &RWAIT(L, 0, tier, 0), *qc = &RWAIT(L, 1 + r, tier, 0);
     const double *wl = L->lwait + (size_t)r * H_, *ql = L->lrwait + (size_t)r * H_;
+    const double svc = L->st[0] + L->st[1 + r];
+    double reach = 0.5;   /* the notice's position from the request's minute */
+    for (int k = 0; k < L->K; k++)
+        reach += (svc + L->after_fail[k]) / 60.0;
+    const int hz = M_ + (int)reach + 2 < H_ ? M_ + (int)reach + 2 : H_;   /* minutes the chains reach */
     double *tw = L->tmp, *tq = L->tmp + H_, top = 0;
-    for (int m = 0; m < H_; m++) {
+    for (int m = 0; m < hz; m++) {
         tw[m] = wd[m] + wc[m] + wl[m];
         tq[m] = qd[m] + qc[m] + ql[m];
-        top = fmax(top, tw[m] + tq[m]);
+        top = dmax(top, tw[m] + tq[m]);
     }
     if (top >= 1.0)
         return 0;
-    const double svc = L->st[0] + L->st[1 + r];
     double x = 0.5;   /* the attempt's position in its minute, from the request's minute */
     for (int k = 0; k <= L->K; k++) {
         const int off = (int)x;   /* whole minutes after the request's minute */
@@ -535,10 +611,10 @@ static int chains_light(mdl_dcc_fluidlat *L, int r, int tier, uint32_t *nbin)
         const float *sh0 = k ? L->shift + CH(r, tier, k - 1) : NULL, *qs0 = k ? L->qsum + CH(r, tier, k - 1) : NULL;
         double big = 0;
         for (int m = 0; m < M_; m++) {
-            double a = m + off < H_ ? tw[m + off] : 0.0, b = m + off < H_ ? tq[m + off] : 0.0;
+            double a = m + off < hz ? tw[m + off] : 0.0, b = m + off < hz ? tq[m + off] : 0.0;
             sh[m] = (float)((k ? sh0[m] : 0.0f) + a);
             qs[m] = (float)((k ? qs0[m] : 0.0f) + b);
-            big = fmax(big, fmax(sh[m] / SH_LIN_W, qs[m] / QW_MIN));
+            big = dmax(big, dmax(sh[m] / SH_LIN_W, qs[m] / QW_MIN));
         }
         uint32_t *sb = L->sbin + CH(r, tier, k);
         if (big < 1.0)   /* all in the first bin */
@@ -593,8 +669,8 @@ static void chains(mdl_dcc_fluidlat *L, int tiers)
             }
         runs:
             for (int k = 0; k < K; k++)
-                make_runs(L, r, tier, k, L->sbin + CH(r, tier, k));
-            make_runs(L, r, tier, MAX_K, nbin);
+                make_runs(L, r, tier, k, L->sbin + CH(r, tier, k), L->shift + CH(r, tier, k), L->qsum + CH(r, tier, k));
+            make_runs(L, r, tier, MAX_K, nbin, NULL, NULL);
             chain_means(L, r, tier);
         }
 }
@@ -641,7 +717,7 @@ static double base_cdf(double y, double c, const double *e_in, int n_in)
         if (e_in[i] > 1e-9) {
             double v = e_in[i];
             for (int j = 0; j < n; j++)
-                if (fabs(v - e[j]) < 1e-3 * fmax(v, e[j]))
+                if (fabs(v - e[j]) < 1e-3 * dmax(v, e[j]))
                     v = e[j] * (1.0 + 2e-3);
             e[n++] = v;
         }
@@ -657,7 +733,7 @@ static double base_cdf(double y, double c, const double *e_in, int n_in)
                 f *= e[i] / (e[i] - e[j]);
         surv += f * exp(-y / e[i]);
     }
-    return fmin(1.0, fmax(0.0, 1.0 - surv));
+    return dmin(1.0, dmax(0.0, 1.0 - surv));
 }
 
 /* The weight of x's requests of regions [r0, r1) done by y (not
@@ -700,7 +776,7 @@ static double mix_quantile(const mix *x, double W, double q)
     if (isinf(b))
         return a;
     double fa = lo ? mix_cdf(x, a, 0, R_) : 0.0, fb = mix_cdf(x, b, 0, R_);
-    return fb > fa ? a + (b - a) * fmin(1.0, fmax(0.0, (want - fa) / (fb - fa))) : a;
+    return fb > fa ? a + (b - a) * dmin(1.0, dmax(0.0, (want - fa) / (fb - fa))) : a;
 }
 
 /* Service s's outputs from its mixture. */
@@ -720,7 +796,7 @@ static void mix_eval(const mdl_dcc_fluidlat *L, const mix *x, int s, mdl_dcc_day
     res->worst_minute[s] = res->worst_minute_s[s] = NAN;
     for (int r = 0; r < R_; r++) {
         double done = Wr[r] > 0 ? mix_cdf(x, L->p->svc[s].target_s, r, r + 1) / Wr[r] : 1.0;
-        res->sla_breaches[s][r] = res->completed[s][r] * fmax(0.0, 1.0 - done);
+        res->sla_breaches[s][r] = res->completed[s][r] * dmax(0.0, 1.0 - done);
     }
     if (W <= 0)
         return;
@@ -728,7 +804,7 @@ static void mix_eval(const mdl_dcc_fluidlat *L, const mix *x, int s, mdl_dcc_day
         res->latency_q[s][i] = mix_quantile(x, W, mdl_dcc_latency_q[i]);
     double top = 0, thr = 0.5;
     for (int m = 0; m < M_; m++)
-        top = fmax(top, x->mden[m]);
+        top = dmax(top, x->mden[m]);
     if (top < thr)
         thr = top;
     for (int m = 0; m < M_; m++)
@@ -801,24 +877,24 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
         return;
     }
     const int retry = !mdl_dcc_services[s].device_originated, K = retry ? L->K : 1;
+    /* Per run of minutes in one bin (most days: one run), the lane's
+     * requests at the run's mean waits (within the bin's width of the lane's
+     * own weighting). */
     double P = 1.0, cmean = 0;
     for (int k = 0; k < K; k++) {
         const double fk = retry ? L->fail[r][k] : 0.0, wk = P * (1.0 - fk);
-        const float *sh = L->shift + CH(r, tier, k), *qs = L->qsum + CH(r, tier, k);
         const uint16_t *end = L->run_end + RUN(r, tier, k);
         const uint32_t *bin = L->run_bin + RUN(r, tier, k);
+        const double *rs = L->run_sh + RUN(r, tier, k), *rq = L->run_qs + RUN(r, tier, k);
         cmean += wk * (cur->c[r][k] + cur->e1[r][k] + cur->e2[r][k]);
         if (wk > 0)
             for (int j = 0, m0 = 0; j < L->n_runs[r][tier][k]; m0 = end[j++]) {
-                double sa = 0, sd = 0, sq = 0;
-#pragma omp simd reduction(+ : sa, sd, sq)
-                for (int m = m0; m < end[j]; m++) {
+                double sa = 0;
+#pragma omp simd reduction(+ : sa)
+                for (int m = m0; m < end[j]; m++)
                     sa += a[m];
-                    sd += a[m] * (double)sh[m];
-                    sq += a[m] * (double)qs[m];
-                }
                 if (sa > 0)
-                    mix_add(cur, r, k, bin[j], wk * sa, wk * sd, wk * sq);
+                    mix_add(cur, r, k, bin[j], wk * sa, wk * sa * rs[j], wk * sa * rq[j]);
             }
         P *= fk;
     }
