@@ -36,7 +36,7 @@
  * closed form.  The day's (fluid shift, random wait) pairs are gathered per
  * (service, region, attempt) on a grid (shift: linear 0.05 s below 1 s, 16
  * bins an octave above; random wait: one bin below 0.05 s, 4 an octave
- * above; each bin keeps its weighted means), so a service's response-time
+ * above; a run of minutes in one bin at its mean waits), so a service's response-time
  * CDF is a mixture of a few closed-form CDFs.  Its p50 / p95 / p99 are
  * read on the latency histogram's bins (mdl_dcc_hist.h) as the
  * request-level day reads them: the bin by bisection on the mixture CDF at
@@ -50,8 +50,10 @@
  * offer and the load.  Agreement with request-level days, and where it
  * fails: models/README.md part 4 and tests/test_dcc_fluidlat.c.
  * Cost: lanes with traffic x minutes x attempts adds, plus ~40 mixture
- * evaluations per service with traffic; lanes without traffic are skipped
- * (~1-2 ms a GB day).
+ * evaluations per service with traffic; lanes without traffic, and links
+ * that cannot make a millisecond's wait, are skipped; on days whose waits
+ * stay under a second the chains are shifted vector adds (~0.2-0.7 ms a
+ * day, a few times the fluid day itself).
  * Not for: the counts (mdl_dcc_fluid.c), request-level days.
  */
 #include "mdl_dcc_fluidlat.h"
