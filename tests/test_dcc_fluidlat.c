@@ -50,18 +50,21 @@ static double sum_r(const double a[MDL_DCC_N_SERVICES][MDL_N_REGIONS], int s)
 
 static void show(const char *name, const mdl_dcc_dayres *det, const mdl_dcc_dayres *flu)
 {
-    fprintf(stderr, "DSP util*c %.3f maxq D %.0f F %.0f; CSP north util %.3f maxq %.0f/%.0f; wan north bytes %.3g busy %.0f s\n",
-            det->busy_s[0] / 86400.0, det->max_queue[0], flu->max_queue[0], det->busy_s[1] / 86400.0,
-            det->max_queue[1], flu->max_queue[1], flu->wan_bytes[0], flu->wan_busy_s[0]);
+    fprintf(
+        stderr,
+        "DSP util*c %.3f maxq D %.0f F %.0f; CSP north util %.3f maxq %.0f/%.0f; wan north bytes %.3g busy %.0f s\n",
+        det->busy_s[0] / 86400.0, det->max_queue[0], flu->max_queue[0], det->busy_s[1] / 86400.0, det->max_queue[1],
+        flu->max_queue[1], flu->wan_bytes[0], flu->wan_busy_s[0]);
     fprintf(stderr, "%s\n%-4s %10s %8s %8s | %8s %8s %8s | %8s %8s %8s | %6s %6s %8s %8s\n", name, "svc", "done",
             "shareD", "shareF", "p50D", "p95D", "p99D", "p50F", "p95F", "p99F", "wmD", "wmF", "wmsD", "wmsF");
     for (int s = 0; s < MDL_DCC_N_SERVICES; s++) {
         double cd = sum_r(det->completed, s);
         if (cd < 1)
             continue;
-        double shd = 1 - sum_r(det->sla_breaches, s) / cd, shf = 1 - sum_r(flu->sla_breaches, s) / sum_r(flu->completed, s);
-        fprintf(stderr, "%-4d %10.0f %8.5f %8.5f | %8.2f %8.2f %8.2f | %8.2f %8.2f %8.2f | %6.0f %6.0f %8.1f %8.1f\n", s, cd,
-                shd, shf, det->latency_q[s][0], det->latency_q[s][1], det->latency_q[s][2], flu->latency_q[s][0],
+        double shd = 1 - sum_r(det->sla_breaches, s) / cd,
+               shf = 1 - sum_r(flu->sla_breaches, s) / sum_r(flu->completed, s);
+        fprintf(stderr, "%-4d %10.0f %8.5f %8.5f | %8.2f %8.2f %8.2f | %8.2f %8.2f %8.2f | %6.0f %6.0f %8.1f %8.1f\n",
+                s, cd, shd, shf, det->latency_q[s][0], det->latency_q[s][1], det->latency_q[s][2], flu->latency_q[s][0],
                 flu->latency_q[s][1], flu->latency_q[s][2], det->worst_minute[s], flu->worst_minute[s],
                 det->worst_minute_s[s], flu->worst_minute_s[s]);
     }
@@ -229,10 +232,8 @@ static void test_closed_vs_stepped(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_closed_vs_stepped),
-        cmocka_unit_test(test_light_day),
-        cmocka_unit_test(test_near_saturation),
-        cmocka_unit_test(test_firmware_link),
+        cmocka_unit_test(test_closed_vs_stepped), cmocka_unit_test(test_light_day),
+        cmocka_unit_test(test_near_saturation),   cmocka_unit_test(test_firmware_link),
         cmocka_unit_test(test_link_overload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,8 +36,8 @@
  * closed form.  The day's (fluid shift, random wait) pairs are gathered per
  * (service, region, attempt) on a grid (shift: linear 0.05 s below 1 s, 16
  * bins an octave above; random wait: one bin below 0.05 s, 4 an octave
- * above; a run of minutes in one bin at its mean waits), so a service's response-time
- * CDF is a mixture of a few closed-form CDFs.  Its p50 / p95 / p99 are
+ * above; a run of minutes in one bin at its mean waits), so a service's
+ * response-time CDF is a mixture of a few closed-form CDFs.  Its p50 / p95 / p99 are
  * read on the latency histogram's bins (mdl_dcc_hist.h) as the
  * request-level day reads them: the bin by bisection on the mixture CDF at
  * the bins' edges, linear inside it.  The share within target_s per region
@@ -87,14 +87,8 @@
 #define MIX_BINS (SH_BINS * QW_BINS)
 
 /* fmax / fmin without their NaN rules (a libm call each in the minute loops). */
-static inline double dmax(double a, double b)
-{
-    return a > b ? a : b;
-}
-static inline double dmin(double a, double b)
-{
-    return a < b ? a : b;
-}
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+static inline double dmin(double a, double b) { return a < b ? a : b; }
 
 const double mdl_dcc_latency_q[MDL_DCC_N_LATENCY_Q] = {0.50, 0.95, 0.99};
 
@@ -105,8 +99,8 @@ const double mdl_dcc_latency_q[MDL_DCC_N_LATENCY_Q] = {0.50, 0.95, 0.99};
  * the worst minute.  Component (r, k) is at [r * K + k]. */
 typedef struct mix {
     int K;
-    double *w, *wd, *wq;         /* [R * K][MIX_BINS] */
-    uint32_t *used;              /* [R * K][MIX_BINS] */
+    double *w, *wd, *wq; /* [R * K][MIX_BINS] */
+    uint32_t *used;      /* [R * K][MIX_BINS] */
     int n_used[R_ * MAX_K];
     double c[R_][MAX_K], e1[R_][MAX_K], e2[R_][MAX_K];
     double mnum[M_], mden[M_];
@@ -115,42 +109,42 @@ typedef struct mix {
 struct mdl_dcc_fluidlat {
     const mdl_dcc_params *p;
     int K;
-    double cap_min[T_];          /* work units a minute */
-    double st[T_];               /* service time of work 1 (s) */
+    double cap_min[T_]; /* work units a minute */
+    double st[T_];      /* service time of work 1 (s) */
     double servers[T_];
-    double burst[T_];            /* (1 + cs^2) / 2 */
-    double erl[T_][NRHO + 1];    /* Erlang C at rho = RHO_MAX i / NRHO */
+    double burst[T_];         /* (1 + cs^2) / 2 */
+    double erl[T_][NRHO + 1]; /* Erlang C at rho = RHO_MAX i / NRHO */
     double fail[R_][MAX_K];
-    double after_fail[MAX_K];    /* s from a failed attempt's link to the next attempt (time-out + back-off) */
-    double *wait;                /* [stage][tier][H] fluid wait (s) of an attempt arriving in the minute */
-    double *rwait;               /* [stage][tier][H] mean random wait (s) on top */
-    double *lwait, *lrwait;      /* [region][H] the same at the WAN link */
-    double *lin, *lin2, *lcnt;   /* [M] a link's bytes, bytes squared and transmissions arriving per minute */
-    float *shift;                /* [region][tier][K][M] summed fluid wait (s) up to attempt k of a request of minute m */
-    float *qsum;                 /* ... and summed mean random wait (s) */
-    uint32_t *sbin;              /* their mixture bin */
-    float *nshift, *nq;          /* [region][tier][M] the 1.75 notice's DSP waits (fluid, random) */
-    int16_t *nmin;               /* [region][tier][M] the notice's creation minute (-1: past the horizon) */
+    double after_fail[MAX_K];  /* s from a failed attempt's link to the next attempt (time-out + back-off) */
+    double *wait;              /* [stage][tier][H] fluid wait (s) of an attempt arriving in the minute */
+    double *rwait;             /* [stage][tier][H] mean random wait (s) on top */
+    double *lwait, *lrwait;    /* [region][H] the same at the WAN link */
+    double *lin, *lin2, *lcnt; /* [M] a link's bytes, bytes squared and transmissions arriving per minute */
+    float *shift;              /* [region][tier][K][M] summed fluid wait (s) up to attempt k of a request of minute m */
+    float *qsum;               /* ... and summed mean random wait (s) */
+    uint32_t *sbin;            /* their mixture bin */
+    float *nshift, *nq;        /* [region][tier][M] the 1.75 notice's DSP waits (fluid, random) */
+    int16_t *nmin;             /* [region][tier][M] the notice's creation minute (-1: past the horizon) */
     /* Runs of minutes in one mixture bin: chain (r, tier, k) (and, at
      * k = MAX_K, its notices) ends run j at run_end[.. + j], bin run_bin. */
-    uint16_t *run_end;           /* [region][tier][MAX_K + 1][M] */
+    uint16_t *run_end; /* [region][tier][MAX_K + 1][M] */
     uint32_t *run_bin;
-    double *run_sh, *run_qs;     /* the run's mean fluid and random waits over its minutes */
+    double *run_sh, *run_qs; /* the run's mean fluid and random waits over its minutes */
     int n_runs[R_][2][MAX_K + 1];
-    double wsum[R_][2][2];       /* completions a request: [.][.][0] retried, [1] one attempt */
-    double *tmp;                 /* [2 H] scratch */
-    int stage_n;                 /* minutes of the stage waits the last day wrote (later ones are 0) */
-    int link_dirty[R_];          /* a region's link waits may hold a day's values */
-    double *wmean;               /* [region][tier][2][M] sum over attempts of completions x waits (worst minute) */
-    double *nfresh;              /* [region][tier][M] requests whose failures make notices */
+    double wsum[R_][2][2]; /* completions a request: [.][.][0] retried, [1] one attempt */
+    double *tmp;           /* [2 H] scratch */
+    int stage_n;           /* minutes of the stage waits the last day wrote (later ones are 0) */
+    int link_dirty[R_];    /* a region's link waits may hold a day's values */
+    double *wmean;         /* [region][tier][2][M] sum over attempts of completions x waits (worst minute) */
+    double *nfresh;        /* [region][tier][M] requests whose failures make notices */
     mix *cur, *notices;
 };
 
-#define WAIT(L_, t_, tier_, m_) ((L_)->wait[((size_t)(t_) * 2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
-#define RWAIT(L_, t_, tier_, m_) ((L_)->rwait[((size_t)(t_) * 2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
-#define CH(r_, tier_, k_) ((((size_t)(r_) * 2 + (size_t)(tier_)) * MAX_K + (size_t)(k_)) * M_)
-#define NCH(r_, tier_) (((size_t)(r_) * 2 + (size_t)(tier_)) * M_)
-#define RUN(r_, tier_, k_) ((((size_t)(r_) * 2 + (size_t)(tier_)) * (MAX_K + 1) + (size_t)(k_)) * M_)
+#define WAIT(L_, t_, tier_, m_) ((L_)->wait[((size_t)(t_)*2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
+#define RWAIT(L_, t_, tier_, m_) ((L_)->rwait[((size_t)(t_)*2 + (size_t)(tier_)) * H_ + (size_t)(m_)])
+#define CH(r_, tier_, k_) ((((size_t)(r_)*2 + (size_t)(tier_)) * MAX_K + (size_t)(k_)) * M_)
+#define NCH(r_, tier_) (((size_t)(r_)*2 + (size_t)(tier_)) * M_)
+#define RUN(r_, tier_, k_) ((((size_t)(r_)*2 + (size_t)(tier_)) * (MAX_K + 1) + (size_t)(k_)) * M_)
 
 /* ---- alloc / free ---------------------------------------------------------------------- */
 /* Erlang C(c, a = c rho) by the Erlang B recursion (stable for any c). */
@@ -221,8 +215,8 @@ mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
         for (int k = 0; k < L->K; k++)
             L->fail[r][k] = mdl_dcc_fail_p(p, r, k);
     for (int k = 0; k < L->K; k++)
-        L->after_fail[k] = p->retry.response_timeout_s +
-                           (k < L->K - 1 ? p->retry.backoff_s * pow(p->retry.backoff_factor, k) : 0.0);
+        L->after_fail[k] =
+            p->retry.response_timeout_s + (k < L->K - 1 ? p->retry.backoff_s * pow(p->retry.backoff_factor, k) : 0.0);
     L->wait = calloc((size_t)T_ * 2 * H_, sizeof *L->wait);
     L->rwait = calloc((size_t)T_ * 2 * H_, sizeof *L->rwait);
     L->lwait = calloc((size_t)R_ * H_, sizeof *L->lwait);
@@ -246,7 +240,8 @@ mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
     L->cur = mix_alloc(L->K);
     L->notices = mix_alloc(L->K);
     if (!L->wait || !L->rwait || !L->lwait || !L->lrwait || !L->qsum || !L->nq || !L->lin || !L->lin2 || !L->lcnt ||
-        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->run_end || !L->run_bin || !L->run_sh || !L->run_qs || !L->wmean || !L->tmp || !L->nfresh || !L->cur || !L->notices) {
+        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->run_end || !L->run_bin || !L->run_sh || !L->run_qs ||
+        !L->wmean || !L->tmp || !L->nfresh || !L->cur || !L->notices) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
         mdl_dcc_fluidlat_free(L);
         return NULL;
@@ -326,7 +321,7 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
         const double *B0 = ld->back0 + (size_t)t * H_, *B1 = ld->back1 + (size_t)t * H_;
         double *w0 = &WAIT(L, t, 0, 0), *w1 = &WAIT(L, t, 1, 0);
         double *r0 = &RWAIT(L, t, 0, 0), *r1 = &RWAIT(L, t, 1, 0);
-        double lag0 = 0, lag1 = 0;   /* the random wait, relaxing towards its stationary value */
+        double lag0 = 0, lag1 = 0; /* the random wait, relaxing towards its stationary value */
         for (int m = 0; m < n; m++) {
             double rho = dmin(W[m] / C, RHO_MAX), q0 = 0, q1 = 0;
             if (N[m] > 0 && W[m] > 0) {
@@ -349,7 +344,7 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
                 q0 += b0 / C * 60.0;
                 if (two) {
                     double b1 = mean_backlog(m ? B1[m - 1] : 0.0, B1[m], net);
-                    double left = dmax(C - W0[m], 1e-3 * C);   /* the higher tier's arrivals overtake */
+                    double left = dmax(C - W0[m], 1e-3 * C); /* the higher tier's arrivals overtake */
                     q1 += (b0 + b1) / left * 60.0;
                 } else {
                     q1 = q0;
@@ -358,7 +353,7 @@ static void stage_waits(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld)
             w0[m] = q0;
             w1[m] = q1;
         }
-        if (L->stage_n > n) {   /* what the last day wrote past this day's end */
+        if (L->stage_n > n) { /* what the last day wrote past this day's end */
             size_t z = (size_t)(L->stage_n - n) * sizeof *w0;
             memset(w0 + n, 0, z);
             memset(w1 + n, 0, z);
@@ -391,7 +386,7 @@ static void link_inflow(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_d
         if (mdl_dcc_services[s].dsp_only || res->requests[s][r] <= 0)
             continue;
         const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
-        double b1, b2, tr = res->attempts[s][r] / res->requests[s][r];   /* transmissions a request */
+        double b1, b2, tr = res->attempts[s][r] / res->requests[s][r]; /* transmissions a request */
         lane_bytes(o, res, s, r, o->req_bytes[s], &b1, &b2);
         int camp = s == MDL_DCC_SVC_FIRMWARE && o->fw_any;
         for (int m = 0; m < M_; m++) {
@@ -430,8 +425,7 @@ static void link_clear(mdl_dcc_fluidlat *L, int r)
  * (most days): no backlog, and the M/G/1 wait bounded by rho / (1 - rho)
  * x m2 Bmax / (2 capacity) (E[S^2] / E[S] is at most the largest
  * transmission's time, Bmax / capacity) under 1 ms in every minute. */
-static int link_idle(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res, int r,
-                     double m2)
+static int link_idle(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dcc_dayres *res, int r, double m2)
 {
     const double cap = L->p->csp[r].wan_bytes_per_s, cap60 = cap * 60.0;
     double bmax = 0, rho_max = 0;
@@ -443,7 +437,7 @@ static int link_idle(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const md
     for (int m = 0; m < M_; m++) {
         if (res->wan_backlog[r][m] > 0)
             return 0;
-        rho_max = dmax(rho_max, res->wan_minute_bytes[r][m] / cap60);   /* sent = arrived without a backlog */
+        rho_max = dmax(rho_max, res->wan_minute_bytes[r][m] / cap60); /* sent = arrived without a backlog */
     }
     if (rho_max >= RHO_MAX)
         return 0;
@@ -476,9 +470,10 @@ static void link_waits(mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, const mdl_dc
             lw[m] = mean_backlog(prev, be, in - cap60) / cap;
             if (in <= 0 || L->lcnt[m] <= 0) {
                 lr[m] = lag = 0;
-            } else {   /* M/G/1: lambda E[S^2] / (2 (1 - rho)), relaxed as a stage's */
+            } else { /* M/G/1: lambda E[S^2] / (2 (1 - rho)), relaxed as a stage's */
                 double rho = dmin(in / cap60, RHO_MAX), es = in / L->lcnt[m] / cap;
-                double es2 = m2 * L->lin2[m] / L->lcnt[m] / (cap * cap), q = L->lcnt[m] / 60.0 * es2 / (2.0 * (1.0 - rho));
+                double es2 = m2 * L->lin2[m] / L->lcnt[m] / (cap * cap),
+                       q = L->lcnt[m] / 60.0 * es2 / (2.0 * (1.0 - rho));
                 lag += (q < 1e-3 ? 1.0 : relax(rho, es, 1.0, L->lcnt[m] / 60.0, q, es2 / (2.0 * es * es))) * (q - lag);
                 lr[m] = lag;
             }
@@ -493,7 +488,7 @@ static int shift_bin(double d)
     if (d < 1.0)
         return d <= 0 ? 0 : (int)(d / SH_LIN_W);
     int e;
-    double f = frexp(d, &e);   /* d = f 2^e, f in [0.5, 1): octave e - 1 from 1 s */
+    double f = frexp(d, &e); /* d = f 2^e, f in [0.5, 1): octave e - 1 from 1 s */
     if (e - 1 >= SH_OCT)
         return SH_BINS - 1;
     return SH_LIN + (e - 1) * SH_SUB + (int)((2.0 * f - 1.0) * SH_SUB);
@@ -510,10 +505,7 @@ static int qwait_bin(double q)
     return 1 + (e - 1) * QW_SUB + (int)((2.0 * f - 1.0) * QW_SUB);
 }
 
-static inline uint32_t mix_bin(double d, double q)
-{
-    return (uint32_t)(shift_bin(d) * QW_BINS + qwait_bin(q));
-}
+static inline uint32_t mix_bin(double d, double q) { return (uint32_t)(shift_bin(d) * QW_BINS + qwait_bin(q)); }
 
 static double wait_at(const double *w, double x)
 {
@@ -583,10 +575,10 @@ static int chains_light(mdl_dcc_fluidlat *L, int r, int tier, uint32_t *nbin)
     const double *qd = &RWAIT(L, 0, tier, 0), *qc = &RWAIT(L, 1 + r, tier, 0);
     const double *wl = L->lwait + (size_t)r * H_, *ql = L->lrwait + (size_t)r * H_;
     const double svc = L->st[0] + L->st[1 + r];
-    double reach = 0.5;   /* the notice's position from the request's minute */
+    double reach = 0.5; /* the notice's position from the request's minute */
     for (int k = 0; k < L->K; k++)
         reach += (svc + L->after_fail[k]) / 60.0;
-    const int hz = M_ + (int)reach + 2 < H_ ? M_ + (int)reach + 2 : H_;   /* minutes the chains reach */
+    const int hz = M_ + (int)reach + 2 < H_ ? M_ + (int)reach + 2 : H_; /* minutes the chains reach */
     double *tw = L->tmp, *tq = L->tmp + H_, top = 0;
     for (int m = 0; m < hz; m++) {
         tw[m] = wd[m] + wc[m] + wl[m];
@@ -595,10 +587,10 @@ static int chains_light(mdl_dcc_fluidlat *L, int r, int tier, uint32_t *nbin)
     }
     if (top >= 1.0)
         return 0;
-    double x = 0.5;   /* the attempt's position in its minute, from the request's minute */
+    double x = 0.5; /* the attempt's position in its minute, from the request's minute */
     for (int k = 0; k <= L->K; k++) {
-        const int off = (int)x;   /* whole minutes after the request's minute */
-        if (k == L->K) {          /* the notices */
+        const int off = (int)x; /* whole minutes after the request's minute */
+        if (k == L->K) {        /* the notices */
             for (int m = 0; m < M_; m++) {
                 int nm = m + off < H_ ? m + off : -1;
                 float ns = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f, nq = nm >= 0 ? (float)RWAIT(L, 0, 0, nm) : 0.0f;
@@ -619,7 +611,7 @@ static int chains_light(mdl_dcc_fluidlat *L, int r, int tier, uint32_t *nbin)
             big = dmax(big, dmax(sh[m] / SH_LIN_W, qs[m] / QW_MIN));
         }
         uint32_t *sb = L->sbin + CH(r, tier, k);
-        if (big < 1.0)   /* all in the first bin */
+        if (big < 1.0) /* all in the first bin */
             memset(sb, 0, M_ * sizeof *sb);
         else
             for (int m = 0; m < M_; m++)
@@ -660,7 +652,7 @@ static void chains(mdl_dcc_fluidlat *L, int tiers)
                     L->shift[i] = (float)sum;
                     L->qsum[i] = (float)qsum;
                     L->sbin[i] = mix_bin(sum, qsum);
-                    x = y + (svc + L->after_fail[k]) / 60.0;   /* the next attempt, or (k = K-1) the notice */
+                    x = y + (svc + L->after_fail[k]) / 60.0; /* the next attempt, or (k = K-1) the notice */
                 }
                 int nm = x < H_ ? (int)x : -1;
                 float ns = nm >= 0 ? (float)WAIT(L, 0, 0, nm) : 0.0f, nq = nm >= 0 ? (float)RWAIT(L, 0, 0, nm) : 0.0f;
@@ -836,7 +828,7 @@ static void lane_base(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, 
         return;
     }
     double req = o->req_bytes[s], resp = o->resp_bytes[s], cap = p->csp[r].wan_bytes_per_s;
-    if (s == MDL_DCC_SVC_FIRMWARE && o->fw_any) {   /* the day's mean image in the region */
+    if (s == MDL_DCC_SVC_FIRMWARE && o->fw_any) { /* the day's mean image in the region */
         double n = 0, b = 0;
         for (int k = 0; k < MDL_DCC_FW_CLASSES; k++)
             for (int m = 0; m < M_; m++) {
@@ -867,7 +859,7 @@ static void lane_add(const mdl_dcc_fluidlat *L, const mdl_dcc_offer *o, int s, i
 {
     const double *a = o->a + ((size_t)s * R_ + (size_t)r) * M_;
     const int tier = L->p->on_demand_first && mdl_dcc_services[s].klass != MDL_DCC_ON_DEMAND;
-    if (mdl_dcc_services[s].dsp_only) {   /* fresh DSP-only requests: with the notices */
+    if (mdl_dcc_services[s].dsp_only) { /* fresh DSP-only requests: with the notices */
         const double *wd = &WAIT(L, 0, tier, 0), *qd = &RWAIT(L, 0, tier, 0);
         const double mean = ntc->c[r][0] + ntc->e1[r][0];
         for (int m = 0; m < M_; m++)
@@ -982,7 +974,7 @@ void mdl_dcc_fluidlat_day(mdl_dcc_fluidlat *L, const mdl_dcc_fluid_load *ld, con
     for (int r = 0; r < R_; r++) {
         for (int tier = 0; tier < (L->p->on_demand_first ? 2 : 1); tier++)
             notices_add(L, r, tier, L->notices);
-        lane_add(L, o, N, r, L->notices, L->notices);   /* 1.75 requests offered as such (none from the fleet) */
+        lane_add(L, o, N, r, L->notices, L->notices); /* 1.75 requests offered as such (none from the fleet) */
     }
     mix_eval(L, L->notices, N, res);
 }
