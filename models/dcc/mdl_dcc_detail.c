@@ -1513,8 +1513,8 @@ int mdl_dcc_detailres_init(mdl_dcc_detailres *x, int64_t bin_minutes, sim_err *e
     x->minute_lat_s = calloc((size_t)MDL_DCC_MINUTES * S, sizeof(double));
     x->minute_done = calloc((size_t)MDL_DCC_MINUTES * S, sizeof(uint32_t));
     if (!x->minute_lat_s || !x->minute_done || !x->arrivals || !x->completions || !x->failures || !x->sla_breaches ||
-        !x->arrivals_r ||
-        !x->completions_r || !x->failures_r || !x->queue || !x->utilisation || !x->lat || !x->lat_max) {
+        !x->arrivals_r || !x->completions_r || !x->failures_r || !x->queue || !x->utilisation || !x->lat ||
+        !x->lat_max) {
         mdl_dcc_detailres_destroy(x);
         return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC detail-day arrays, %zu bins)", nb);
     }
