@@ -56,7 +56,7 @@ typedef struct mdl_dcc_dayres {
     double requests_by_midnight[MDL_DCC_N_SERVICES][MDL_N_REGIONS];
     double resolved_by_midnight[MDL_DCC_N_SERVICES][MDL_N_REGIONS];  /* completed + failed before 24:00 */
     double unresolved[MDL_DCC_N_SERVICES][MDL_N_REGIONS];    /* still open at the end of the drain horizon */
-    double sla_breaches[MDL_DCC_N_SERVICES][MDL_N_REGIONS];  /* NaN on fluid days */
+    double sla_breaches[MDL_DCC_N_SERVICES][MDL_N_REGIONS];  /* counted; expected on fluid days (mdl_dcc_fluidlat.c) */
     double peak_minute[MDL_N_REGIONS];     /* most attempts arriving in one minute (0:00-24:00) */
     double peak_minute_total;
     double busy_s[MDL_DCC_N_STAGES];       /* server busy time before 24:00 */
