@@ -24,11 +24,11 @@ import xarray as xr  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .load import (SMART_METER_STATES, Run, causes_total, cumulative_installs, date_reaching,  # noqa: E402
-                   key_totals, sla_targets, smart_commissionings, smart_share, sum_but_time)
+                   key_totals, sla_targets, smart_commissionings, smart_share, sum_but_time, time_dim)
 
 __all__ = ["MissingData", "FIGURES", "COMPARE_FIGURES", "s_curve_region", "s_curve_supplier",
            "outcomes_by_cause", "fleet_by_state", "installers", "dcc_load_by_day",
-           "dcc_load_by_hour", "latency_vs_sla", "latency_distribution", "read_failures", "compare_s_curves",
+           "dcc_load_by_hour", "sla_by_day", "busiest_services", "latency_vs_sla", "latency_distribution", "read_failures", "compare_s_curves",
            "compare_totals", "traditional_by_cause", "fleet_events", "dcc_traffic_by_process", "prn_benefit",
            "compare_prn"]
 
@@ -371,6 +371,53 @@ def latency_distribution(run: Run) -> Figure:
     return fig
 
 
+def busiest_services(dcc: xr.Dataset, n: int = 8) -> list[str]:
+    """The n services with the most completed requests over the run that
+    have a response-time measure on some day, busiest first."""
+    done = sum_but_time(dcc["completed"], "service").sum(time_dim(dcc["completed"]))
+    share = dcc["sla_share_within_target"]
+    has = np.isfinite(np.asarray(share.transpose("service", ...).values, dtype=float)).any(axis=1)
+    order = np.argsort(-np.asarray(done.values, dtype=float), kind="stable")
+    return [str(done["service"].values[i]) for i in order if has[i] and done.values[i] > 0][:n]
+
+
+def sla_by_day(run: Run) -> Figure:
+    """The DCC's measure on every day: per busy service, the share of
+    responses within its target, and the p95 response time over the
+    target.  Ordinary (fluid) days give the fluid latency model's
+    expectation; request-level days (dots) the counted values."""
+    dcc = run.dcc
+    if "latency_p95" not in dcc:
+        raise MissingData("no /dcc/latency_p95 (a file written before fluid days had response times)")
+    services = busiest_services(dcc)
+    if not services:
+        raise MissingData("no completed requests")
+    targets = sla_targets(run)
+    t = time_dim(dcc["sla_share_within_target"])
+    days = dcc[t].values
+    detail = np.asarray(dcc["resolution"].values) == 1
+    fig, axes = _fig(2, 1, figsize=(9, 8), sharex=True)
+    for s in services:
+        share = 100 * np.asarray(dcc["sla_share_within_target"].sel(service=s).values, dtype=float)
+        ratio = np.asarray(dcc["latency_p95"].sel(service=s).values, dtype=float) / targets.get(s, np.nan)
+        (line,) = axes[0].plot(days, share, lw=0.8, label=s)
+        axes[1].plot(days, ratio, lw=0.8, color=line.get_color())
+        if detail.any():
+            axes[0].plot(days[detail], share[detail], "o", ms=3, color=line.get_color())
+            axes[1].plot(days[detail], ratio[detail], "o", ms=3, color=line.get_color())
+    axes[0].set_ylabel("within target [%]")
+    axes[0].set_title("Share of responses within the target, every day (dots: request-level days)")
+    axes[0].legend(loc="lower left", fontsize=6, ncol=2)
+    axes[1].axhline(1.0, color="red", ls="--", lw=1)
+    axes[1].set_yscale("log")
+    axes[1].set_ylabel("p95 response time / target")
+    axes[1].set_title("p95 response time against the target (red: the target)")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    _rotate(fig)
+    return fig
+
+
 def read_failures(run: Run) -> Figure:
     """Failures to obtain a reading (each a 1.75 notification) per day, by
     failure class, and the failure rate."""
@@ -591,6 +638,7 @@ FIGURES: list[tuple[str, str, Callable[[Run], Figure]]] = [
     ("installers", "Installer utilisation and backlog", installers),
     ("dcc_load_by_day", "DCC load by day", dcc_load_by_day),
     ("dcc_load_by_hour", "DCC load by hour (detail days)", dcc_load_by_hour),
+    ("sla_by_day", "Responses within target, every day", sla_by_day),
     ("latency_vs_sla", "Latency percentiles against SLA targets", latency_vs_sla),
     ("latency_distribution", "Latency distribution against SLA targets", latency_distribution),
     ("read_failures", "Failures to obtain readings", read_failures),

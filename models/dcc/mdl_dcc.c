@@ -35,6 +35,7 @@
 #include "mdl_dcc_detail.h"
 #include "mdl_dcc_events.h"
 #include "mdl_dcc_fluid.h"
+#include "mdl_dcc_fluidlat.h"
 #include "mdl_dcc_network.h"
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
@@ -59,7 +60,8 @@ struct mdl_dcc_outbox {
 enum {
     DS_DAY, DS_REQUESTS, DS_COMPLETED, DS_FAILURES, DS_RETRIES, DS_IN_FLIGHT, DS_UNRESOLVED, DS_SLA, DS_SLA_SHARE,
     DS_MSG_PER_METER, DS_PEAK, DS_PEAK_TOTAL, DS_FLEET_HUBS, DS_FLEET_METERS, DS_UTIL, DS_MAX_QUEUE,
-    DS_RESOLUTION, DS_SUPPRESSED, DS_ALERTS_RAISED, DS_WAN_BYTES, DS_WAN_UTIL, DS_WAN_SAT, DS_SAT, DS_N
+    DS_RESOLUTION, DS_SUPPRESSED, DS_ALERTS_RAISED, DS_WAN_BYTES, DS_WAN_UTIL, DS_WAN_SAT, DS_SAT,
+    DS_LAT_P50, DS_LAT_P95, DS_LAT_P99, DS_WORST_MIN, DS_WORST_MIN_S, DS_N
 };
 enum {
     XS_DAY, XS_ARR, XS_COMP, XS_FAIL, XS_SLA, XS_P50, XS_P95, XS_P99, XS_MAX, XS_ARR_R, XS_COMP_R, XS_FAIL_R,
@@ -91,6 +93,7 @@ struct mdl_dcc {
     double req_sum, fail_sum;        /* all days (expected counts on fluid days): totals round these */
     mdl_dcc_dayres *res;
     mdl_dcc_fluid *fluid;
+    mdl_dcc_fluidlat *fluidlat;      /* response times on fluid days */
     mdl_dcc_detail *detail;
     mdl_dcc_events *events;          /* NULL when the scenario has no dcc.events */
     mdl_dcc_events_dayres evres;
@@ -344,10 +347,20 @@ static int setup_daily(mdl_dcc *d, const char *units, const char *const *svc_lab
          "requests created before 24:00 and not resolved by 24:00"},
         {DS_UNRESOLVED, "unresolved", SIM_H5_F64, D_SR, "1", "requests still open 2 days after the day (overload)"},
         {DS_SLA, "sla_breaches", SIM_H5_F64, D_S, "1",
-         "completed requests slower than the service's target (request-level days; NaN on fluid days)"},
+         "completed requests slower than the service's target (counted on request-level days, expected on "
+         "fluid days)"},
         {DS_SLA_SHARE, "sla_share_within_target", SIM_H5_F64, D_S, "1",
          "share of the day's completed requests that completed within the service's target (the DCC's "
-         "performance measure; request-level days; NaN on fluid days or with no completion)"},
+         "performance measure; NaN with no completion)"},
+        {DS_LAT_P50, "latency_p50", SIM_H5_F64, D_S, "s",
+         "median response time of the day's completed requests (request level: the latency histogram; fluid "
+         "days: the fluid latency model; NaN with no completion)"},
+        {DS_LAT_P95, "latency_p95", SIM_H5_F64, D_S, "s", "95th percentile response time (as latency_p50)"},
+        {DS_LAT_P99, "latency_p99", SIM_H5_F64, D_S, "s", "99th percentile response time (as latency_p50)"},
+        {DS_WORST_MIN, "worst_minute", SIM_H5_F64, D_S, "min",
+         "minute of the day (0-1439) whose requests had the largest mean response time (NaN with none)"},
+        {DS_WORST_MIN_S, "worst_minute_latency", SIM_H5_F64, D_S, "s",
+         "the mean response time of the requests created in worst_minute"},
         {DS_MSG_PER_METER, "messages_per_meter", SIM_H5_F64, D_R, "1/day",
          "attempts of all services per commissioned meter"},
         {DS_PEAK, "peak_minute_load", SIM_H5_F64, D_R, "1/min", "most attempts arriving at the DCC in one minute"},
@@ -573,7 +586,7 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
         return NULL;
     }
     d->fluid = mdl_dcc_fluid_alloc(d->p, err);
-    if (!d->fluid)
+    if (!d->fluid || !(d->fluidlat = mdl_dcc_fluidlat_alloc(d->p, err)))
         goto fail;
     int any_detail = d->p->detail.all || d->p->detail.every_n_days > 0;
     for (size_t i = 0; i < d->p->detail.n_dates; i++)
@@ -609,6 +622,7 @@ void mdl_dcc_free(mdl_dcc *d)
     free(d->offer);
     free(d->res);
     mdl_dcc_fluid_free(d->fluid);
+    mdl_dcc_fluidlat_free(d->fluidlat);
     mdl_dcc_detail_free(d->detail);
     mdl_dcc_events_free(d->events);
     if (d->have_dres)
@@ -724,9 +738,15 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
     double *rq = row[DS_REQUESTS], *cp = row[DS_COMPLETED], *fl = row[DS_FAILURES];
     double *rt = row[DS_RETRIES], *inf = row[DS_IN_FLIGHT], *un = row[DS_UNRESOLVED];
     double *sla = row[DS_SLA], *share = row[DS_SLA_SHARE];
+    double *lq[MDL_DCC_N_LATENCY_Q] = {row[DS_LAT_P50], row[DS_LAT_P95], row[DS_LAT_P99]};
+    double *wm = row[DS_WORST_MIN], *wms = row[DS_WORST_MIN_S];
     double att_r[MDL_N_REGIONS] = {0};
     for (int s = 0; s < S; s++) {
-        sla[s] = detail ? 0.0 : NAN;
+        sla[s] = 0.0;
+        for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
+            lq[i][s] = x->latency_q[s][i];
+        wm[s] = x->worst_minute[s];
+        wms[s] = x->worst_minute_s[s];
         for (int r = 0; r < R; r++) {
             int i = s * R + r;
             rq[i] = x->requests[s][r];
@@ -737,13 +757,12 @@ static int write_day(mdl_dcc *d, int64_t day, int detail, sim_err *err)
             inf[i] = x->requests_by_midnight[s][r] - x->resolved_by_midnight[s][r];
             un[i] = x->unresolved[s][r];
             att_r[r] += x->attempts[s][r];
-            if (detail)
-                sla[s] += x->sla_breaches[s][r];
+            sla[s] += x->sla_breaches[s][r];
         }
         double done = 0;
         for (int r = 0; r < R; r++)
             done += x->completed[s][r];
-        share[s] = detail && done > 0 ? 1.0 - sla[s] / done : NAN;
+        share[s] = done > 0 ? 1.0 - sla[s] / done : NAN;
     }
     double *mpm = row[DS_MSG_PER_METER], *pk = row[DS_PEAK];
     int64_t *fh = row[DS_FLEET_HUBS], *fm = row[DS_FLEET_METERS];
@@ -975,6 +994,7 @@ static int simulate_day(mdl_dcc *d, int64_t day, int detail, int n_threads, sim_
     if (!detail) {
         mdl_dcc_fluid_day(d->fluid, d->offer, d->res);
         mdl_dcc_network_fluid(d->p, d->offer, d->res);
+        mdl_dcc_fluidlat_day(d->fluidlat, mdl_dcc_fluid_last_load(d->fluid), d->offer, d->res);
         return SIM_OK;
     }
     int rc = mdl_dcc_detail_day(d->detail, d->offer, (uint64_t)(d->start_day + day), d->res, &d->dres, n_threads,

@@ -21,6 +21,8 @@
 
 extern const char *const mdl_dcc_stage_names[MDL_DCC_N_STAGES];
 
+#define MDL_DCC_N_LATENCY_Q 3                  /* p50, p95, p99 of mdl_dcc_dayres.latency_q */
+
 /* The day's fresh traffic: a[(s * R + r) * 1440 + m] requests of service s
  * from region r in minute m.  exact[s]: integer counts (schedules,
  * installs); otherwise Poisson means (request level draws the count). */
@@ -54,7 +56,7 @@ typedef struct mdl_dcc_dayres {
     double requests_by_midnight[MDL_DCC_N_SERVICES][MDL_N_REGIONS];
     double resolved_by_midnight[MDL_DCC_N_SERVICES][MDL_N_REGIONS];  /* completed + failed before 24:00 */
     double unresolved[MDL_DCC_N_SERVICES][MDL_N_REGIONS];    /* still open at the end of the drain horizon */
-    double sla_breaches[MDL_DCC_N_SERVICES][MDL_N_REGIONS];  /* NaN on fluid days */
+    double sla_breaches[MDL_DCC_N_SERVICES][MDL_N_REGIONS];  /* counted; expected on fluid days (mdl_dcc_fluidlat.c) */
     double peak_minute[MDL_N_REGIONS];     /* most attempts arriving in one minute (0:00-24:00) */
     double peak_minute_total;
     double busy_s[MDL_DCC_N_STAGES];       /* server busy time before 24:00 */
@@ -69,7 +71,20 @@ typedef struct mdl_dcc_dayres {
      * (every attempt's image out, every completion's response back, sent
      * before or after 24:00), class k at [k - 1] (see mdl_dcc_offer). */
     double campaign_bytes[MDL_DCC_FW_CLASSES][MDL_N_REGIONS];
+    /* Response times of the day's completed requests per service (from
+     * creation to the response; a retried request from its first attempt):
+     * request level from the day's histogram and per-minute sums
+     * (mdl_dcc_detail.c), fluid days from the load (mdl_dcc_fluidlat.c).
+     * latency_q: p50, p95, p99 (s); worst_minute: the arrival minute
+     * (0-1439) whose completed requests took longest on average, and
+     * worst_minute_s that mean (s).  NaN when the service had none. */
+    double latency_q[MDL_DCC_N_SERVICES][MDL_DCC_N_LATENCY_Q];
+    double worst_minute[MDL_DCC_N_SERVICES];
+    double worst_minute_s[MDL_DCC_N_SERVICES];
 } mdl_dcc_dayres;
+
+/* The quantiles in latency_q (0.50, 0.95, 0.99). */
+extern const double mdl_dcc_latency_q[MDL_DCC_N_LATENCY_Q];
 
 /* P(attempt k of a request to region r fails), and the part of it that is
  * E20 (WAN).  A first attempt fails with wan_loss + device_failure; a retry

@@ -608,6 +608,9 @@ static void complete(const mdl_dcc_detail *x, region *g, const dreq *rq, int64_t
         if (ls > dr->lat_max[bs])
             dr->lat_max[bs] = ls;
         dr->sla_breaches[bs] += breach;
+        size_t ms = (size_t)(rq->t0 / SIM_US_PER_MIN) * S_ + (size_t)s;
+        dr->minute_lat_s[ms] += (double)lat * 1e-6;
+        dr->minute_done[ms]++;
     }
 }
 
@@ -1415,6 +1418,27 @@ static void gather_results(mdl_dcc_detail *x, mdl_dcc_dayres *res, mdl_dcc_detai
         }
 }
 
+/* Per service: the day's percentiles from its histogram, and the arrival
+ * minute whose completed requests took longest on average. */
+static void latency_summary(mdl_dcc_dayres *res, const mdl_dcc_detailres *dres)
+{
+    for (int s = 0; s < S_; s++) {
+        for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
+            res->latency_q[s][i] = mdl_dcc_hist_quantile(&dres->hist[s], mdl_dcc_latency_q[i]);
+        res->worst_minute[s] = res->worst_minute_s[s] = NAN;
+        for (int m = 0; m < MDL_DCC_MINUTES; m++) {
+            size_t ms = (size_t)m * S_ + (size_t)s;
+            if (!dres->minute_done[ms])
+                continue;
+            double v = dres->minute_lat_s[ms] / dres->minute_done[ms];
+            if (isnan(res->worst_minute_s[s]) || v > res->worst_minute_s[s]) {
+                res->worst_minute_s[s] = v;
+                res->worst_minute[s] = m;
+            }
+        }
+    }
+}
+
 int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t entity, mdl_dcc_dayres *res,
                        mdl_dcc_detailres *dres, int n_threads, sim_err *err)
 {
@@ -1436,6 +1460,7 @@ int mdl_dcc_detail_day(mdl_dcc_detail *x, const mdl_dcc_offer *offer, uint64_t e
         return SIM_FAIL(err, SIM_ERUNTIME, "out of memory in the DCC request-level day");
     count_unresolved(x);
     gather_results(x, res, dres);
+    latency_summary(res, dres);
     return SIM_OK;
 }
 
@@ -1462,6 +1487,10 @@ void mdl_dcc_detailres_add(mdl_dcc_detailres *into, const mdl_dcc_detailres *fro
         into->lat[i] += from->lat[i];
     for (size_t s = 0; s < S; s++)
         mdl_dcc_hist_merge(&into->hist[s], &from->hist[s]);
+    for (size_t i = 0; i < (size_t)MDL_DCC_MINUTES * S; i++) {
+        into->minute_lat_s[i] += from->minute_lat_s[i];
+        into->minute_done[i] += from->minute_done[i];
+    }
 }
 
 int mdl_dcc_detailres_init(mdl_dcc_detailres *x, int64_t bin_minutes, sim_err *err)
@@ -1481,8 +1510,11 @@ int mdl_dcc_detailres_init(mdl_dcc_detailres *x, int64_t bin_minutes, sim_err *e
     x->utilisation = calloc(nb * G, sizeof(float));
     x->lat = calloc(nb * S * MDL_DCC_HIST_BINS, sizeof(uint32_t));
     x->lat_max = calloc(nb * S, sizeof(float));
-    if (!x->arrivals || !x->completions || !x->failures || !x->sla_breaches || !x->arrivals_r ||
-        !x->completions_r || !x->failures_r || !x->queue || !x->utilisation || !x->lat || !x->lat_max) {
+    x->minute_lat_s = calloc((size_t)MDL_DCC_MINUTES * S, sizeof(double));
+    x->minute_done = calloc((size_t)MDL_DCC_MINUTES * S, sizeof(uint32_t));
+    if (!x->minute_lat_s || !x->minute_done || !x->arrivals || !x->completions || !x->failures || !x->sla_breaches ||
+        !x->arrivals_r || !x->completions_r || !x->failures_r || !x->queue || !x->utilisation || !x->lat ||
+        !x->lat_max) {
         mdl_dcc_detailres_destroy(x);
         return SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC detail-day arrays, %zu bins)", nb);
     }
@@ -1503,6 +1535,8 @@ void mdl_dcc_detailres_clear(mdl_dcc_detailres *x)
     memset(x->utilisation, 0, nb * G * sizeof(float));
     memset(x->lat, 0, nb * S * MDL_DCC_HIST_BINS * sizeof(uint32_t));
     memset(x->lat_max, 0, nb * S * sizeof(float));
+    memset(x->minute_lat_s, 0, (size_t)MDL_DCC_MINUTES * S * sizeof(double));
+    memset(x->minute_done, 0, (size_t)MDL_DCC_MINUTES * S * sizeof(uint32_t));
     for (size_t s = 0; s < S; s++)
         mdl_dcc_hist_clear(&x->hist[s]);
 }
@@ -1522,5 +1556,7 @@ void mdl_dcc_detailres_destroy(mdl_dcc_detailres *x)
     free(x->utilisation);
     free(x->lat);
     free(x->lat_max);
+    free(x->minute_lat_s);
+    free(x->minute_done);
     memset(x, 0, sizeof *x);
 }

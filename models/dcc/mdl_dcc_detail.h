@@ -28,6 +28,8 @@ typedef struct mdl_dcc_detailres {
     float *utilisation;         /* [bin][stage] */
     uint32_t *lat;              /* [bin][service][MDL_DCC_HIST_BINS] by arrival bin */
     float *lat_max;             /* [bin][service] */
+    double *minute_lat_s;       /* [minute][service] latencies summed by arrival minute (worst minute) */
+    uint32_t *minute_done;      /* [minute][service] their count */
     mdl_dcc_hist hist[MDL_DCC_N_SERVICES];   /* the day's latency histogram per service */
 } mdl_dcc_detailres;
 

@@ -36,7 +36,11 @@
  *  - the minute stepper (days on which some stage falls behind, or retry
  *    delays so long that a chain runs past the 2-day horizon): per minute
  *    and lane, as the model above reads.  ~1.5 ms a day.
- * Not for: latency percentiles (request-level days provide those).
+ * Each day also leaves, per stage and minute, the work and attempts that
+ * arrived and the work waiting at the minute's end (mdl_dcc_fluid_load):
+ * the fluid latency model (mdl_dcc_fluidlat.c) turns them into response
+ * times.
+ * Not for: response times (mdl_dcc_fluidlat.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -76,7 +80,11 @@ struct mdl_dcc_fluid {
                                     chain of k retry delays moves past it; tail[K]: the chain of
                                     K-1 retry delays and the notice delay */
     double *ser;                 /* per-region series scratch, see closed_day */
+    mdl_dcc_fluid_load load;     /* the last day's load per stage and minute */
 };
+
+#define H_ MDL_DCC_HORIZON
+#define LOAD(a_, t_, m_) ((a_)[(size_t)(t_) * H_ + (size_t)(m_)])
 
 /* ---- alloc / free ---------------------------------------------------------------------- */
 static int build_tails(mdl_dcc_fluid *f)
@@ -189,6 +197,10 @@ mdl_dcc_fluid *mdl_dcc_fluid_alloc(const mdl_dcc_params *p, sim_err *err)
     f->lane_tier = calloc(nl, 1);
     f->lane_s = calloc(nl, 1);
     f->lane_k = calloc(nl, 1);
+    const size_t nload = (size_t)MDL_DCC_N_STAGES * H_;
+    double **la[] = {&f->load.work, &f->load.count, &f->load.work0, &f->load.back0, &f->load.back1};
+    for (size_t i = 0; i < sizeof la / sizeof la[0]; i++)
+        *la[i] = calloc(nload, sizeof(double));
     /* Closed form: the chain of K-1 retry delays and the notice delay
      * (whole minutes + 1 for the split) must end inside the horizon. */
     double chain = 0;
@@ -203,7 +215,8 @@ mdl_dcc_fluid *mdl_dcc_fluid_alloc(const mdl_dcc_params *p, sim_err *err)
     f->closed_ok = MDL_DCC_MINUTES + chain + 1 < MDL_DCC_HORIZON;
     f->L = f->closed_ok ? MDL_DCC_MINUTES + (int)chain + 1 : 0;
     int bad = !f->bd || !f->bc || !f->xd || !f->sd || !f->xc || !f->sc || !f->ring || !f->lane_work ||
-              !f->lane_tier || !f->lane_s || !f->lane_k;
+              !f->lane_tier || !f->lane_s || !f->lane_k || !f->load.work || !f->load.count || !f->load.work0 ||
+              !f->load.back0 || !f->load.back1;
     if (!bad && f->closed_ok) {
         bad = build_tails(f) != 0;
         /* per region: 2 (count, work) x (K attempts + fresh CSP-only + fresh DSP-only + notices + totals) */
@@ -237,6 +250,11 @@ void mdl_dcc_fluid_free(mdl_dcc_fluid *f)
     for (int k = 0; k <= MAX_K; k++)
         free(f->tail[k]);
     free(f->ser);
+    free(f->load.work);
+    free(f->load.count);
+    free(f->load.work0);
+    free(f->load.back0);
+    free(f->load.back1);
     free(f);
 }
 
@@ -246,6 +264,11 @@ static void res_clear(mdl_dcc_dayres *res)
     for (int s = 0; s < S_; s++)
         for (int r = 0; r < R_; r++)
             res->sla_breaches[s][r] = NAN;
+    for (int s = 0; s < S_; s++) {
+        for (int i = 0; i < MDL_DCC_N_LATENCY_Q; i++)
+            res->latency_q[s][i] = NAN;
+        res->worst_minute[s] = res->worst_minute_s[s] = NAN;
+    }
 }
 
 /* ---- closed form ----------------------------------------------------------------------- */
@@ -384,9 +407,14 @@ static int closed_day(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayr
                 busy += cw[m];
         }
         res->busy_s[1 + r] = busy * p->csp[r].service_time_s;
+        double *ldw = f->load.work + (size_t)(1 + r) * H_, *ldc = f->load.count + (size_t)(1 + r) * H_;
+        double *dspc = f->load.count;   /* the DSP's attempts (all regions) */
         for (int m = 0; m < L; m++) {
             double x = cw[m] + nw[m] + wn * nt[m];
             dspw[m] = r == 0 ? x : dspw[m] + x;
+            ldw[m] = cw[m];
+            ldc[m] = cnt[m] - nc[m] - nt[m];
+            dspc[m] = r == 0 ? cnt[m] : dspc[m] + cnt[m];
         }
     }
     double busy = 0;
@@ -397,6 +425,10 @@ static int closed_day(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayr
             busy += dspw[m];
     }
     res->busy_s[0] = busy * p->dsp.service_time_s;
+    memcpy(f->load.work, dspw, (size_t)L * sizeof *dspw);
+    f->load.n = L;
+    f->load.backlog = 0;
+    f->load.tiers = 1;
     /* The DCC kept up all day: notices are served as they are created. */
     for (int r = 0; r < R_; r++) {
         res->requests[N][r] += notices[r];
@@ -487,12 +519,16 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
     double lost[MDL_DCC_LANES] = {0};
     long last_injection = -1;
     double notices_lost = 0;   /* 1.75 notices due after the horizon: never created */
+    mdl_dcc_fluid_load *ld = &f->load;
+    ld->backlog = 0;
+    ld->tiers = p->on_demand_first ? 2 : 1;
+    ld->n = MDL_DCC_HORIZON;
 
     for (long m = 0; m < MDL_DCC_HORIZON; m++) {
         double *slot = f->ring + (size_t)(m % f->D) * nl;
         int in_day = m < MDL_DCC_MINUTES;
         double any = 0;
-        double per_region[R_] = {0};
+        double per_region[R_] = {0}, ld_w = 0, ld_w0 = 0;
         for (int s = 0; s < S_; s++)
             for (int r = 0; r < R; r++) {
                 size_t base = LANE(s, r, 0);
@@ -506,6 +542,8 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
                     slot[base + (size_t)k] = 0.0;
                     xd[base + (size_t)k] = f->bd[base + (size_t)k] + a;
                     res->attempts[s][r] += a;
+                    ld_w += a * f->lane_work[base + (size_t)k];
+                    ld_w0 += f->lane_tier[base + (size_t)k] ? 0.0 : a * f->lane_work[base + (size_t)k];
                     per_region[r] += a;
                     any += xd[base + (size_t)k] + f->bc[base + (size_t)k];
                 }
@@ -520,18 +558,29 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
             if (tot > res->peak_minute_total)
                 res->peak_minute_total = tot;
         } else if (any < 1e-9 && m > last_injection) {
+            ld->n = (int)m;
             break;   /* drained */
         }
+        LOAD(ld->work, 0, m) = ld_w;
+        LOAD(ld->work0, 0, m) = ld_w0;
+        double ld_n = 0;
+        for (int r = 0; r < R; r++)
+            ld_n += per_region[r];
+        LOAD(ld->count, 0, m) = ld_n;
         /* DSP. */
         double wd = serve(f, f->cap_d, 0, nl, xd, sd);
         if (in_day)
             res->busy_s[0] += wd * p->dsp.service_time_s;
-        double qd = 0;
+        double qd = 0, bw[2] = {0, 0};
         for (size_t l = 0; l < nl; l++) {
             f->bd[l] = xd[l] - sd[l];
             qd += f->bd[l];
+            bw[f->lane_tier[l]] += f->bd[l] * f->lane_work[l];
             xc[l] = f->bc[l] + sd[l];
         }
+        LOAD(ld->back0, 0, m) = bw[0];
+        LOAD(ld->back1, 0, m) = bw[1];
+        ld->backlog |= bw[0] + bw[1] > 1e-9;
         if (in_day)
             res->queue[0][m] = qd;
         /* 1.75 notices end at the DSP. */
@@ -548,10 +597,14 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
             double wc = serve(f, f->cap_c[r], (size_t)r * per_r, (size_t)(r + 1) * per_r, xc, sc_);
             if (in_day)
                 res->busy_s[1 + r] += wc * p->csp[r].service_time_s;
-            double qc = 0;
+            double qc = 0, cw[2] = {0, 0}, cb[2] = {0, 0}, cn = 0;
             for (size_t l = (size_t)r * per_r; l < (size_t)(r + 1) * per_r; l++) {
                 f->bc[l] = xc[l] - sc_[l];
                 qc += f->bc[l];
+                double arr = f->lane_s[l] == MDL_DCC_SVC_FAILURE_NOTICE ? 0.0 : sd[l];   /* from the DSP */
+                cn += arr;
+                cw[f->lane_tier[l]] += arr * f->lane_work[l];
+                cb[f->lane_tier[l]] += f->bc[l] * f->lane_work[l];
                 double z = sc_[l];
                 if (z == 0.0)
                     continue;
@@ -590,6 +643,12 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
             }
             if (in_day)
                 res->queue[1 + r][m] = qc;
+            LOAD(ld->work, 1 + r, m) = cw[0] + cw[1];
+            LOAD(ld->work0, 1 + r, m) = cw[0];
+            LOAD(ld->count, 1 + r, m) = cn;
+            LOAD(ld->back0, 1 + r, m) = cb[0];
+            LOAD(ld->back1, 1 + r, m) = cb[1];
+            ld->backlog |= cb[0] + cb[1] > 1e-9;
         }
     }
     /* What is still in the system at the horizon. */
@@ -612,6 +671,11 @@ void mdl_dcc_fluid_day_stepped(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl
         res->max_queue[t] = mq;
     }
 #undef LANE
+}
+
+const mdl_dcc_fluid_load *mdl_dcc_fluid_last_load(const mdl_dcc_fluid *f)
+{
+    return &f->load;
 }
 
 int mdl_dcc_fluid_day(mdl_dcc_fluid *f, const mdl_dcc_offer *offer, mdl_dcc_dayres *res)

@@ -8,8 +8,8 @@
  * link is a fluid queue: it sends up to capacity x 60 bytes a minute, the
  * rest waits.  A firmware campaign's requests carry its own image
  * (mdl_dcc_offer.fw_n, fw_bytes): their bytes per request are worked out
- * per campaign, and each campaign's bytes are reported.  The link's delay is not fed back into the fluid day's counts
- * (fluid days report no latencies); on request-level days the link is a
+ * per campaign, and each campaign's bytes are reported.  The link's delay is not fed back into the fluid day's counts;
+ * its backlog is part of the fluid day's response times (mdl_dcc_fluidlat.c); on request-level days the link is a
  * FIFO stage in front of the WAN latency (mdl_dcc_detail.c) and delays every
  * request that crosses it.
  * Not for: the DSP and CSP queues.

@@ -16,6 +16,7 @@
  *                  thread counts or before/after an optimisation)
  *   dcc_fluid  ... ms_per_day=  mean of N fluid days on the same offer
  *                  (CPU time), closed= 1 if they took the closed form
+ *   dcc_fluid_latency ... ms_per_day=  the WAN links and response times on top (N/4 days)
  *   dcc_day    ... ms=  one whole mdl_dcc_day (offer built from scratch,
  *                  fluid day, totals), the first day of a run
  */
@@ -29,6 +30,8 @@
 #include "mdl_dcc.h"
 #include "mdl_dcc_detail.h"
 #include "mdl_dcc_fluid.h"
+#include "mdl_dcc_fluidlat.h"
+#include "mdl_dcc_network.h"
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 
@@ -141,10 +144,30 @@ int main(int argc, char **argv)
         closed &= mdl_dcc_fluid_day(f, offer, res);
     double t_fluid = (clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0) / fluid_days;
     printf("dcc_fluid hubs=%lld days=%d ms_per_day=%.4f closed=%d\n", hubs, fluid_days, t_fluid * 1e3, closed);
+    /* The fluid day's response times (mdl_dcc_fluidlat.c) on top: links and latency. */
+    mdl_dcc_fluidlat *lat = mdl_dcc_fluidlat_alloc(p, &err);
+    if (!lat) {
+        fprintf(stderr, "bench_dcc: %s\n", err.msg);
+        return 1;
+    }
+    int lat_days = fluid_days / 4 > 0 ? fluid_days / 4 : 1;
+    t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; i < lat_days; i++) {
+        mdl_dcc_network_fluid(p, offer, res);
+        mdl_dcc_fluidlat_day(lat, mdl_dcc_fluid_last_load(f), offer, res);
+    }
+    printf("dcc_fluid_latency hubs=%lld days=%d ms_per_day=%.4f   (WAN links + response times, on top of dcc_fluid)\n",
+           hubs, lat_days, (clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0) / lat_days * 1e3);
     mdl_dcc_fluid_day_stepped(f, offer, res);   /* the fallback, once, for comparison */
     t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     mdl_dcc_fluid_day_stepped(f, offer, res);
     printf("dcc_fluid_stepped hubs=%lld ms_per_day=%.3f\n", hubs, (clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0) * 1e3);
+    t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    mdl_dcc_network_fluid(p, offer, res);
+    mdl_dcc_fluidlat_day(lat, mdl_dcc_fluid_last_load(f), offer, res);
+    printf("dcc_fluid_latency_stepped hubs=%lld ms_per_day=%.3f\n", hubs,
+           (clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0) * 1e3);
+    mdl_dcc_fluidlat_free(lat);
     mdl_dcc_fluid_free(f);
     if (skip_detail) {
         free(offer);

@@ -100,8 +100,49 @@ def test_report_without_detail_days_skips_with_notes(run_small_no_detail, tmp_pa
     assert set(events) == {n for n, _, _ in event_plots.EVENT_FIGURES}
     assert all("event (dcc.events)" in v or "interruptions (dcc.outages)" in v for v in events.values()), events
     skipped = {k: v for k, v in skipped.items() if k not in events}
-    assert set(skipped) == {"dcc_load_by_hour", "latency_vs_sla", "latency_distribution"}
+    assert set(skipped) == {"dcc_load_by_hour", "latency_vs_sla", "latency_distribution"}   # sla_by_day reads /dcc
     assert all(n.startswith("skipped: no /dcc/detail") for n in skipped.values()), skipped
     assert len(res["figures"]) == len(plots.FIGURES) - 3
     html = (tmp_path / "r" / "index.html").read_text()
     assert "s_curve_region.png" in html and "skipped: no /dcc/detail group" in html
+
+
+# ---- response times on every day (fluid days too) ---------------------------------
+
+def test_every_day_has_response_times(run_small):
+    """Each day's services with completions have a share within target in
+    [0, 1] that equals 1 - breaches / completed, ordered quantiles and a
+    worst minute of the day, on fluid days as on request-level days."""
+    with h5py.File(run_small.path, "r") as f:
+        done = f["dcc/completed"][()].sum(axis=2)            # (day, service)
+        share = f["dcc/sla_share_within_target"][()]
+        breaches = f["dcc/sla_breaches"][()]
+        q = np.stack([f[f"dcc/latency_p{p}"][()] for p in (50, 95, 99)])
+        worst = f["dcc/worst_minute"][()]
+        worst_s = f["dcc/worst_minute_latency"][()]
+        resolution = f["dcc/resolution"][()]
+    some = done > 0.5   # at least half an expected completion
+    fluid = some & (resolution == 0)[:, None]
+    assert fluid.sum() > 1000, "the run has fluid days with traffic"
+    assert np.isfinite(share[some]).all() and np.isfinite(q[:, some]).all()
+    assert ((share[some] >= 0) & (share[some] <= 1)).all()
+    np.testing.assert_allclose(share[some], 1 - breaches[some] / done[some], rtol=0, atol=1e-9)
+    assert (q[0][some] <= q[1][some] + 1e-9).all() and (q[1][some] <= q[2][some] + 1e-9).all()
+    assert ((worst[some] >= 0) & (worst[some] <= 1439)).all()
+    assert (worst_s[some] > 0).all()
+    assert np.isnan(share[done == 0]).all() and np.isnan(q[1][done == 0]).all()
+    # No daily read answers faster than the WAN's minimum latency and the
+    # device's response (small.cfg: at least 1 s + 0.5 s): nor does its median.
+    reads = some[:, 0] & (resolution == 0)
+    assert reads.sum() > 1000 and (q[0][reads, 0] > 1.5).all()
+
+
+def test_sla_by_day_draws_the_datasets(run):
+    fig = plots.sla_by_day(run)
+    services = plots.busiest_services(run.dcc)
+    assert services and len(fig.axes[0].lines) >= len(services)
+    first = fig.axes[0].lines[0]
+    want = 100 * run.dcc["sla_share_within_target"].sel(service=services[0]).values
+    np.testing.assert_array_equal(np.asarray(first.get_ydata(), dtype=float), want)
+    ratio = fig.axes[1].lines[1 if len(fig.axes[1].lines) > len(services) else 0]
+    assert np.nanmax(np.asarray(ratio.get_ydata(), dtype=float)) > 0
