@@ -30,7 +30,10 @@
 
 #include "sim_err.h"
 
-#define SIM_CKPT_FORMAT 1
+/* Raised whenever a model's record changes (2: the DCC's event components
+ * carry their alerts past midnight, and the read fleet its leaves), so an
+ * older file is refused by name rather than read as damaged. */
+#define SIM_CKPT_FORMAT 2
 
 /* ---- records ------------------------------------------------------------ */
 typedef struct sim_ckpt_buf {
