@@ -9,7 +9,7 @@
 #                   the threaded engine and DCC tests under ThreadSanitizer (build-tsan, clang)
 #   make fuzz       libFuzzer on scenario loading (clang), FUZZ_SECONDS long (default 60)
 #   make bench      benchmarks; table in results/bench.txt
-#   make install    build/smsim and its man page under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make install    build/smsim and its manual page under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean
 #
 # `make run` and `make test` install missing Debian packages themselves
@@ -76,7 +76,7 @@ BENCH_SRC  := $(wildcard tests/bench/*.c)
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_RUN   := $(BUILD)/fuzz/fuzz_run
 
-# The man page is generated from --help by help2man (in DEB_PKGS); a plain
+# The manual page is generated from --help by help2man (in DEB_PKGS); a plain
 # `make` builds it when help2man is there, `make install` requires it.
 HELP2MAN   := $(shell command -v help2man 2>/dev/null)
 PREFIX     ?= /usr/local
@@ -85,7 +85,7 @@ MANDIR     ?= $(PREFIX)/share/man
 INSTALL    ?= install
 
 .PHONY: all debug clean deps deps-check run test tests test-c test-integration test-python test-fuzz \
-        check check-asan check-tsan fuzz bench docs man install
+        check check-asan check-tsan fuzz bench docs manpage install
 all: $(BUILD)/smsim $(if $(HELP2MAN),$(BUILD)/smsim.1)
 
 debug:
@@ -116,7 +116,7 @@ PROG_OBJ   := $(BUILD)/smsim.o $(BUILD)/experiment.o $(BUILD)/size.o
 $(BUILD)/smsim: $(PROG_OBJ) $(LIBS_A)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-man: $(BUILD)/smsim.1
+manpage: $(BUILD)/smsim.1
 
 $(BUILD)/smsim.1: $(BUILD)/smsim
 	@command -v help2man >/dev/null || { echo "smsim: help2man is missing (apt-get install help2man, or make deps)"; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make install` honours PREFIX and DESTDIR: the binary and a man page
+# `make install` honours PREFIX and DESTDIR: the binary and a manual page
 # generated from --help (help2man) land under DESTDIR/PREFIX, nothing
 # outside it, and the installed program runs.
 set -u
