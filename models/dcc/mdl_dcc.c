@@ -118,9 +118,7 @@ static uint32_t pack_join(int minute, int region, int hh, int gas, int gen, int 
 
 static int draw_read_minute(const mdl_dcc *d, double u_hour, uint32_t w_min)
 {
-    int h = 0;
-    while (h < MDL_DCC_PROFILE_HOURS - 1 && u_hour >= d->read_cdf[h + 1])
-        h++;
+    int h = mdl_dcc_hour_of(d->read_cdf, u_hour);
     return h * 60 + (int)(((uint64_t)w_min * 60u) >> 32);
 }
 
@@ -556,14 +554,7 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
     profile_minutes(d->p->on_demand_profile, d->minute_w[1]);
     for (int m = 0; m < MDL_DCC_MINUTES; m++)
         d->minute_w[2][m] = 1.0 / MDL_DCC_MINUTES;
-    double s = 0, c = 0;
-    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++)
-        s += d->p->read_time_profile[h];
-    d->read_cdf[0] = 0;
-    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++) {
-        c += d->p->read_time_profile[h];
-        d->read_cdf[h + 1] = c / s;
-    }
+    mdl_dcc_hour_cdf(d->p->read_time_profile, d->read_cdf);
     d->ob = aligned_alloc(64, n_shards * sizeof *d->ob);
     if (!d->ob) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC outboxes for %zu shards)", n_shards);

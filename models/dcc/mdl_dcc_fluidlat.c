@@ -201,6 +201,27 @@ static mix *mix_alloc(int K)
     return x;
 }
 
+/* The model's arrays: where each pointer is, its length and element size
+ * (one table for the allocation and the free). */
+typedef struct arr {
+    void **p;
+    size_t n, size;
+} arr;
+#define ARR(field_, n_) {(void **)&L->field_, (n_), sizeof *L->field_}
+
+#define N_ARRAYS 20
+static size_t arrays(mdl_dcc_fluidlat *L, arr *out)
+{
+    const size_t ch = (size_t)R_ * 2 * MAX_K * M_, rn = (size_t)R_ * 2 * (MAX_K + 1) * M_, rt = (size_t)R_ * 2 * M_;
+    const arr a[] = {ARR(wait, (size_t)T_ * 2 * H_), ARR(rwait, (size_t)T_ * 2 * H_), ARR(lwait, (size_t)R_ * H_),
+                     ARR(lrwait, (size_t)R_ * H_), ARR(qsum, ch), ARR(nq, rt), ARR(lin, M_), ARR(lin2, M_),
+                     ARR(lcnt, M_), ARR(shift, ch), ARR(sbin, ch), ARR(nshift, rt), ARR(nmin, rt),
+                     ARR(run_end, rn), ARR(run_bin, rn), ARR(run_sh, rn), ARR(run_qs, rn), ARR(tmp, 2 * (size_t)H_),
+                     ARR(wmean, (size_t)R_ * 2 * 2 * M_), ARR(nfresh, rt)};
+    _Static_assert(sizeof a / sizeof a[0] == N_ARRAYS, "N_ARRAYS counts the table");
+    memcpy(out, a, sizeof a);
+    return N_ARRAYS;
+}
 mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
 {
     mdl_dcc_fluidlat *L = calloc(1, sizeof *L);
@@ -217,31 +238,14 @@ mdl_dcc_fluidlat *mdl_dcc_fluidlat_alloc(const mdl_dcc_params *p, sim_err *err)
     for (int k = 0; k < L->K; k++)
         L->after_fail[k] =
             p->retry.response_timeout_s + (k < L->K - 1 ? p->retry.backoff_s * pow(p->retry.backoff_factor, k) : 0.0);
-    L->wait = calloc((size_t)T_ * 2 * H_, sizeof *L->wait);
-    L->rwait = calloc((size_t)T_ * 2 * H_, sizeof *L->rwait);
-    L->lwait = calloc((size_t)R_ * H_, sizeof *L->lwait);
-    L->lrwait = calloc((size_t)R_ * H_, sizeof *L->lrwait);
-    L->qsum = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->qsum);
-    L->nq = calloc((size_t)R_ * 2 * M_, sizeof *L->nq);
-    L->lin = calloc(M_, sizeof *L->lin);
-    L->lin2 = calloc(M_, sizeof *L->lin2);
-    L->lcnt = calloc(M_, sizeof *L->lcnt);
-    L->shift = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->shift);
-    L->sbin = calloc((size_t)R_ * 2 * MAX_K * M_, sizeof *L->sbin);
-    L->nshift = calloc((size_t)R_ * 2 * M_, sizeof *L->nshift);
-    L->nmin = calloc((size_t)R_ * 2 * M_, sizeof *L->nmin);
-    L->run_end = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_end);
-    L->run_bin = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_bin);
-    L->run_sh = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_sh);
-    L->run_qs = calloc((size_t)R_ * 2 * (MAX_K + 1) * M_, sizeof *L->run_qs);
-    L->tmp = calloc(2 * (size_t)H_, sizeof *L->tmp);
-    L->wmean = calloc((size_t)R_ * 2 * 2 * M_, sizeof *L->wmean);
-    L->nfresh = calloc((size_t)R_ * 2 * M_, sizeof *L->nfresh);
+    arr a[N_ARRAYS];
+    size_t n = arrays(L, a);
+    int oom = 0;
+    for (size_t i = 0; i < n; i++)
+        oom |= !(*a[i].p = calloc(a[i].n, a[i].size));
     L->cur = mix_alloc(L->K);
     L->notices = mix_alloc(L->K);
-    if (!L->wait || !L->rwait || !L->lwait || !L->lrwait || !L->qsum || !L->nq || !L->lin || !L->lin2 || !L->lcnt ||
-        !L->shift || !L->sbin || !L->nshift || !L->nmin || !L->run_end || !L->run_bin || !L->run_sh || !L->run_qs ||
-        !L->wmean || !L->tmp || !L->nfresh || !L->cur || !L->notices) {
+    if (oom || !L->cur || !L->notices) {
         SIM_FAIL(err, SIM_ERUNTIME, "out of memory (DCC fluid latency model)");
         mdl_dcc_fluidlat_free(L);
         return NULL;
@@ -253,26 +257,10 @@ void mdl_dcc_fluidlat_free(mdl_dcc_fluidlat *L)
 {
     if (!L)
         return;
-    free(L->wait);
-    free(L->lwait);
-    free(L->rwait);
-    free(L->lrwait);
-    free(L->qsum);
-    free(L->nq);
-    free(L->lin);
-    free(L->lin2);
-    free(L->lcnt);
-    free(L->shift);
-    free(L->sbin);
-    free(L->nshift);
-    free(L->nmin);
-    free(L->run_end);
-    free(L->run_bin);
-    free(L->run_sh);
-    free(L->run_qs);
-    free(L->wmean);
-    free(L->tmp);
-    free(L->nfresh);
+    arr a[N_ARRAYS];
+    size_t n = arrays(L, a);
+    for (size_t i = 0; i < n; i++)
+        free(*a[i].p);
     mix_free(L->cur);
     mix_free(L->notices);
     free(L);

@@ -58,13 +58,8 @@ mdl_dcc_outages *mdl_dcc_outages_alloc(const mdl_dcc_outage_params *p, uint64_t 
     }
     x->p = p;
     x->seed = seed;
-    double hs = 0, ms = 0, c = 0;
-    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++)
-        hs += p->hour_profile[h];
-    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++) {
-        c += p->hour_profile[h];
-        x->hour_cdf[h + 1] = c / hs;
-    }
+    double ms = 0;
+    mdl_dcc_hour_cdf(p->hour_profile, x->hour_cdf);
     for (int m = 0; m < 12; m++)
         ms += p->month_profile[m];
     for (int m = 0; m < 12; m++)
@@ -139,10 +134,7 @@ static int draw_region(mdl_dcc_outages *x, int64_t date, int r, double mean, uin
     unsigned n = gsl_ran_poisson(&g, mean);
     for (unsigned k = 0; k < n; k++) {
         mdl_dcc_interruption it = {.region = r};
-        double u = sim_draw_u01(&s);
-        int h = 0;
-        while (h < MDL_DCC_PROFILE_HOURS - 1 && u >= x->hour_cdf[h + 1])
-            h++;
+        int h = mdl_dcc_hour_of(x->hour_cdf, sim_draw_u01(&s));
         it.start_min = ((double)h + sim_draw_u01(&s)) * 60.0;
         it.premises = fmin((double)gsl_ran_geometric(&g, 1.0 / p->premises_per_interruption), (double)hubs);
         it.duration_min = fmin(p->min_duration_min - (p->mean_duration_min - p->min_duration_min) *

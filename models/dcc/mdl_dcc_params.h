@@ -90,6 +90,29 @@ extern const char *const mdl_dcc_failure_names[MDL_DCC_N_FAILURE_CLASSES];
 #define MDL_DCC_PROFILE_HOURS 24
 #define MDL_DCC_MAX_DETAIL_DATES 64
 
+/* An hourly profile's cumulative shares: cdf[0] = 0, cdf[h + 1] the share
+ * of hours 0..h (the weights sum to more than 0: validated). */
+static inline void mdl_dcc_hour_cdf(const double *profile, double *cdf)
+{
+    double s = 0, c = 0;
+    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++)
+        s += profile[h];
+    cdf[0] = 0;
+    for (int h = 0; h < MDL_DCC_PROFILE_HOURS; h++) {
+        c += profile[h];
+        cdf[h + 1] = c / s;
+    }
+}
+
+/* The hour whose share holds u in [0, 1). */
+static inline int mdl_dcc_hour_of(const double *cdf, double u)
+{
+    int h = 0;
+    while (h < MDL_DCC_PROFILE_HOURS - 1 && u >= cdf[h + 1])
+        h++;
+    return h;
+}
+
 typedef struct mdl_dcc_service_params {
     double rate;         /* RATE services: requests per eligible hub per day */
     double work;         /* service demand relative to a standard request (scales stage service time) */
