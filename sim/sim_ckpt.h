@@ -31,9 +31,10 @@
 #include "sim_err.h"
 
 /* Raised whenever a model's record changes (2: the DCC's event components
- * carry their alerts past midnight, and the read fleet its leaves), so an
- * older file is refused by name rather than read as damaged. */
-#define SIM_CKPT_FORMAT 2
+ * carry their alerts past midnight, and the read fleet its leaves; 3: a
+ * household's fleet state keeps its move-out day), so an older file is
+ * refused by name rather than read as damaged. */
+#define SIM_CKPT_FORMAT 3
 
 /* ---- records ------------------------------------------------------------ */
 typedef struct sim_ckpt_buf {

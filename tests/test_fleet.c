@@ -197,7 +197,8 @@ static void test_tenancy_vacancy_share(void **state)
 }
 
 /* 06: the occupancy the model reads (a shortcut without a log for the
- * current spell, the walk resumed from the home's last vacancy seen) is
+ * current spell, the walk resumed from the home's last vacancy seen, the
+ * move-out day kept in the household's fleet state) is
  * exactly the renewal process walked from the start, for every home and
  * day tried, asked in time order and backwards: the walk
  * written out here from its stated stream (seed, home, MDL_RNG_FLEET |

@@ -139,13 +139,18 @@ void mdl_fleet_shard_free(shard_state *sh)
  * keeps where its last finished vacancy ended (fleet_hh.tenancy: the
  * number of vacancies k, up to 7, and the move-in day, below 8192): a
  * later question resumes there, at word 2k of the home's stream (each
- * vacancy takes two draws), rather than from the start.  A question about
- * an earlier day walks from the start.  The answer is the same either way
- * (a cache: written through a const shard, as nothing else reads it);
- * only the number of logs differs. */
+ * vacancy takes two draws), rather than from the start.  It also keeps
+ * the move-out day of the occupancy that starts there (fleet_hh.ten_out),
+ * once drawn: a question about a day before it, the common one (every
+ * contact, visit and fleet event asks), is then answered from the
+ * household's own bytes, with no draw and no log.  A question about an
+ * earlier day than the resume point walks from the start.  The answer is
+ * the same either way (a cache: written through a const shard, as nothing
+ * else reads it); only the number of draws and logs differs. */
 #define TEN_DAY_BITS 13
+#define TEN_DAY_MASK ((1u << TEN_DAY_BITS) - 1)
 #define TW_NEED_OUT 1   /* the caller needs the move-out day itself */
-#define TW_CACHE 2      /* read and keep the resume state (the caller has the home's fleet state in cache) */
+#define TW_CACHE 2      /* read and keep the resume state and the move-out day */
 static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int mode, int64_t *out, int64_t *in,
                         int64_t *last_in);
 static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_t *out, int64_t *in, int64_t *last_in)
@@ -153,10 +158,15 @@ static int tenancy_at(const shard_state *sh, uint32_t local, int64_t day, int64_
     return tenancy_walk(sh, local, day, TW_NEED_OUT | TW_CACHE, out, in, last_in);
 }
 
-/* Without TW_NEED_OUT the caller only asks whether the home is occupied on `day`
- * (and since when); the last spell then needs no log when its draw is
- * below the table's bound (first_out_u: the same test as the first spell's,
- * counted from the move-in day), and *out is only known to be after day. */
+static uint16_t ten_out_code(int64_t o) { return (uint16_t)(o + 1 < (int64_t)TEN_OUT_FAR ? o + 1 : TEN_OUT_FAR); }
+
+/* Without TW_NEED_OUT and without the cache, the caller only asks whether
+ * the home is occupied on `day` (and since when); the last spell then
+ * needs no log when its draw is below the table's bound (first_out_u: the
+ * same test as the first spell's, counted from the move-in day), and *out
+ * is only known to be after day.  (A move-out day at or past TEN_OUT_FAR -
+ * 1, beyond any run, is answered as that day: callers only compare it
+ * with days of the run.) */
 static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int mode, int64_t *out, int64_t *in,
                         int64_t *last_in)
 {
@@ -164,28 +174,44 @@ static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int 
     *last_in = INT64_MIN / 2;
     if (tn->annual_rate <= 0)
         return 0;
-    sim_rng_stream s;
-    sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     double t = 0, mean_occ = YEAR_DAYS / tn->annual_rate;
-    int k = 0;
-    uint16_t *cache = sh->fl && (mode & TW_CACHE) ? &sh->fl[local].tenancy : NULL;
-    if (cache && *cache && (int64_t)(*cache & ((1u << TEN_DAY_BITS) - 1)) <= day) {
-        k = *cache >> TEN_DAY_BITS;
-        *last_in = *cache & ((1u << TEN_DAY_BITS) - 1);
-        t = (double)*last_in;
-        sim_rng_stream_seek(&s, 2u * (unsigned)k);
-    }
-    const double *thr = (mode & TW_NEED_OUT) ? NULL : sh->r->first_out_u;
-    for (; k < 4096; k++) {
-        double u = sim_draw_u01(&s);
-        int64_t from = (int64_t)t;   /* (t is a whole day here: 0, then a move-in day <= day) */
-        if (thr && day >= from && day - from < sh->r->n_tab && u < thr[day - from]) {
-            *out = day + 1;   /* occupied through day (the move-out day itself is not needed) */
+    int k = 0, ck = -1;   /* ck: the step the cache resumes at (its ten_out is that step's move-out) */
+    fleet_hh *f = sh->fl && (mode & TW_CACHE) ? &sh->fl[local] : NULL;
+    if (f && (!f->tenancy || (int64_t)(f->tenancy & TEN_DAY_MASK) <= day)) {
+        ck = k = f->tenancy >> TEN_DAY_BITS;
+        if (f->tenancy) {
+            *last_in = f->tenancy & TEN_DAY_MASK;
+            t = (double)*last_in;
+        }
+        if (f->ten_out && (int64_t)f->ten_out - 1 > day) {   /* occupied on `day`: nothing to draw */
+            *out = (int64_t)f->ten_out - 1;
             *in = INT64_MAX;
             return 1;
         }
-        t += -log(u) * mean_occ;
-        int64_t o = (int64_t)floor(t);
+    }
+    sim_rng_stream s;
+    sim_rng_stream_init(&s, (uint64_t)sh->r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
+    if (k)
+        sim_rng_stream_seek(&s, 2u * (unsigned)k);
+    const double *thr = (mode & (TW_NEED_OUT | TW_CACHE)) ? NULL : sh->r->first_out_u;
+    for (; k < 4096; k++) {
+        int64_t o;
+        if (k == ck && f->ten_out) {   /* the move-out day is known (and <= day) */
+            o = (int64_t)f->ten_out - 1;
+            sim_rng_stream_seek(&s, 2u * (unsigned)k + 1u);
+        } else {
+            double u = sim_draw_u01(&s);
+            int64_t from = (int64_t)t;   /* (t is a whole day here: 0, then a move-in day <= day) */
+            if (thr && day >= from && day - from < sh->r->n_tab && u < thr[day - from]) {
+                *out = day + 1;   /* occupied through day (the move-out day itself is not needed) */
+                *in = INT64_MAX;
+                return 1;
+            }
+            t += -log(u) * mean_occ;
+            o = (int64_t)floor(t);
+            if (k == ck)
+                f->ten_out = ten_out_code(o);
+        }
         if (o > day) {   /* occupied on `day`; the vacancy's length is not needed yet (the next draw) */
             *out = o;
             *in = INT64_MAX;
@@ -199,20 +225,33 @@ static int tenancy_walk(const shard_state *sh, uint32_t local, int64_t day, int 
         }
         *last_in = i;
         t = (double)i;
-        if (cache && k + 1 < 8 && i > 0 && i < (1 << TEN_DAY_BITS) && k + 1 > (*cache >> TEN_DAY_BITS))
-            *cache = (uint16_t)((unsigned)(k + 1) << TEN_DAY_BITS | (unsigned)i);
+        if (k == ck && k + 1 < 8 && i > 0 && i < (1 << TEN_DAY_BITS)) {
+            f->tenancy = (uint16_t)((unsigned)(k + 1) << TEN_DAY_BITS | (unsigned)i);
+            f->ten_out = 0;
+            ck = k + 1;
+        }
     }
     return 0;
 }
 
 /* Is the home certainly still with its first occupier on `day` (its
- * first move-out later)?  One Philox block and no log: the first draw of
- * tenancy_walk's stream against the table.  0: ask tenancy_walk. */
+ * first move-out later)?  From the household's own bytes once its first
+ * move-out is known (drawn here otherwise, once).  0: ask tenancy_walk. */
 static int first_occupier_through(const shard_state *sh, uint32_t local, int64_t day)
 {
     const mdl_rollout *r = sh->r;
-    if (!r->first_out_u || day < 0 || day >= r->n_tab || (sh->fl && sh->fl[local].tenancy))
-        return 0;   /* (a vacancy already seen: the first occupier has left) */
+    if (!r->first_out_u || day < 0 || day >= r->n_tab)
+        return 0;
+    if (sh->fl) {
+        fleet_hh *f = &sh->fl[local];
+        if (f->tenancy)
+            return 0;   /* (a vacancy already seen: the first occupier has left) */
+        if (!f->ten_out) {
+            int64_t out, in, last_in;
+            tenancy_walk(sh, local, -1, TW_CACHE, &out, &in, &last_in);   /* (draws the first move-out) */
+        }
+        return (int64_t)f->ten_out - 1 > day;
+    }
     sim_rng_stream s;
     sim_rng_stream_init(&s, (uint64_t)r->sc.run.seed, hh_id(sh, local), MDL_RNG_FLEET | 15u << 8);
     return sim_draw_u01(&s) < r->first_out_u[day];

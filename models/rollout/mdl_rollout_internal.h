@@ -160,7 +160,7 @@ enum fleet_counter {
     F_VACANT_CONTACTS, F_VACANT_NO_ACCESS,
     F_N
 };
-/* One household's fleet-life state: 6 bytes beside the household (which
+/* One household's fleet-life state: 8 bytes beside the household (which
  * stays 16), only when rollout.fleet is on. */
 typedef struct fleet_hh {
     uint8_t install_q;   /* quarter (91.3 days) since the start its devices were installed: their age */
@@ -170,7 +170,10 @@ typedef struct fleet_hh {
     uint8_t saved;       /* meters:7 (mdl_household.meters before a fault: a remote fix restores them)
                           * reads:1 (FS_READS) */
     uint16_t tenancy;    /* where the tenancy walk may resume: moves:3 << 13 | move-in day:13; 0 = from the start */
+    uint16_t ten_out;    /* the move-out day + 1 of the occupancy that starts there (TEN_OUT_FAR: that day or
+                          * later); 0 = not drawn yet */
 } fleet_hh;
+#define TEN_OUT_FAR 0xFFFFu
 #define FF_LIVE       1u   /* has entered fleet life (install quarter set) */
 #define FF_JOINED     2u   /* has joined the DCC's read fleet at least once (FC_HALF_HOURLY is set) */
 #define FF_ENROLLED   4u   /* SMETS1: enrolment decided (queued for migration, or never) */
@@ -458,6 +461,16 @@ static inline double planned_minutes(const mdl_rollout_supplier *s, const mdl_ho
  * k-th next one early.  (Written as "find the address, then prefetch":
  * gcc 12 at -O3 silently dropped every prefetch of the same logic written
  * with the prefetch inside an early-return helper.) */
+/* A prefetch gcc 12 keeps: __builtin_prefetch of the fleet state here was
+ * dropped from the generated code (seen in the disassembly). */
+static inline void fetch_hint(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
 static inline const mdl_household *candidate(const shard_state *sh, const sr_state *sr, size_t k)
 {
     if (k < sr->ready_contact.n)
@@ -470,6 +483,8 @@ static inline void prefetch_candidate(const shard_state *sh, const sr_state *sr,
     const mdl_household *h = candidate(sh, sr, k);
     if (h)
         __builtin_prefetch(h);
+    if (h && sh->fl)   /* (a contact asks the home's tenancy: its fleet state) */
+        fetch_hint(&sh->fl[h - sh->hh]);
 }
 
 /* Open diary day `day` of (supplier, region) sr with the day's installers. */

@@ -263,7 +263,7 @@ static double occupant_accept(shard_state *sh, const mdl_household *h, uint32_t 
 {
     if (!sh->fl)
         return accept;
-    int occ = mdl_fleet_occupancy(sh, local, today, 0);   /* (the fleet state stays out of the contact's cache) */
+    int occ = mdl_fleet_occupancy(sh, local, today, 1);   /* (its fleet state was fetched with the household) */
     if (occ == MDL_OCC_VACANT) {
         *u_answer = 1.0;
         mdl_fleet_count(sh, h, F_VACANT_CONTACTS);
