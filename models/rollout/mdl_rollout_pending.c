@@ -49,6 +49,8 @@ uint32_t mdl_rollout_chunk_alloc(shard_state *sh)
     uint32_t c = sh->free_chunk;
     if (c != NO_HH) {
         sh->free_chunk = sh->chunks[c].next;
+        if (sh->free_chunk != NO_HH)   /* (the next allocation reads its link) */
+            __builtin_prefetch(&sh->chunks[sh->free_chunk], 1);
         return c;
     }
     if (sh->n_chunks == sh->cap_chunks) {
