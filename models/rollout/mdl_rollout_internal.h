@@ -280,8 +280,11 @@ static inline int fifo_push(fifo *f, uint32_t v)
 {
     if (f->n == f->cap && mdl_rollout_fifo_grow(f))
         return -1;
-    f->a[(f->head + f->n) & (f->cap - 1)] = v;
+    size_t at = (f->head + f->n) & (f->cap - 1);
+    f->a[at] = v;
     f->n++;
+    if (((at + 1) & 15) == 0)   /* (the next push starts a line: fetch it, as in pend_append) */
+        __builtin_prefetch(&f->a[(at + 1) & (f->cap - 1)], 1);
     return 0;
 }
 static inline uint32_t fifo_front(const fifo *f) { return f->a[f->head]; }
