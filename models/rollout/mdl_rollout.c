@@ -432,6 +432,7 @@ void mdl_rollout_free(mdl_rollout *r)
     free(r->tariff_day);
     free(r->switch_cum);
     free(r->first_out_u);
+    free(r->fault_skip_u);
     free(r->sum_all);
     free(r);
 }

@@ -91,6 +91,16 @@ int mdl_fleet_alloc(mdl_rollout *r, sim_err *err)
         if (s / YEAR_DAYS > r->fault_rmax)
             r->fault_rmax = s / YEAR_DAYS;
     }
+    if (r->fault_rmax > 0) {
+        /* schedule's fault test without its log: the hazard is inverted
+         * only when -log(u) < k * rmax / (1 - 1e-9), k = best - today + 1,
+         * which a draw u <= exp(-that) (less a 1e-9 margin) certainly fails. */
+        r->fault_skip_u = malloc(((size_t)r->n_tab + 2) * sizeof *r->fault_skip_u);
+        if (!r->fault_skip_u)
+            return SIM_FAIL(err, SIM_ERUNTIME, "fleet: out of memory");
+        for (int64_t k = 0; k < r->n_tab + 2; k++)
+            r->fault_skip_u[k] = exp(-(double)k * r->fault_rmax / (1.0 - 1e-9)) * (1.0 - 1e-9);
+    }
     /* 03: each supplier's own tariff-change days, a Poisson process from its own stream. */
     double rate = fp->tariff.changes_per_year / YEAR_DAYS;
     for (size_t s = 0; s < r->n_sup && rate > 0; s++) {
@@ -470,8 +480,10 @@ static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
         if (!first_occupier_through(sh, local, lim) && tenancy_at(sh, local, today, &out, &in, &last_in))
             best = out <= today ? today + 1 : out, kind = K_MOVE;   /* the next move out, from the home's history */
         compete(t_switch, t_switch, K_SWITCH, &best, &kind);
-        double target = -log(u_fault);
-        if (r->fault_rmax > 0 && (double)today + target / r->fault_rmax * (1.0 - 1e-9) - 1.0 < (double)best) {
+        int64_t gap = best - today;   /* (best > today, or INT64_MAX) */
+        double target = r->fault_rmax > 0 && gap <= r->n_tab && u_fault <= r->fault_skip_u[gap + 1] ? 0.0 : -log(u_fault);
+        if (r->fault_rmax > 0 && target > 0 &&
+            (double)today + target / r->fault_rmax * (1.0 - 1e-9) - 1.0 < (double)best) {
             hazard hz = {.r = r, .h = h, .f = f, .rate_at = fault_rate, .next_change = fault_next};
             int64_t t = hazard_invert(&hz, today, target, horizon);
             compete(t, t, K_FAULT, &best, &kind);

@@ -267,6 +267,7 @@ struct mdl_rollout {
     double *first_out_u;         /* [n_tab]: a home whose first draw is below this is occupied through day d (NULL: no moves) */
     int64_t hubswap_first;       /* the 2G/3G programme's first day (days since the start; earliest region) */
     double fault_rmax;           /* the highest household fault rate (per day) over the age bands */
+    double *fault_skip_u;        /* [n_tab + 2]: a fault draw at or below [k] cannot beat an event k - 1 days away */
     int32_t prn_day;             /* property references used from this day */
     int32_t cohort_day[4];
     sim_h5_series *s_fday, *s_fevents, *s_trad;
