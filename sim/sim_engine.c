@@ -43,6 +43,8 @@ struct sim_engine {
     sim_shard *shards;
     double window_cost_s;    /* moving average of a window's thread-seconds */
     int always_parallel;     /* tests: never fall back to one thread */
+    sim_side_fn side;        /* the next window's side job (sim_engine_set_side), or NULL */
+    void *side_arg;
 };
 
 sim_engine *sim_engine_alloc(const sim_model *model, size_t n_shards, size_t queue_capacity,
@@ -126,6 +128,12 @@ int sim_engine_owns(const sim_engine *e, size_t shard)
     return shard >= e->own_first && shard - e->own_first < e->own_count;
 }
 
+void sim_engine_set_side(sim_engine *e, sim_side_fn fn, void *arg)
+{
+    e->side = fn;
+    e->side_arg = fn ? arg : NULL;
+}
+
 void sim_engine_set_always_parallel(sim_engine *e, int on) { e->always_parallel = on != 0; }
 
 size_t sim_engine_n_shards(const sim_engine *e) { return e->n_shards; }
@@ -203,22 +211,50 @@ int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads
 {
     long n = (long)e->own_count;
     sim_shard *own = e->shards + e->own_first;
+    /* Item 0 is the side job when there is one: a dynamic schedule hands
+     * items out in order, so the first thread to arrive takes it and the
+     * others start on the shards. */
+    sim_side_fn side = e->side;
+    void *side_arg = e->side_arg;
+    long first = side ? 0 : 1;
+    int side_rc = SIM_OK;
+    sim_err side_err;
+    sim_err_clear(&side_err);
+    e->side = NULL;
+    e->side_arg = NULL;
 #ifdef _OPENMP
     if (n_threads <= 0)
         n_threads = omp_get_max_threads();
     if (e->window_cost_s < SIM_ENGINE_SERIAL_BELOW_S && !e->always_parallel)
         n_threads = 1;
-    double started = omp_get_wtime();
+    double started = omp_get_wtime(), side_s = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if(n_threads > 1)
 #endif
-    for (long i = 0; i < n; i++)
-        shard_run(&own[i], t0, t1);
+    for (long i = first; i <= n; i++) {
+        if (i == 0) {
 #ifdef _OPENMP
-    /* thread-seconds: what the window would cost on one thread, roughly */
-    double cost = (omp_get_wtime() - started) * (double)n_threads;
-    e->window_cost_s = 0.75 * e->window_cost_s + 0.25 * cost;
+            double t = omp_get_wtime();
+#endif
+            side_rc = side(side_arg, &side_err);
+#ifdef _OPENMP
+            side_s = omp_get_wtime() - t;
+#endif
+        } else
+            shard_run(&own[i - 1], t0, t1);
+    }
+#ifdef _OPENMP
+    /* thread-seconds: what the shards would cost on one thread, roughly
+     * (the side job's own time left out: it alone never makes a window
+     * worth its threads) */
+    double cost = (omp_get_wtime() - started) * (double)n_threads - side_s;
+    e->window_cost_s = 0.75 * e->window_cost_s + 0.25 * (cost > 0 ? cost : 0.0);
 #endif
     (void)n_threads;
+    if (side_rc) {
+        if (err)
+            *err = side_err;
+        return side_err.code ? side_err.code : side_rc;
+    }
     for (long i = 0; i < n; i++)
         if (own[i].failed) {
             if (err)

@@ -64,6 +64,16 @@ void sim_engine_set_state(sim_engine *e, size_t shard, void *state);
  * shard order. */
 int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads, sim_err *err);
 
+/* A side job for the next window only: fn(arg, err) runs once, on one
+ * thread, inside the window's parallel region, taken before any shard (the
+ * other threads start shards at once; the side job's thread takes shards
+ * when it is done).  With one thread it runs first.  It must touch nothing
+ * the shards read or write.  Its error is the window's, ahead of any
+ * shard's (the job is earlier work handed to the window).  fn NULL: none.
+ * The job is forgotten after the window, run or not. */
+typedef int (*sim_side_fn)(void *arg, sim_err *err);
+void sim_engine_set_side(sim_engine *e, sim_side_fn fn, void *arg);
+
 /* Windows with little work (under ~2 ms of thread time, judged from the
  * windows before) run on one thread: a fork and join would cost more than
  * they save.  Results are the same either way; tests that must exercise

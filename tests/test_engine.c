@@ -1,7 +1,9 @@
 /*
  * test_engine.c — shards and windows: events run in total order within a
  * shard, never past the window end, hooks run once per window, errors
- * surface, and the result is the same for any thread count.
+ * surface, and the result is the same for any thread count; a side job
+ * runs once, in its window only, first on one thread, without changing
+ * the shards' results, and its error comes ahead of a shard's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +188,75 @@ static void test_errors_surface(void **state)
     sim_engine_free(NULL);
 }
 
+/* A side job: counts its runs, notes how many shard windows had begun when
+ * it started (0 on one thread: it is taken first) and does some work of
+ * its own (a digest no shard touches). */
+typedef struct side_state {
+    int runs;
+    int begins_seen;
+    int fail;
+    uint64_t digest;
+    const toy_state *shards;   /* looked at on one thread only (else a race) */
+} side_state;
+
+static int side_job(void *arg, sim_err *err)
+{
+    side_state *s = arg;
+    s->runs++;
+    s->begins_seen = 0;
+    for (int i = 0; s->shards && i < N_SHARDS; i++)
+        s->begins_seen += s->shards[i].begins;
+    for (uint64_t k = 0; k < 20000; k++)
+        s->digest = (s->digest ^ k) * 0x100000001b3ULL;
+    if (s->fail)
+        return SIM_FAIL(err, SIM_EINPUT, "side job failure");
+    return SIM_OK;
+}
+
+static void test_side_job(void **state)
+{
+    (void)state;
+    toy_state ref[N_SHARDS];
+    run_toy(1, ref, 3);
+    for (int threads = 1; threads <= 3; threads++) {
+        sim_err err;
+        toy_state st[N_SHARDS];
+        memset(st, 0, sizeof st);
+        side_state side = {.shards = threads == 1 ? st : NULL};
+        sim_engine *e = sim_engine_alloc(&toy_model, N_SHARDS, 8, &err);
+        assert_non_null(e);
+        sim_engine_set_always_parallel(e, 1);
+        for (size_t i = 0; i < N_SHARDS; i++) {
+            sim_engine_set_state(e, i, &st[i]);
+            for (uint64_t k = 0; k < PER_SHARD; k++)
+                sim_shard_schedule(sim_engine_shard(e, i), (sim_time)(k * 997), i * 1000 + k, TOY_PING, 0, 0);
+        }
+        for (int w = 0; w < 3; w++) {
+            if (w != 1)   /* window 1 has none: a side job is for one window only */
+                sim_engine_set_side(e, side_job, &side);
+            assert_int_equal(sim_engine_run_window(e, sim_time_from_days(w), sim_time_from_days(w + 1), threads,
+                                                   &err), 0);
+            assert_int_equal(side.runs, w < 2 ? 1 : 2);
+            if (threads == 1 && w != 1)   /* one thread: before any shard of the window */
+                assert_int_equal(side.begins_seen, w * N_SHARDS);
+        }
+        for (int i = 0; i < N_SHARDS; i++) {   /* the shards as without it */
+            assert_int_equal(st[i].hash, ref[i].hash);
+            assert_int_equal(st[i].begins, 3);
+        }
+        /* its error is the window's, ahead of a shard's failure in the same window */
+        side.fail = 1;
+        sim_shard_schedule(sim_engine_shard(e, 3), sim_time_from_days(3) + 5, 1, TOY_FAIL, 0, 0);
+        sim_engine_set_side(e, side_job, &side);
+        sim_err_clear(&err);
+        assert_int_equal(sim_engine_run_window(e, sim_time_from_days(3), sim_time_from_days(4), threads, &err),
+                         SIM_EINPUT);
+        assert_non_null(strstr(err.msg, "side job failure"));
+        assert_int_equal(side.runs, 3);
+        sim_engine_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_same_for_any_thread_count),
         cmocka_unit_test(test_events_wait_for_their_window),
         cmocka_unit_test(test_errors_surface),
+        cmocka_unit_test(test_side_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

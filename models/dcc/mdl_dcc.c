@@ -74,6 +74,8 @@ struct mdl_dcc {
     int64_t start_day, n_days, next_day;
     int64_t window_day;              /* the day the outboxes are being filled for */
     int64_t hh_from;                 /* half_hourly_from as a run day */
+    int pending;                     /* a fluid day's second part waits (mdl_dcc_day_flush) */
+    int64_t pending_day;             /* ... for this day */
     size_t n_shards;
     sim_mpi *dist;                  /* NULL: one process */
     size_t own_first, own_count;     /* the shards whose outboxes this process fills */
@@ -999,7 +1001,23 @@ static int simulate_day(mdl_dcc *d, int64_t day, int detail, int n_threads, sim_
     return SIM_OK;
 }
 
-/* Running totals, and today's joins into the fleet (they send from tomorrow). */
+/* Today's joins and leaves into the fleet (they send from tomorrow), the
+ * outboxes' join lists emptied for the next window. */
+static void drain_joins(mdl_dcc *d)
+{
+    for (size_t i = 0; i < d->n_shards; i++) {
+        mdl_dcc_outbox *o = &d->ob[i];
+        for (size_t k = 0; k < o->n_joins; k++)
+            fleet_add(d, o->joins[k]);
+        o->n_joins = 0;
+    }
+    uint64_t hubs = 0;
+    for (int r = 0; r < MDL_N_REGIONS; r++)
+        hubs += d->hubs[r];
+    d->tot.fleet_hubs = hubs;
+}
+
+/* The day's results into the running totals. */
 static void account_day(mdl_dcc *d)
 {
     double req = 0, fail = 0;
@@ -1016,41 +1034,18 @@ static void account_day(mdl_dcc *d)
     d->fail_sum += fail;
     if (d->res->peak_minute_total > d->tot.peak_minute_load)
         d->tot.peak_minute_load = d->res->peak_minute_total;
-    for (size_t i = 0; i < d->n_shards; i++) {
-        mdl_dcc_outbox *o = &d->ob[i];
-        for (size_t k = 0; k < o->n_joins; k++)
-            fleet_add(d, o->joins[k]);
-        o->n_joins = 0;
-    }
-    uint64_t hubs = 0;
-    for (int r = 0; r < MDL_N_REGIONS; r++)
-        hubs += d->hubs[r];
-    d->tot.fleet_hubs = hubs;
 }
 
-int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
+/* The day's second part: a fluid day's simulation (a detail day's ran in
+ * the first part), the totals and the rows.  It reads the offer, the
+ * day's event results and the fleet as the first part left them, and
+ * writes only the day's results, the fluid models' scratch, the totals
+ * and /dcc: nothing a rollout window reads or writes (the outboxes, the
+ * window's day, the read-time table). */
+static int day_rest(mdl_dcc *d, int64_t day, int detail, int n_threads, sim_err *err)
 {
-    if (day != d->next_day || day >= d->n_days)
-        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: day %lld out of order (expected %lld, run has %lld days)",
-                        (long long)day, (long long)d->next_day, (long long)d->n_days);
-    if (d->dist) {
-        int rc = exchange(d, err);
-        if (rc)
-            return rc;
-        if (d->remote) {
-            d->next_day = day + 1;
-            d->window_day = day + 1;   /* joins drawn tomorrow know their day */
-            return SIM_OK;
-        }
-    }
-    int rc = check_outboxes(d, err);
-    if (rc)
-        return rc;
-    build_offer(d);
-    if (d->inst_oom)
-        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory for the day's install messages");
-    int detail = d->detail && is_detail_day(d, day);
-    if ((rc = add_events(d, day, err)) || (rc = simulate_day(d, day, detail, n_threads, err)))
+    int rc;
+    if (!detail && (rc = simulate_day(d, day, 0, n_threads, err)))
         return rc;
     account_day(d);
     if (d->h5) {
@@ -1060,9 +1055,58 @@ int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
         if (rc)
             return rc;
     }
+    return SIM_OK;
+}
+
+int mdl_dcc_day_flush(mdl_dcc *d, sim_err *err)
+{
+    if (!d->pending)
+        return SIM_OK;
+    d->pending = 0;
+    return day_rest(d, d->pending_day, 0, 1, err);
+}
+
+int mdl_dcc_day_pending(const mdl_dcc *d) { return d->pending; }
+
+int mdl_dcc_day_begin(mdl_dcc *d, int64_t day, int n_threads, int defer, sim_err *err)
+{
+    int rc = mdl_dcc_day_flush(d, err);
+    if (rc)
+        return rc;
+    if (day != d->next_day || day >= d->n_days)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: day %lld out of order (expected %lld, run has %lld days)",
+                        (long long)day, (long long)d->next_day, (long long)d->n_days);
+    if (d->dist) {
+        if ((rc = exchange(d, err)))
+            return rc;
+        if (d->remote) {
+            d->next_day = day + 1;
+            d->window_day = day + 1;   /* joins drawn tomorrow know their day */
+            return SIM_OK;
+        }
+    }
+    if ((rc = check_outboxes(d, err)))
+        return rc;
+    build_offer(d);
+    if (d->inst_oom)
+        return SIM_FAIL(err, SIM_ERUNTIME, "DCC: out of memory for the day's install messages");
+    int detail = d->detail && is_detail_day(d, day);
+    if ((rc = add_events(d, day, err)) || (detail && (rc = simulate_day(d, day, 1, n_threads, err))))
+        return rc;
+    drain_joins(d);   /* (the simulation reads the offer, never the fleet) */
     d->next_day = day + 1;
     d->window_day = day + 1;
-    return SIM_OK;
+    if (defer && !detail) {
+        d->pending = 1;
+        d->pending_day = day;
+        return SIM_OK;
+    }
+    return day_rest(d, day, detail, n_threads, err);
+}
+
+int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err)
+{
+    return mdl_dcc_day_begin(d, day, n_threads, 0, err);
 }
 
 /* /dcc/event: one row per dated event — its type and date, and the
@@ -1101,9 +1145,10 @@ static int write_events(mdl_dcc *d, sim_err *err)
 
 int mdl_dcc_finish(mdl_dcc *d, sim_err *err)
 {
-    if (!d->h5)
-        return SIM_OK;
-    int rc = flush_rows(d, err);
+    int rc = mdl_dcc_day_flush(d, err);
+    if (rc || !d->h5)
+        return rc;
+    rc = flush_rows(d, err);
     if (!rc && d->p->n_events)
         rc = write_events(d, err);
     return rc;
@@ -1182,6 +1227,9 @@ const mdl_dcc_events_dayres *mdl_dcc_last_events(const mdl_dcc *d)
 
 int mdl_dcc_ckpt_save(const mdl_dcc *d, sim_ckpt_buf *b, sim_err *err)
 {
+    if (d->pending)
+        return SIM_FAIL(err, SIM_ERUNTIME, "checkpoint: the DCC's day %lld is not finished (mdl_dcc_day_flush)",
+                        (long long)d->pending_day);
     sim_ckpt_put_u64(b, DCC_MAGIC);
     sim_ckpt_put_i64(b, d->next_day);
     sim_ckpt_put_i64(b, d->window_day);

@@ -85,9 +85,33 @@ mdl_dcc *mdl_dcc_alloc_dist(const struct mdl_scenario *sc, size_t n_shards, sim_
 void mdl_dcc_free(mdl_dcc *d);                        /* NULL is a no-op */
 mdl_dcc_outbox *mdl_dcc_outbox_of(mdl_dcc *d, size_t shard);
 /* After the window of day `day` (0 = the start date): merge outboxes in
- * shard order, simulate the day, append its metrics. */
+ * shard order, simulate the day, append its metrics.  The whole day,
+ * synchronously: mdl_dcc_day_begin(d, day, n_threads, 0, err). */
 int mdl_dcc_day(mdl_dcc *d, int64_t day, int n_threads, sim_err *err);
-/* Flush buffered output. */
+/* The day in two parts, so that a fluid day's simulation can overlap the
+ * next day's rollout window.  The first part (this call) finishes a
+ * pending day first (mdl_dcc_day_flush), then does everything that reads
+ * or empties the outboxes: the gather to rank 0, the outboxes' checks, the
+ * offer, the dated events, a detail day's whole simulation (in parallel on
+ * n_threads), the joins and leaves into the fleet, and the window's next
+ * day.  With `defer` and an ordinary (fluid) day on the rank that runs
+ * the DCC, it stops there and the day's second part — the fluid
+ * simulation, the totals, the /dcc rows — is left pending; otherwise it
+ * runs the second part too.  The pending part reads and writes nothing
+ * the next window's outbox calls (mdl_dcc_fleet_join and the others)
+ * touch, so mdl_dcc_day_flush may run on one thread while other threads
+ * run the next day's shards; it must have run before the next
+ * mdl_dcc_day_begin (which runs it itself if not), mdl_dcc_finish (the
+ * same), a checkpoint (mdl_dcc_ckpt_save fails while a day is pending)
+ * and reading the totals or mdl_dcc_last_day.  A pending part that is
+ * never run (a failed run) is dropped by mdl_dcc_free: it holds nothing.
+ * The output is the same whether days are deferred or not. */
+int mdl_dcc_day_begin(mdl_dcc *d, int64_t day, int n_threads, int defer, sim_err *err);
+/* Run the pending second part of a deferred day, if any (0 when none). */
+int mdl_dcc_day_flush(mdl_dcc *d, sim_err *err);
+/* 1 while a deferred day's second part waits. */
+int mdl_dcc_day_pending(const mdl_dcc *d);
+/* Finish a pending day, then flush buffered output. */
 int mdl_dcc_finish(mdl_dcc *d, sim_err *err);
 
 /* Checkpoints, between days, on the process that runs the DCC (rank 0):
@@ -110,6 +134,7 @@ typedef struct mdl_dcc_totals {
     uint64_t detail_requests;     /* requests simulated individually */
     double peak_minute_load;      /* most requests arriving in one minute, any day */
 } mdl_dcc_totals;
+/* (After mdl_dcc_day_flush or mdl_dcc_finish: a pending day is not in them.) */
 void mdl_dcc_get_totals(const mdl_dcc *d, mdl_dcc_totals *out);
 /* The read fleet per region now (rank 0): hubs, meters, prepayment hubs,
  * less the initial fleet's (dcc.initial_fleet), i.e. what the joins and
