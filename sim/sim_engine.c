@@ -227,27 +227,31 @@ int sim_engine_run_window(sim_engine *e, sim_time t0, sim_time t1, int n_threads
         n_threads = omp_get_max_threads();
     if (e->window_cost_s < SIM_ENGINE_SERIAL_BELOW_S && !e->always_parallel)
         n_threads = 1;
-    double started = omp_get_wtime(), side_s = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if(n_threads > 1)
+    double started = omp_get_wtime(), busy = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if(n_threads > 1) reduction(+:busy)
 #endif
     for (long i = first; i <= n; i++) {
         if (i == 0) {
-#ifdef _OPENMP
-            double t = omp_get_wtime();
-#endif
             side_rc = side(side_arg, &side_err);
+            continue;
+        }
 #ifdef _OPENMP
-            side_s = omp_get_wtime() - t;
+        double t = side ? omp_get_wtime() : 0;
 #endif
-        } else
-            shard_run(&own[i - 1], t0, t1);
+        shard_run(&own[i - 1], t0, t1);
+#ifdef _OPENMP
+        if (side)
+            busy += omp_get_wtime() - t;
+#endif
     }
 #ifdef _OPENMP
-    /* thread-seconds: what the shards would cost on one thread, roughly
-     * (the side job's own time left out: it alone never makes a window
-     * worth its threads) */
-    double cost = (omp_get_wtime() - started) * (double)n_threads - side_s;
-    e->window_cost_s = 0.75 * e->window_cost_s + 0.25 * (cost > 0 ? cost : 0.0);
+    /* thread-seconds: what the window would cost on one thread, roughly.
+     * With a side job, the shards' own run time: the side job alone never
+     * makes a window worth its threads, and the time the other threads
+     * wait for it at the end is not the shards' cost either (charged, it
+     * would keep small windows parallel for good). */
+    double cost = side ? busy : (omp_get_wtime() - started) * (double)n_threads;
+    e->window_cost_s = 0.75 * e->window_cost_s + 0.25 * cost;
 #endif
     (void)n_threads;
     if (side_rc) {

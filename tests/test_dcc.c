@@ -2,7 +2,8 @@
  * test_dcc.c — the DCC model: fleet joins, leaves and reads, conservation at both
  * resolutions, aggregate versus request level on the same day, Erlang C
  * for one M/M/c stage, the histogram merge, thread-count independence,
- * bad calls.  Every scenario is a small text in this file; every
+ * a deferred day (mdl_dcc_day_begin / mdl_dcc_day_flush) equal to the
+ * whole day, bad calls.  Every scenario is a small text in this file; every
  * statistical tolerance is derived where it is used.
  */
 #include <math.h>
@@ -22,6 +23,7 @@
 #include "mdl_dcc_testing.h"
 #include "mdl_scenario.h"
 #include "test_support.h"
+#include "sim_ckpt.h"
 #include "sim_rng.h"
 
 static mdl_scenario *load(const char *dcc_text) { return test_load_dcc(dcc_text); }
@@ -367,6 +369,80 @@ static void test_threads(void **state)
         free(r[0][day]);
         free(r[1][day]);
     }
+    free(sc);
+}
+
+/* ---- a deferred day (mdl_dcc_day_begin + mdl_dcc_day_flush) equals the whole day ----------- */
+static void fill_shard(mdl_dcc *d, int sh, int day)
+{
+    mdl_dcc_outbox *o = mdl_dcc_outbox_of(d, (size_t)sh);
+    for (uint64_t h = (uint64_t)sh; h < 20000; h += 4) {
+        uint64_t id = (uint64_t)day * 20000 + h;
+        mdl_dcc_fleet_join(o, id, (int)(h % 3), (h % 5 ? MDL_DCC_FLAG_GAS : 0) | (h % 7 ? 0 : MDL_DCC_FLAG_PREPAY));
+        mdl_dcc_message(o, (int)(h % 3), (int)(id % MDL_DCC_N_INSTALL_MSGS), (sim_time)(id * 997 % 86400) * SIM_US_PER_SEC);
+    }
+}
+
+static void test_deferred_day(void **state)
+{
+    (void)state;
+    /* Days 0 and 2 fluid, day 1 request level (it never defers); an event
+     * and background interruptions so that the deferred rows read the
+     * day's event results. */
+    mdl_scenario *sc = load(BUSY_FLEET "detail = { dates = [\"2024-01-16\"]; }; outages = { enabled = true; }; "
+                            "events = ( { type = \"outage\"; date = \"2024-01-15\"; region_share = [0.2, 0.2, 0.2]; } );");
+    mdl_dcc *a = test_dcc_make(sc, 4), *b = test_dcc_make(sc, 4);
+    mdl_dcc_dayres *ra = malloc(sizeof *ra);
+    assert_non_null(ra);
+    sim_err err = {0};
+    for (int day = 0; day < 3; day++) {
+        for (int sh = 0; sh < 4; sh++)
+            fill_shard(a, sh, day);
+        assert_int_equal(mdl_dcc_day(a, day, 2, &err), SIM_OK);
+        assert_false(mdl_dcc_day_pending(a));
+        memcpy(ra, mdl_dcc_last_day(a), sizeof *ra);
+        /* b: the next day's outboxes filled by three threads while a fourth
+         * finishes the deferred day (as the engine's side job does) */
+        int rc = SIM_OK;
+#pragma omp parallel for num_threads(4) schedule(dynamic, 1)
+        for (int i = 0; i < 5; i++) {
+            if (i == 0) {
+                sim_err e2 = {0};
+                rc = mdl_dcc_day_flush(b, &e2);
+            } else
+                fill_shard(b, i - 1, day);
+        }
+        assert_int_equal(rc, SIM_OK);
+        assert_int_equal(mdl_dcc_day_begin(b, day, 2, 1, &err), SIM_OK);
+        assert_int_equal(mdl_dcc_day_pending(b), day != 1);   /* a detail day never waits */
+        if (day != 1) {
+            sim_ckpt_buf buf = {0};   /* no checkpoint of a half-done day */
+            assert_int_equal(mdl_dcc_ckpt_save(b, &buf, &err), SIM_ERUNTIME);
+            sim_ckpt_buf_free(&buf);
+            if (day == 0)
+                assert_int_equal(mdl_dcc_day_flush(b, &err), SIM_OK);
+            else
+                assert_int_equal(mdl_dcc_finish(b, &err), SIM_OK);   /* finishes it */
+        }
+        assert_false(mdl_dcc_day_pending(b));
+        assert_int_equal(mdl_dcc_day_flush(b, &err), SIM_OK);   /* nothing left: a no-op */
+        assert_memory_equal(ra, mdl_dcc_last_day(b), sizeof *ra);
+    }
+    mdl_dcc_totals ta, tb;
+    mdl_dcc_get_totals(a, &ta);
+    mdl_dcc_get_totals(b, &tb);
+    assert_memory_equal(&ta, &tb, sizeof ta);
+    assert_int_equal(ta.detail_days, 1);
+    assert_true(ta.requests > 0);
+    assert_true(ta.peak_minute_load > 0);
+    /* A day left pending is dropped with the model (nothing to leak). */
+    mdl_dcc *c = test_dcc_make(sc, 4);
+    assert_int_equal(mdl_dcc_day_begin(c, 0, 1, 1, &err), SIM_OK);
+    assert_true(mdl_dcc_day_pending(c));
+    mdl_dcc_free(c);
+    mdl_dcc_free(a);
+    mdl_dcc_free(b);
+    free(ra);
     free(sc);
 }
 
@@ -813,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_erlang_c),
         cmocka_unit_test(test_hist_merge),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_deferred_day),
         cmocka_unit_test(test_schema_errors),
         cmocka_unit_test(test_fluid_closed_form),
         cmocka_unit_test(test_detail_threads),
