@@ -118,6 +118,7 @@ static int shard_alloc(mdl_rollout *r, shard_state *sh, size_t index)
     for (size_t i = r->own_first; i < index; i++)
         first += (size_t)((N + r->n_shards - 1 - i) / r->n_shards);
     sh->hh = r->hh_all + first;
+    sh->fl = r->fl_all ? r->fl_all + first : NULL;   /* (rollout.fleet) */
     sh->sr = calloc(n_sr, sizeof *sh->sr);
     sh->cnt = calloc(n_rs * N_COUNTERS, sizeof *sh->cnt);
     sh->outc = calloc(n_rs * MDL_N_CAUSES, sizeof *sh->outc);
@@ -232,10 +233,10 @@ static int32_t rel_day(const mdl_rollout *r, int64_t date)
  * nearly every such visit also missed the TLB (0.5 GB at GB scale is far
  * beyond its reach); 2 MiB pages make that a TLB hit.  Where the kernel
  * has no huge pages to give the advice is ignored (same results, slower). */
-static mdl_household *alloc_households(size_t n, size_t *bytes)
+static void *alloc_huge(size_t n, size_t size, size_t *bytes)
 {
     size_t huge = (size_t)2 << 20;
-    size_t len = ((n ? n : 1) * sizeof(mdl_household) + huge - 1) / huge * huge;
+    size_t len = ((n ? n : 1) * size + huge - 1) / huge * huge;
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
@@ -301,7 +302,11 @@ static int alloc_tables(mdl_rollout *r)
     r->workday = malloc(r->n_sup * (size_t)r->n_tab);
     r->smets2_share = malloc((size_t)r->n_tab * sizeof *r->smets2_share);
     r->shards = calloc(r->n_shards, sizeof *r->shards);
-    r->hh_all = alloc_households(r->own_households, &r->hh_bytes);
+    r->hh_all = alloc_huge(r->own_households, sizeof *r->hh_all, &r->hh_bytes);
+    /* The fleet state beside it, on huge pages too: read at every contact,
+     * visit and fleet event, at random (on 4 KiB pages each was a TLB miss) */
+    if (r->fleet && !(r->fl_all = alloc_huge(r->own_households, sizeof *r->fl_all, &r->fl_bytes)))
+        return -1;
     r->n_sum = n_rs * (N_COUNTERS + MDL_N_CAUSES + MDL_N_HH_STATES + LEAD_BINS) + (r->fleet ? n_rs * F_N + 3 * TC_N : 0);
     r->sum_all = malloc(r->n_sum * sizeof *r->sum_all);
     if (!r->factor || !r->workday || !r->smets2_share || !r->shards || !r->hh_all || !r->sum_all)
@@ -426,6 +431,8 @@ void mdl_rollout_free(mdl_rollout *r)
     free(r->shards);
     if (r->hh_all)
         munmap(r->hh_all, r->hh_bytes);
+    if (r->fl_all)
+        munmap(r->fl_all, r->fl_bytes);
     free(r->factor);
     free(r->workday);
     free(r->smets2_share);

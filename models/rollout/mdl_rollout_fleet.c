@@ -117,7 +117,7 @@ int mdl_fleet_shard_init(shard_state *sh)
     const mdl_rollout *r = sh->r;
     if (!r->fleet)
         return 0;
-    sh->fl = calloc(sh->n_hh ? sh->n_hh : 1, sizeof *sh->fl);
+    /* (sh->fl: the shard's slice of r->fl_all, zeroed pages) */
     sh->fcnt = calloc(r->n_sup * 3 * F_N, sizeof *sh->fcnt);
     sh->trad = calloc(3 * TC_N, sizeof *sh->trad);
     if (!sh->fl || !sh->fcnt || !sh->trad)
@@ -128,7 +128,6 @@ int mdl_fleet_shard_init(shard_state *sh)
 
 void mdl_fleet_shard_free(shard_state *sh)
 {
-    free(sh->fl);
     free(sh->fcnt);
     free(sh->trad);
     for (int c = 0; c < 4; c++)

@@ -246,6 +246,8 @@ struct mdl_rollout {
     shard_state *shards;
     mdl_household *hh_all;       /* every shard's households, one block (huge pages) */
     size_t hh_bytes;
+    fleet_hh *fl_all;            /* the owned shards' fleet states, in the same order (rollout.fleet) */
+    size_t fl_bytes;
     float *factor;               /* [S][n_tab]: workforce ramp x phase effort */
     uint8_t *workday;            /* [S][n_tab] */
     double *smets2_share;        /* [n_tab]: SMETS2 share of the installs booked that day */
