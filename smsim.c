@@ -427,6 +427,7 @@ typedef struct run_ctx {
     const options *o;
     sim_mpi *dist;
     int rank, ranks, threads;
+    int no_overlap;           /* SMSIM_NO_OVERLAP set: every DCC day whole (dcc_defer) */
     mdl_scenario *sc;
     char outbuf[4096];
     const char *out;
@@ -817,6 +818,8 @@ static int run_setup(run_ctx *c, sim_err *err)
     if ((rc = AGREE(rc)))
         return rc;
     c->threads = o->threads;
+    const char *off = getenv("SMSIM_NO_OVERLAP");
+    c->no_overlap = off && strcmp(off, "0") != 0;
 #ifdef _OPENMP
     if (c->threads <= 0)
         c->threads = omp_get_max_threads();
@@ -865,10 +868,7 @@ static int dcc_side_job(void *dcc, sim_err *err) { return mdl_dcc_day_flush(dcc,
  * hook SMSIM_NO_OVERLAP=1 (the output is the same either way). */
 static int dcc_defer(const run_ctx *c, int64_t day, int64_t n_days, int check)
 {
-    const char *off = getenv("SMSIM_NO_OVERLAP");
-    if (off && strcmp(off, "0") != 0)
-        return 0;
-    return c->rank == 0 && day + 1 < n_days && !check && !ckpt_due(c, day, n_days);
+    return !c->no_overlap && c->rank == 0 && day + 1 < n_days && !check && !ckpt_due(c, day, n_days);
 }
 
 /* One simulated day on every rank: the engine's window (with the DCC's

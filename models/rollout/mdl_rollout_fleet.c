@@ -480,9 +480,9 @@ static void schedule(shard_state *sh, mdl_household *h, uint32_t local, int64_t 
             best = out <= today ? today + 1 : out, kind = K_MOVE;   /* the next move out, from the home's history */
         compete(t_switch, t_switch, K_SWITCH, &best, &kind);
         int64_t gap = best - today;   /* (best > today, or INT64_MAX) */
-        double target = r->fault_rmax > 0 && gap <= r->n_tab && u_fault <= r->fault_skip_u[gap + 1] ? 0.0 : -log(u_fault);
-        if (r->fault_rmax > 0 && target > 0 &&
-            (double)today + target / r->fault_rmax * (1.0 - 1e-9) - 1.0 < (double)best) {
+        int may_fault = r->fault_rmax > 0 && !(gap <= r->n_tab && u_fault <= r->fault_skip_u[gap + 1]);
+        double target = may_fault ? -log(u_fault) : 0.0;
+        if (may_fault && (double)today + target / r->fault_rmax * (1.0 - 1e-9) - 1.0 < (double)best) {
             hazard hz = {.r = r, .h = h, .f = f, .rate_at = fault_rate, .next_change = fault_next};
             int64_t t = hazard_invert(&hz, today, target, horizon);
             compete(t, t, K_FAULT, &best, &kind);

@@ -468,13 +468,9 @@ static inline double planned_minutes(const mdl_rollout_supplier *s, const mdl_ho
     return mins + s->travel_minutes;
 }
 
-/* Households to be contacted come from the ready list (due re-contacts)
- * and then the work list, both in an order unrelated to memory: fetch the
- * k-th next one early.  (Written as "find the address, then prefetch":
- * gcc 12 at -O3 silently dropped every prefetch of the same logic written
- * with the prefetch inside an early-return helper.) */
-/* A prefetch gcc 12 keeps: __builtin_prefetch of the fleet state here was
- * dropped from the generated code (seen in the disassembly). */
+/* A prefetch gcc 12 keeps: __builtin_prefetch of the fleet state in the
+ * contact loop (prefetch_candidate) was dropped from the generated code
+ * (seen in the disassembly). */
 static inline void fetch_hint(const void *p)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -483,6 +479,11 @@ static inline void fetch_hint(const void *p)
     __builtin_prefetch(p);
 #endif
 }
+/* Households to be contacted come from the ready list (due re-contacts)
+ * and then the work list, both in an order unrelated to memory: fetch the
+ * k-th next one early.  (Written as "find the address, then prefetch":
+ * gcc 12 at -O3 silently dropped every prefetch of the same logic written
+ * with the prefetch inside an early-return helper.) */
 static inline const mdl_household *candidate(const shard_state *sh, const sr_state *sr, size_t k)
 {
     if (k < sr->ready_contact.n)
